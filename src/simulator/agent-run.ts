@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CriticalEvent, Phase } from './profile.js';
+import type { SimulatorState } from './state.js';
+
+/**
+ * One agent run as the platform streams it: the five critical events (thinking
+ * repeated), with the envelope and the place of the answer varying from run to
+ * run the way the platform's different server paths emit them (contract §5).
+ */
+
+export type Envelope = 'data' | 'payload' | 'root';
+const ENVELOPES: readonly Envelope[] = ['data', 'payload', 'root'];
+export const ANSWER_SHAPES = ['result_string', 'result_object', 'final_response', 'response', 'agent_response'] as const;
+export type AnswerShape = (typeof ANSWER_SHAPES)[number];
+
+export interface AgentRunIo {
+  readonly send: (frame: Record<string, unknown>) => void;
+  readonly close: (code: number, reason: string) => void;
+  readonly signal: AbortSignal;
+}
+
+export interface AgentRunRequest {
+  readonly request: string;
+  readonly threadId: string | null;
+  /** Which run of the simulator this is: picks the envelope and answer shapes. */
+  readonly sequence: number;
+}
+
+export function answerFor(request: string): string {
+  const quoted = request.length > 200 ? `${request.slice(0, 200)}…` : request;
+  return `Golden path OK. The agent processed your request: "${quoted}"`;
+}
+
+export function wrap(envelope: Envelope, type: string, fields: Record<string, unknown>): Record<string, unknown> {
+  const timestamp = new Date().toISOString();
+  switch (envelope) {
+    case 'data':
+      return { type, data: fields, timestamp };
+    case 'payload':
+      return { type, payload: fields, timestamp };
+    case 'root':
+      return { type, ...fields, critical: true, timestamp };
+  }
+}
+
+export async function runAgent(state: SimulatorState, run: AgentRunRequest, io: AgentRunIo): Promise<void> {
+  const runId = `run_${randomUUID()}`;
+  const threadId = run.threadId ?? `thread_${randomUUID()}`;
+  let frameIndex = 0;
+  const emit = (type: string, fields: Record<string, unknown>): void => {
+    const envelope = ENVELOPES[(run.sequence + frameIndex++) % ENVELOPES.length] ?? 'data';
+    io.send(wrap(envelope, type, { run_id: runId, thread_id: threadId, ...fields }));
+  };
+  const critical = (event: CriticalEvent, fields: Record<string, unknown>): boolean => {
+    if (state.fault('missing_event')?.event !== event) emit(event, fields);
+    if (state.fault('close_1011')?.after === event) {
+      io.close(1011, 'Internal error');
+      return false;
+    }
+    return true;
+  };
+  const wait = async (phase: Phase): Promise<boolean> => {
+    const ms = state.delay(phase);
+    try {
+      if (ms > 0) await sleep(ms, undefined, { signal: io.signal });
+      return !io.signal.aborted;
+    } catch {
+      return false;
+    }
+  };
+
+  const started = Date.now();
+  if (!(await wait('agent_start'))) return;
+  if (!critical('agent_started', { agent_name: 'supervisor_agent' })) return;
+  if (!(await wait('thinking'))) return;
+  if (!critical('agent_thinking', { reasoning: 'Working out which tool answers this request', step_number: 1 })) return;
+  if (state.fault('agent_error') !== undefined) {
+    io.send({ type: 'agent_error', data: { run_id: runId, error_code: 'AGENT_EXECUTION_FAILED', error_message: 'Agent execution failed: upstream model timed out' } });
+    return;
+  }
+  if (!(await wait('tool_start'))) return;
+  const tool = { tool_name: 'knowledge_search' };
+  const executing = { ...tool, parameters: { query: run.request.slice(0, 100) } };
+  const completed = { ...tool, result: { documents_found: 3 }, execution_time_ms: state.delay('tool') };
+  const outOfOrder = state.fault('events_out_of_order') !== undefined;
+  if (!critical(outOfOrder ? 'tool_completed' : 'tool_executing', outOfOrder ? completed : executing)) return;
+  if (!(await wait('tool'))) return;
+  if (!critical(outOfOrder ? 'tool_executing' : 'tool_completed', outOfOrder ? executing : completed)) return;
+  emit('agent_thinking', { reasoning: 'Writing the answer from the tool result', step_number: 2 });
+  if (state.fault('agent_never_completes') !== undefined) return;
+  if (!(await wait('completion'))) return;
+
+  const answer = state.fault('empty_answer') === undefined ? answerFor(run.request) : '';
+  const shape = ANSWER_SHAPES[run.sequence % ANSWER_SHAPES.length] ?? 'result_string';
+  const execution_time_ms = Date.now() - started;
+  const done = { status: 'success' };
+  if (answer === '') {
+    critical('agent_completed', { result: '', execution_time_ms });
+    return;
+  }
+  switch (shape) {
+    case 'result_string':
+      critical('agent_completed', { result: answer, execution_time_ms });
+      break;
+    case 'result_object':
+      critical('agent_completed', { result: { content: answer, ...done }, execution_time_ms });
+      break;
+    case 'final_response':
+      critical('agent_completed', { result: done, final_response: answer, execution_time_ms });
+      break;
+    case 'response':
+      critical('agent_completed', { response: answer, execution_time_ms });
+      break;
+    case 'agent_response':
+      emit('agent_response', { content: answer });
+      critical('agent_completed', { result: done, execution_time_ms });
+      break;
+  }
+}

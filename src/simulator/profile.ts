@@ -1,0 +1,155 @@
+import { z } from 'zod';
+
+/**
+ * What the simulator does and how slowly: the latency of every phase and the
+ * faults switched on. Tests and benchmarks read the profile back as ground truth.
+ */
+
+export const CRITICAL_EVENTS = [
+  'agent_started',
+  'agent_thinking',
+  'tool_executing',
+  'tool_completed',
+  'agent_completed',
+] as const;
+export type CriticalEvent = (typeof CRITICAL_EVENTS)[number];
+
+/**
+ * Phases in the order a golden-path run meets them. The agent phases chain:
+ * agent_started comes `agent_start` ms after the request, agent_thinking
+ * `thinking` ms after that, and so on (see eventOffsets).
+ */
+export const PHASES = [
+  'login',
+  'handshake',
+  'agent_start',
+  'thinking',
+  'tool_start',
+  'tool',
+  'completion',
+  'render',
+] as const;
+export type Phase = (typeof PHASES)[number];
+export type LatencyProfile = Record<Phase, number>;
+
+export const DEFAULT_LATENCY: LatencyProfile = {
+  login: 40,
+  handshake: 20,
+  agent_start: 80,
+  thinking: 120,
+  tool_start: 60,
+  tool: 150,
+  completion: 100,
+  render: 40,
+};
+
+const phaseSchema = z.enum(PHASES);
+const eventSchema = z.enum(CRITICAL_EVENTS);
+const ms = z.coerce.number().int().min(0).max(600_000);
+
+export const latencyPatchSchema = z.partialRecord(phaseSchema, ms).refine(
+  (patch) => Object.keys(patch).length > 0,
+  'name at least one phase',
+);
+
+export const faultSchema = z.discriminatedUnion('name', [
+  z.strictObject({ name: z.literal('subprotocol_mismatch') }),
+  z.strictObject({ name: z.literal('subprotocol_refused'), mode: z.enum(['403', '1003']).default('403') }),
+  z.strictObject({ name: z.literal('ws_auth_rejected'), mode: z.enum(['close', '401']).default('close') }),
+  z.strictObject({ name: z.literal('close_1011'), after: eventSchema.default('agent_thinking') }),
+  z.strictObject({ name: z.literal('missing_event'), event: eventSchema.default('tool_completed') }),
+  z.strictObject({ name: z.literal('events_out_of_order') }),
+  z.strictObject({ name: z.literal('agent_error') }),
+  z.strictObject({ name: z.literal('agent_never_completes') }),
+  z.strictObject({ name: z.literal('empty_answer') }),
+  z.strictObject({ name: z.literal('login_rejected') }),
+  z.strictObject({ name: z.literal('auth_down') }),
+  z.strictObject({ name: z.literal('slow_phase'), phase: phaseSchema, ms: ms.refine((n) => n > 0, 'must be > 0') }),
+  z.strictObject({ name: z.literal('new_revision'), revision: z.string().regex(/^[0-9a-f]{7,40}$/).optional() }),
+  z.strictObject({ name: z.literal('permissive_auth') }),
+  z.strictObject({ name: z.literal('cors_broken') }),
+  z.strictObject({
+    name: z.literal('broken_chat_page'),
+    mode: z.enum(['no_send_button', 'script_error']).default('no_send_button'),
+  }),
+  z.strictObject({ name: z.literal('answer_not_rendered') }),
+]);
+export type Fault = z.infer<typeof faultSchema>;
+export type FaultName = Fault['name'];
+export const FAULT_NAMES: readonly FaultName[] = faultSchema.options.map((o) => o.shape.name.value);
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}
+
+export function parseFault(input: unknown): Parsed<Fault> {
+  if (typeof input === 'object' && input !== null && 'name' in input) {
+    const name = (input as { name: unknown }).name;
+    if (typeof name !== 'string' || !(FAULT_NAMES as readonly string[]).includes(name)) {
+      return { ok: false, error: `unknown fault ${JSON.stringify(name)}; known: ${FAULT_NAMES.join(', ')}` };
+    }
+  }
+  const result = faultSchema.safeParse(input);
+  return result.success ? { ok: true, value: result.data } : { ok: false, error: describeIssues(result.error) };
+}
+
+/** `name` or `name:key=value,key=value`, the form flags and env use. */
+export function parseFaultSpec(spec: string): Parsed<Fault> {
+  const [name = '', rest] = splitOnce(spec.trim(), ':');
+  const fields: Record<string, string> = { name };
+  if (rest !== undefined && rest !== '') {
+    for (const pair of rest.split(',')) {
+      const [key, value] = splitOnce(pair, '=');
+      if (key === '' || value === undefined) {
+        return { ok: false, error: `fault "${spec}": "${pair}" is not key=value` };
+      }
+      fields[key] = value;
+    }
+  }
+  const parsed = parseFault(fields);
+  return parsed.ok ? parsed : { ok: false, error: `fault "${spec}": ${parsed.error}` };
+}
+
+export function parseLatencyPatch(input: unknown): Parsed<Partial<LatencyProfile>> {
+  const result = latencyPatchSchema.safeParse(input);
+  return result.success ? { ok: true, value: result.data } : { ok: false, error: describeIssues(result.error) };
+}
+
+/** `phase=ms,phase=ms`, the form of the --latency flag. */
+export function parseLatencySpec(spec: string): Parsed<Partial<LatencyProfile>> {
+  const fields: Record<string, string> = {};
+  for (const pair of spec.split(',')) {
+    const [key, value] = splitOnce(pair.trim(), '=');
+    if (key === '' || value === undefined) return { ok: false, error: `latency "${spec}": "${pair}" is not phase=ms` };
+    fields[key] = value;
+  }
+  const parsed = parseLatencyPatch(fields);
+  return parsed.ok ? parsed : { ok: false, error: `latency "${spec}": ${parsed.error}` };
+}
+
+function splitOnce(text: string, separator: string): [string, string | undefined] {
+  const at = text.indexOf(separator);
+  return at < 0 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)];
+}
+
+/**
+ * When each critical event leaves the server, in ms after the request arrived,
+ * for a profile: the ground truth a journey's measurements are checked against.
+ */
+export function eventOffsets(latency: LatencyProfile): Record<CriticalEvent, number> {
+  const started = latency.agent_start;
+  const thinking = started + latency.thinking;
+  const executing = thinking + latency.tool_start;
+  const completed = executing + latency.tool;
+  return {
+    agent_started: started,
+    agent_thinking: thinking,
+    tool_executing: executing,
+    tool_completed: completed,
+    agent_completed: completed + latency.completion,
+  };
+}

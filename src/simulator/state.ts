@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto';
+import { DEFAULT_LATENCY, type Fault, type FaultName, type LatencyProfile, type Phase } from './profile.js';
+
+export interface RevisionInfo {
+  readonly version: string;
+  readonly environment: string;
+  readonly git_commit: string;
+  readonly build_time: string;
+}
+
+export interface StateSnapshot {
+  readonly latency: LatencyProfile;
+  readonly effectiveLatency: LatencyProfile;
+  readonly faults: readonly Fault[];
+  readonly revision: RevisionInfo;
+  readonly loginForm: boolean;
+}
+
+/**
+ * The simulator's switchboard: the latency profile, the faults now on, and the
+ * deployed revision. The servers read it per request, the admin API writes it,
+ * so a fault switched on applies to the very next request or frame.
+ */
+export class SimulatorState {
+  private latency: LatencyProfile;
+  private readonly faults = new Map<FaultName, Fault>();
+  private readonly baseRevision: RevisionInfo;
+
+  constructor(options: { latency?: Partial<LatencyProfile>; revision?: string; version?: string; loginForm?: boolean }) {
+    this.latency = { ...DEFAULT_LATENCY, ...options.latency };
+    this.baseRevision = {
+      version: options.version ?? '1.42.0',
+      environment: 'staging',
+      git_commit: options.revision ?? randomBytes(20).toString('hex'),
+      build_time: new Date().toISOString(),
+    };
+    this.loginForm = options.loginForm ?? true;
+  }
+
+  /** Development builds show a password form; staging shows only "Access Beta". */
+  loginForm: boolean;
+
+  enable(fault: Fault): Fault {
+    // A revision change needs a concrete commit so the monitor can see it move.
+    const stored: Fault =
+      fault.name === 'new_revision' && fault.revision === undefined
+        ? { ...fault, revision: randomBytes(20).toString('hex') }
+        : fault;
+    this.faults.set(stored.name, stored);
+    return stored;
+  }
+
+  disable(name: FaultName): boolean {
+    return this.faults.delete(name);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  fault<N extends FaultName>(name: N): Extract<Fault, { name: N }> | undefined {
+    return this.faults.get(name) as Extract<Fault, { name: N }> | undefined;
+  }
+
+  setLatency(patch: Partial<LatencyProfile>): void {
+    this.latency = { ...this.latency, ...patch };
+  }
+
+  /** The delay of a phase now: the profile plus any slow_phase fault on it. */
+  delay(phase: Phase): number {
+    const slow = this.fault('slow_phase');
+    return this.latency[phase] + (slow?.phase === phase ? slow.ms : 0);
+  }
+
+  revision(): RevisionInfo {
+    const moved = this.fault('new_revision');
+    if (moved?.revision === undefined) return this.baseRevision;
+    return { ...this.baseRevision, git_commit: moved.revision, build_time: new Date().toISOString() };
+  }
+
+  snapshot(): StateSnapshot {
+    const effective = { ...this.latency };
+    for (const phase of Object.keys(effective) as Phase[]) effective[phase] = this.delay(phase);
+    return {
+      latency: { ...this.latency },
+      effectiveLatency: effective,
+      faults: [...this.faults.values()],
+      revision: this.revision(),
+      loginForm: this.loginForm,
+    };
+  }
+}

@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { STATUS_CODES } from 'node:http';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { CRITICAL_EVENTS } from './profile.js';
+import type { SimulatorState } from './state.js';
+import type { SimUser, TokenIssuer } from './tokens.js';
+import { bearerToken, delay } from './http-common.js';
+import { negotiate, parseOffer, tokenFromProtocol } from './ws-negotiation.js';
+import { runAgent } from './agent-run.js';
+
+export interface WsDeps {
+  readonly state: SimulatorState;
+  readonly issuer: TokenIssuer;
+  readonly heartbeatMs: number;
+  /** Numbers agent runs across connections, so envelope shapes rotate run by run. */
+  readonly nextSequence: () => number;
+}
+
+export interface WsEndpoint {
+  readonly connections: () => number;
+  readonly close: () => void;
+}
+
+interface Admission {
+  readonly token: string | undefined;
+  /** Offered values none of which is supported: accept, then close 1003. */
+  readonly refuseAfterAccept: boolean;
+}
+
+/** The backend's WebSocket at `/ws` (contract §4 and §5), on the api server. */
+export function attachWebSocket(server: Server, deps: WsDeps): WsEndpoint {
+  const answeredProtocol = new WeakMap<IncomingMessage, string | undefined>();
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 1024 * 1024,
+    // ws echoes whatever this returns; the faithful choice (or the fault) is made before.
+    handleProtocols: (_offered, req) => answeredProtocol.get(req) ?? false,
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    void admit(req, socket).then((admission) => {
+      if (admission === undefined) return;
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        serveConnection(ws, admission, deps);
+      });
+    });
+  });
+
+  async function admit(req: IncomingMessage, socket: Duplex): Promise<Admission | undefined> {
+    const { state } = deps;
+    const url = new URL(req.url ?? '/', 'http://simulator.invalid');
+    if (url.pathname !== '/ws') return reject(socket, 404, 'Not Found');
+    const offer = parseOffer(req.headers['sec-websocket-protocol']);
+    if (!offer.ok) return reject(socket, 400, `Invalid Sec-WebSocket-Protocol header: ${offer.error}`);
+
+    const refusedFault = state.fault('subprotocol_refused');
+    let negotiation = negotiate(offer.protocols);
+    if (refusedFault !== undefined && offer.protocols.length > 0) negotiation = { kind: 'refuse', offered: offer.protocols };
+    if (negotiation.kind === 'refuse' && (refusedFault?.mode ?? '403') === '403') {
+      return reject(socket, 403, 'No supported subprotocols');
+    }
+    if (state.fault('ws_auth_rejected')?.mode === '401') return reject(socket, 401, 'Authentication failed');
+
+    const selected = negotiation.kind === 'select' ? negotiation.protocol : undefined;
+    const token =
+      (selected === undefined ? undefined : tokenFromProtocol(selected)) ??
+      bearerToken(req.headers.authorization) ??
+      url.searchParams.get('token') ??
+      undefined;
+    // The staging regression: the server answers a bare name the client never offered.
+    const answered = state.fault('subprotocol_mismatch') !== undefined && selected?.startsWith('jwt.') ? 'jwt-auth' : selected;
+    answeredProtocol.set(req, answered);
+    await delay(state.delay('handshake'));
+    return { token, refuseAfterAccept: negotiation.kind === 'refuse' };
+  }
+
+  return {
+    connections: () => wss.clients.size,
+    close: () => {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+    },
+  };
+}
+
+function reject(socket: Duplex, status: number, message: string): undefined {
+  const body = JSON.stringify({ detail: message });
+  if (socket.writable) {
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  } else {
+    socket.destroy();
+  }
+  return undefined;
+}
+
+function serveConnection(ws: WebSocket, admission: Admission, deps: WsDeps): void {
+  const { state } = deps;
+  const lifetime = new AbortController();
+  const send = (frame: Record<string, unknown>): void => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+  };
+  const close = (code: number, reason: string): void => {
+    lifetime.abort();
+    if (ws.readyState === ws.OPEN) ws.close(code, reason);
+  };
+  ws.on('error', () => lifetime.abort());
+  ws.on('close', () => {
+    lifetime.abort();
+    clearInterval(heartbeat);
+  });
+  const heartbeat = setInterval(() => {
+    send({ type: 'heartbeat', timestamp: new Date().toISOString() });
+  }, deps.heartbeatMs);
+  heartbeat.unref();
+
+  if (admission.refuseAfterAccept) {
+    close(1003, 'No supported subprotocols');
+    return;
+  }
+
+  // Frames may arrive while the token is checked: handle them once the user is known.
+  const ready = authenticate(admission.token, deps).then((user) => {
+    if (user === undefined) {
+      send({ type: 'error_message', error_code: 'AUTH_FAILED', error_message: 'Authentication failed: invalid or missing token' });
+      close(1008, 'Authentication failed');
+      return undefined;
+    }
+    send({
+      type: 'connection_established',
+      data: { user_id: user.id, connection_id: `conn_${randomUUID()}`, golden_path_events: [...CRITICAL_EVENTS] },
+      timestamp: new Date().toISOString(),
+    });
+    return user;
+  });
+
+  ws.on('message', (raw: RawData, isBinary: boolean) => {
+    void ready.then((user) => {
+      if (user === undefined || lifetime.signal.aborted) return;
+      handleFrame(raw, isBinary, { send, close, signal: lifetime.signal }, state, deps);
+    });
+  });
+}
+
+async function authenticate(token: string | undefined, deps: WsDeps): Promise<SimUser | undefined> {
+  const { state } = deps;
+  if (state.fault('ws_auth_rejected') !== undefined) return undefined;
+  const verified = token === undefined ? undefined : await deps.issuer.verifyAccess(token);
+  if (verified?.ok === true) return verified.user;
+  // Staging has been seen to invent a user for a connection it should refuse.
+  if (state.fault('permissive_auth') !== undefined) {
+    return { id: `anon_${randomUUID().slice(0, 8)}`, email: 'anonymous@staging.invalid' };
+  }
+  return undefined;
+}
+
+function errorFrame(code: string, message: string): Record<string, unknown> {
+  return { type: 'error_message', error_code: code, error_message: message };
+}
+
+function handleFrame(
+  raw: RawData,
+  isBinary: boolean,
+  io: { send: (f: Record<string, unknown>) => void; close: (c: number, r: string) => void; signal: AbortSignal },
+  state: SimulatorState,
+  deps: WsDeps,
+): void {
+  if (isBinary) {
+    io.send(errorFrame('INVALID_MESSAGE', 'Binary frames are not supported; send JSON text'));
+    return;
+  }
+  let message: unknown;
+  try {
+    message = JSON.parse(Buffer.isBuffer(raw) ? raw.toString('utf8') : String(raw));
+  } catch {
+    io.send(errorFrame('INVALID_JSON', 'Frame is not valid JSON'));
+    return;
+  }
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+    io.send(errorFrame('INVALID_MESSAGE', 'A frame must be a JSON object with a "type"'));
+    return;
+  }
+  const { type, payload } = message as { type?: unknown; payload?: unknown };
+  if (typeof type !== 'string') {
+    io.send(errorFrame('INVALID_MESSAGE', 'A frame must have a string "type"'));
+    return;
+  }
+  const fields = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : {};
+  const threadId = typeof fields.thread_id === 'string' ? fields.thread_id : null;
+  switch (type) {
+    case 'ping':
+      io.send({ type: 'pong', timestamp: new Date().toISOString() });
+      return;
+    case 'start_agent':
+    case 'user_message': {
+      const text = type === 'start_agent' ? fields.user_request : fields.content;
+      const field = type === 'start_agent' ? 'payload.user_request' : 'payload.content';
+      if (typeof text !== 'string' || text.trim() === '') {
+        io.send(errorFrame('INVALID_REQUEST', `${type} needs a non-empty ${field}`));
+        return;
+      }
+      void runAgent(state, { request: text, threadId, sequence: deps.nextSequence() }, io);
+      return;
+    }
+    default:
+      io.send(errorFrame('UNKNOWN_MESSAGE_TYPE', `Unknown message type "${type.slice(0, 64)}"`));
+  }
+}
