@@ -49,11 +49,13 @@ export async function runAgent(state: SimulatorState, run: AgentRunRequest, io: 
   const threadId = run.threadId ?? `thread_${randomUUID()}`;
   let frameIndex = 0;
   const emit = (type: string, fields: Record<string, unknown>): void => {
+    // A missing event is missing every time it would repeat, too.
+    if (state.fault('missing_event')?.event === type) return;
     const envelope = ENVELOPES[(run.sequence + frameIndex++) % ENVELOPES.length] ?? 'data';
     io.send(wrap(envelope, type, { run_id: runId, thread_id: threadId, ...fields }));
   };
   const critical = (event: CriticalEvent, fields: Record<string, unknown>): boolean => {
-    if (state.fault('missing_event')?.event !== event) emit(event, fields);
+    emit(event, fields);
     if (state.fault('close_1011')?.after === event) {
       io.close(1011, 'Internal error');
       return false;

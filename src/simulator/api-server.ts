@@ -17,6 +17,12 @@ export function createApiApp(deps: ApiDeps): Express {
   const { state } = deps;
   const app = express();
   app.disable('x-powered-by');
+  // Token-bearing answers are never cached, so a browser always sees the CORS headers of now.
+  app.set('etag', false);
+  app.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
 
   app.use((req, res, next) => {
     if (req.headers.origin === deps.appOrigin) {

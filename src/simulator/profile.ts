@@ -88,7 +88,7 @@ function describeIssues(error: z.ZodError): string {
 
 export function parseFault(input: unknown): Parsed<Fault> {
   if (typeof input === 'object' && input !== null && 'name' in input) {
-    const name = (input as { name: unknown }).name;
+    const name = input.name;
     if (typeof name !== 'string' || !(FAULT_NAMES as readonly string[]).includes(name)) {
       return { ok: false, error: `unknown fault ${JSON.stringify(name)}; known: ${FAULT_NAMES.join(', ')}` };
     }
@@ -99,7 +99,7 @@ export function parseFault(input: unknown): Parsed<Fault> {
 
 /** `name` or `name:key=value,key=value`, the form flags and env use. */
 export function parseFaultSpec(spec: string): Parsed<Fault> {
-  const [name = '', rest] = splitOnce(spec.trim(), ':');
+  const [name, rest] = splitOnce(spec.trim(), ':');
   const fields: Record<string, string> = { name };
   if (rest !== undefined && rest !== '') {
     for (const pair of rest.split(',')) {
@@ -115,6 +115,10 @@ export function parseFaultSpec(spec: string): Parsed<Fault> {
 }
 
 export function parseLatencyPatch(input: unknown): Parsed<Partial<LatencyProfile>> {
+  if (typeof input === 'object' && input !== null) {
+    const unknown = Object.keys(input).find((key) => !(PHASES as readonly string[]).includes(key));
+    if (unknown !== undefined) return { ok: false, error: `unknown phase "${unknown}"; known: ${PHASES.join(', ')}` };
+  }
   const result = latencyPatchSchema.safeParse(input);
   return result.success ? { ok: true, value: result.data } : { ok: false, error: describeIssues(result.error) };
 }

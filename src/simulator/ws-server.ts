@@ -42,27 +42,27 @@ export function attachWebSocket(server: Server, deps: WsDeps): WsEndpoint {
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     void admit(req, socket).then((admission) => {
-      if (admission === undefined) return;
+      if (admission === null) return;
       wss.handleUpgrade(req, socket, head, (ws) => {
         serveConnection(ws, admission, deps);
       });
     });
   });
 
-  async function admit(req: IncomingMessage, socket: Duplex): Promise<Admission | undefined> {
+  async function admit(req: IncomingMessage, socket: Duplex): Promise<Admission | null> {
     const { state } = deps;
     const url = new URL(req.url ?? '/', 'http://simulator.invalid');
-    if (url.pathname !== '/ws') return reject(socket, 404, 'Not Found');
+    if (url.pathname !== '/ws') return refuse(socket, 404, 'Not Found');
     const offer = parseOffer(req.headers['sec-websocket-protocol']);
-    if (!offer.ok) return reject(socket, 400, `Invalid Sec-WebSocket-Protocol header: ${offer.error}`);
+    if (!offer.ok) return refuse(socket, 400, `Invalid Sec-WebSocket-Protocol header: ${offer.error}`);
 
     const refusedFault = state.fault('subprotocol_refused');
     let negotiation = negotiate(offer.protocols);
     if (refusedFault !== undefined && offer.protocols.length > 0) negotiation = { kind: 'refuse', offered: offer.protocols };
     if (negotiation.kind === 'refuse' && (refusedFault?.mode ?? '403') === '403') {
-      return reject(socket, 403, 'No supported subprotocols');
+      return refuse(socket, 403, 'No supported subprotocols');
     }
-    if (state.fault('ws_auth_rejected')?.mode === '401') return reject(socket, 401, 'Authentication failed');
+    if (state.fault('ws_auth_rejected')?.mode === '401') return refuse(socket, 401, 'Authentication failed');
 
     const selected = negotiation.kind === 'select' ? negotiation.protocol : undefined;
     const token =
@@ -86,7 +86,8 @@ export function attachWebSocket(server: Server, deps: WsDeps): WsEndpoint {
   };
 }
 
-function reject(socket: Duplex, status: number, message: string): undefined {
+/** Answers the upgrade request with a plain HTTP error; resolves to no admission. */
+function refuse(socket: Duplex, status: number, message: string): null {
   const body = JSON.stringify({ detail: message });
   if (socket.writable) {
     socket.end(
@@ -96,7 +97,7 @@ function reject(socket: Duplex, status: number, message: string): undefined {
   } else {
     socket.destroy();
   }
-  return undefined;
+  return null;
 }
 
 function serveConnection(ws: WebSocket, admission: Admission, deps: WsDeps): void {
@@ -109,7 +110,9 @@ function serveConnection(ws: WebSocket, admission: Admission, deps: WsDeps): voi
     lifetime.abort();
     if (ws.readyState === ws.OPEN) ws.close(code, reason);
   };
-  ws.on('error', () => lifetime.abort());
+  ws.on('error', () => {
+    lifetime.abort();
+  });
   ws.on('close', () => {
     lifetime.abort();
     clearInterval(heartbeat);
@@ -176,7 +179,7 @@ function handleFrame(
   }
   let message: unknown;
   try {
-    message = JSON.parse(Buffer.isBuffer(raw) ? raw.toString('utf8') : String(raw));
+    message = JSON.parse(Buffer.isBuffer(raw) ? raw.toString('utf8') : Buffer.concat(Array.isArray(raw) ? raw : [Buffer.from(raw)]).toString('utf8'));
   } catch {
     io.send(errorFrame('INVALID_JSON', 'Frame is not valid JSON'));
     return;

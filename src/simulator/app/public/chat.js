@@ -98,7 +98,7 @@
     socket = new WebSocket(config.wsUrl + '/ws', ['jwt.' + base64url(token)]);
     socket.addEventListener('message', function (message) {
       var frame;
-      try { frame = JSON.parse(message.data); } catch (e) { return; }
+      try { frame = JSON.parse(message.data); } catch { return; }
       if (frame && typeof frame.type === 'string') onFrame(frame);
     });
     socket.addEventListener('close', function (event) {

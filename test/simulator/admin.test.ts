@@ -1,0 +1,106 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
+import { admin } from '../helpers/sim-client.js';
+import { parseFaultSpec, parseLatencySpec } from '../../src/simulator/profile.js';
+
+describe('simulator admin API', () => {
+  let sim: Simulator;
+  before(async () => {
+    sim = await startSimulator();
+  });
+  after(async () => {
+    await sim.stop();
+  });
+
+  it('refuses calls without the admin token', async () => {
+    const missing = await fetch(`${sim.description.adminUrl}/state`);
+    assert.equal(missing.status, 401);
+    const wrong = await fetch(`${sim.description.adminUrl}/state`, { headers: { authorization: 'Bearer nope' } });
+    assert.equal(wrong.status, 401);
+    const body = (await wrong.json()) as { detail: string };
+    assert.doesNotMatch(body.detail, new RegExp(sim.description.adminToken));
+  });
+
+  const bad: [string, 'POST' | 'PATCH' | 'DELETE', string, unknown, RegExp][] = [
+    ['an unknown fault', 'POST', '/faults', { name: 'meteor_strike' }, /unknown fault "meteor_strike"; known: subprotocol_mismatch/],
+    ['a fault without a name', 'POST', '/faults', { mode: '403' }, /name/],
+    ['a bad fault parameter', 'POST', '/faults', { name: 'missing_event', event: 'agent_exploded' }, /event/],
+    ['an unknown fault parameter', 'POST', '/faults', { name: 'agent_error', severity: 'high' }, /severity/],
+    ['slow_phase without ms', 'POST', '/faults', { name: 'slow_phase', phase: 'tool' }, /ms/],
+    ['a negative latency', 'PATCH', '/latency', { tool: -5 }, /tool/],
+    ['an unknown phase', 'PATCH', '/latency', { warp: 5 }, /unknown phase "warp"; known: login, handshake/],
+    ['an empty latency patch', 'PATCH', '/latency', {}, /at least one phase/],
+    ['disabling an unknown fault', 'DELETE', '/faults/meteor_strike', undefined, /unknown fault "meteor_strike"/],
+  ];
+  for (const [name, method, path, body, message] of bad) {
+    it(`answers ${name} with 400 and a message`, async () => {
+      const answer = await admin(sim.description, method, path, body);
+      assert.equal(answer.status, 400);
+      assert.match((answer.json as { detail: string }).detail, message);
+    });
+  }
+
+  it('answers malformed JSON with 400', async () => {
+    const response = await fetch(`${sim.description.adminUrl}/faults`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sim.description.adminToken}`, 'content-type': 'application/json' },
+      body: '{"name":',
+    });
+    assert.equal(response.status, 400);
+    assert.deepEqual(await response.json(), { detail: 'Request body is not valid JSON' });
+  });
+
+  it('sets latency and reports the ground-truth event offsets', async () => {
+    const answer = await admin(sim.description, 'PATCH', '/latency', {
+      agent_start: 100, thinking: 50, tool_start: 25, tool: 200, completion: 75,
+    });
+    assert.equal(answer.status, 200);
+    const state = (await admin(sim.description, 'GET', '/state')).json as { eventOffsetsMs: Record<string, number> };
+    assert.deepEqual(state.eventOffsetsMs, {
+      agent_started: 100, agent_thinking: 150, tool_executing: 175, tool_completed: 375, agent_completed: 450,
+    });
+  });
+
+  it('switches the login page between the password form and OAuth only', async () => {
+    const html = async () => (await fetch(`${sim.description.app}/login`)).text();
+    assert.match(await html(), /Login with Custom Credentials/);
+    assert.equal((await admin(sim.description, 'PATCH', '/settings', { loginForm: false })).status, 200);
+    const oauth = await html();
+    assert.match(oauth, /Access Beta/);
+    assert.doesNotMatch(oauth, /placeholder="Password"/);
+    assert.equal((await admin(sim.description, 'PATCH', '/settings', { loginForm: 'yes' })).status, 400);
+    await admin(sim.description, 'PATCH', '/settings', { loginForm: true });
+  });
+
+  it('enables, lists and disables a fault', async () => {
+    await admin(sim.description, 'POST', '/faults', { name: 'close_1011' });
+    let state = (await admin(sim.description, 'GET', '/state')).json as { faults: Record<string, unknown>[] };
+    assert.deepEqual(state.faults, [{ name: 'close_1011', after: 'agent_thinking' }]);
+    const off = await admin(sim.description, 'DELETE', '/faults/close_1011');
+    assert.equal((off.json as { disabled: boolean }).disabled, true);
+    state = (await admin(sim.description, 'GET', '/state')).json as { faults: Record<string, unknown>[] };
+    assert.deepEqual(state.faults, []);
+  });
+});
+
+describe('fault and latency specs (flags)', () => {
+  it('parses name and name:key=value forms', () => {
+    assert.deepEqual(parseFaultSpec('agent_error'), { ok: true, value: { name: 'agent_error' } });
+    assert.deepEqual(parseFaultSpec('slow_phase:phase=tool,ms=250'), { ok: true, value: { name: 'slow_phase', phase: 'tool', ms: 250 } });
+    assert.deepEqual(parseFaultSpec('missing_event:event=agent_started'), { ok: true, value: { name: 'missing_event', event: 'agent_started' } });
+  });
+  it('names what is wrong in a bad spec', () => {
+    const bad = parseFaultSpec('slow_phase:phase');
+    assert.deepEqual(bad, { ok: false, error: 'fault "slow_phase:phase": "phase" is not key=value' });
+    const unknown = parseFaultSpec('nope');
+    assert.equal(unknown.ok, false);
+    assert.match(unknown.error, /^fault "nope": unknown fault "nope"/);
+  });
+  it('parses latency specs and refuses bad ones', () => {
+    assert.deepEqual(parseLatencySpec('tool=300,render=0'), { ok: true, value: { tool: 300, render: 0 } });
+    const bad = parseLatencySpec('tool=fast');
+    assert.equal(bad.ok, false);
+    assert.match(bad.error, /^latency "tool=fast": tool: /);
+  });
+});
