@@ -1,0 +1,49 @@
+import type { Evidence, FailureReason } from '../model/reasons.js';
+
+/**
+ * A failed check of the target, thrown inside a journey step. The kit's step
+ * wrapper reports its reason and evidence to the reporter before Playwright
+ * sees the error, so the record names the step, the reason and why.
+ */
+export class JourneyFailure extends Error {
+  constructor(
+    readonly reason: FailureReason,
+    message: string,
+    readonly evidence: Evidence = {},
+  ) {
+    super(`[${reason}] ${message}`);
+    this.name = 'JourneyFailure';
+  }
+
+  /** The message without its reason prefix. */
+  get detail(): string {
+    return this.message.slice(this.reason.length + 3);
+  }
+}
+
+export function fail(reason: FailureReason, message: string, evidence: Evidence = {}): never {
+  throw new JourneyFailure(reason, message, evidence);
+}
+
+/**
+ * An error the journey code did not classify itself. Playwright's own
+ * timeouts on a locator mean the page did not show what a user needs (`ui`);
+ * a closed page or browser is the monitor's own fault; anything else is a bug
+ * in the monitor, never blamed on the target.
+ */
+export function classify(error: unknown): JourneyFailure {
+  if (error instanceof JourneyFailure) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const firstLine = message.split('\n')[0] ?? message;
+  const name = error instanceof Error ? error.name : '';
+  if (/Target page, context or browser has been closed|Browser has been closed|browser has disconnected/i.test(message)) {
+    return new JourneyFailure('monitor_error', `browser went away: ${firstLine}`);
+  }
+  if (/net::ERR_/.test(message)) {
+    return new JourneyFailure('network', firstLine, { error: /net::ERR_[A-Z_]+/.exec(message)?.[0] ?? 'net::ERR' });
+  }
+  if (name === 'TimeoutError' || /Timeout \d+ms exceeded/.test(message)) {
+    return new JourneyFailure('ui', firstLine);
+  }
+  return new JourneyFailure('monitor_error', `${name || 'Error'}: ${firstLine}`);
+}

@@ -1,0 +1,62 @@
+import type { Evidence } from '../model/reasons.js';
+import { JourneyFailure } from './failure.js';
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly body: unknown;
+  readonly elapsedMs: number;
+}
+
+/**
+ * One HTTP call of a journey, with the failure it means already classified:
+ * no answer is `network`, a body that is not JSON is `http_error`. Callers
+ * classify statuses, which mean different things per call.
+ */
+export async function callJson(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: unknown; timeoutMs: number },
+): Promise<HttpAnswer> {
+  const started = performance.now();
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: init.method ?? 'GET',
+      headers: { accept: 'application/json', ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      signal: AbortSignal.timeout(init.timeoutMs),
+    });
+  } catch (error) {
+    const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+    if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+      throw new JourneyFailure('timeout', `no answer from ${new URL(url).pathname} within ${init.timeoutMs} ms`, { url: origin(url) });
+    }
+    throw new JourneyFailure('network', `cannot reach ${origin(url)}: ${cause}`, { url: origin(url) });
+  }
+  const textBody = await response.text();
+  let body: unknown = textBody;
+  if (textBody !== '') {
+    try {
+      body = JSON.parse(textBody);
+    } catch {
+      body = textBody.slice(0, 200);
+    }
+  }
+  return { status: response.status, body, elapsedMs: performance.now() - started };
+}
+
+function origin(url: string): string {
+  return new URL(url).origin;
+}
+
+/** The server's own words, for evidence: FastAPI's `detail`, or a short body. */
+export function detailOf(body: unknown): string {
+  if (typeof body === 'object' && body !== null && 'detail' in body) {
+    const detail = (body as { detail: unknown }).detail;
+    return typeof detail === 'string' ? detail : JSON.stringify(detail).slice(0, 200);
+  }
+  return typeof body === 'string' ? body.slice(0, 200) : JSON.stringify(body).slice(0, 200);
+}
+
+export function httpEvidence(path: string, answer: HttpAnswer): Evidence {
+  return { path, status: answer.status, detail: detailOf(answer.body) };
+}

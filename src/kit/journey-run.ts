@@ -1,0 +1,127 @@
+import { test, type TestInfo } from '@playwright/test';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import type { Target, TargetSecrets } from '../model/target.js';
+import type { RunInputs } from '../model/run-record.js';
+import type { JourneyFailure } from './failure.js';
+import { classify } from './failure.js';
+import { KIT_ATTACHMENT } from '../protocol/child.js';
+import { Redactor } from '../secrets/redactor.js';
+import { Transcript } from './transcript.js';
+
+export interface StepControl {
+  /** The step's duration as the journey measured it where the user is (page or client clock). */
+  measured(ms: number): void;
+}
+
+type Attacher = (name: string, options: { body: string; contentType: string }) => Promise<void>;
+
+/**
+ * One run of a journey, as the journey code sees it: the target, its inputs,
+ * a monotonic clock, the transcript, and `step()`, which wraps `test.step` so
+ * every failure leaves with a reason, a message and evidence.
+ */
+export class JourneyRun {
+  readonly redactor: Redactor;
+  readonly transcript = new Transcript();
+  /** Epoch ms (high resolution) when the run began: the zero of `clock()`. */
+  readonly startedAtEpochMs: number;
+  private readonly origin: number;
+  private pendingMarks: { name: string; value: unknown }[] = [];
+  private pendingSecrets: string[] = [];
+  private failureValue: JourneyFailure | undefined;
+  private readonly extraArtifacts: { name: string; write: (path: string) => void }[] = [];
+
+  constructor(
+    readonly runId: string,
+    readonly target: Target,
+    readonly secrets: TargetSecrets,
+    readonly inputs: RunInputs,
+    readonly stepTimeoutMs: number,
+    readonly artifactDir: string,
+    /** Secrets travel to the executor only when one listens (never in a by-hand run's report). */
+    private readonly reportSecrets: boolean,
+  ) {
+    this.origin = performance.now();
+    this.startedAtEpochMs = performance.timeOrigin + this.origin;
+    this.redactor = new Redactor([secrets.password, secrets.bypassKey]);
+    mkdirSync(artifactDir, { recursive: true });
+  }
+
+  /** ms since the run began, monotonic. */
+  clock = (): number => performance.now() - this.origin;
+
+  /** Converts an epoch time (such as a page's timeOrigin + now) to the run clock. */
+  fromEpoch(epochMs: number): number {
+    return epochMs - this.startedAtEpochMs;
+  }
+
+  get failure(): JourneyFailure | undefined {
+    return this.failureValue;
+  }
+
+  mark(name: string, value: unknown): void {
+    this.pendingMarks.push({ name, value });
+  }
+
+  /** A token or other secret the run obtained: redacted from everything it stores. */
+  secret(value: string | undefined): void {
+    if (value === undefined || value === '') return;
+    this.redactor.add(value);
+    this.pendingSecrets.push(value);
+  }
+
+  async step(name: string, body: (control: StepControl) => Promise<void>): Promise<void> {
+    await test.step(name, async (stepInfo) => {
+      const started = this.clock();
+      let measured: number | undefined;
+      const control: StepControl = {
+        measured: (ms) => {
+          measured = ms;
+        },
+      };
+      const attach: Attacher = (n, options) => stepInfo.attach(n, options);
+      try {
+        await body(control);
+      } catch (error) {
+        const failure = classify(error);
+        this.failureValue = failure;
+        await attach(KIT_ATTACHMENT.failure, json({ reason: failure.reason, message: this.redactor.text(failure.detail), evidence: this.redactor.value(failure.evidence) }));
+        throw failure;
+      } finally {
+        await attach(KIT_ATTACHMENT.timing, json({ durationMs: measured ?? this.clock() - started, measured: measured !== undefined }));
+        await this.flush(attach);
+      }
+    });
+  }
+
+  async flush(attach: Attacher): Promise<void> {
+    const marks = this.pendingMarks;
+    const secrets = this.pendingSecrets;
+    this.pendingMarks = [];
+    this.pendingSecrets = [];
+    if (this.reportSecrets) for (const value of secrets) await attach(KIT_ATTACHMENT.secret, json({ value }));
+    for (const mark of marks) await attach(KIT_ATTACHMENT.mark, json({ name: mark.name, value: this.redactor.value(mark.value) }));
+  }
+
+  /** A file the journey adds to the run's artifacts, written (redacted by the writer) when the run ends. */
+  addArtifact(name: string, write: (path: string) => void): void {
+    this.extraArtifacts.push({ name, write });
+  }
+
+  /** Writes the run's own artifacts and hands their paths to the reporter. */
+  async finish(testInfo: TestInfo): Promise<void> {
+    const attach: Attacher = (n, options) => testInfo.attach(n, options);
+    await this.flush(attach);
+    const files = [{ name: 'transcript.jsonl', write: (path: string) => this.transcript.write(path, this.redactor) }, ...this.extraArtifacts];
+    for (const file of files) {
+      const path = join(this.artifactDir, file.name);
+      file.write(path);
+      await attach(KIT_ATTACHMENT.artifact, json({ name: file.name, path }));
+    }
+  }
+}
+
+function json(value: unknown): { body: string; contentType: string } {
+  return { body: JSON.stringify(value), contentType: 'application/json' };
+}

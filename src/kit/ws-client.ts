@@ -1,0 +1,151 @@
+import WebSocket from 'ws';
+import type { IncomingMessage } from 'node:http';
+import type { Evidence } from '../model/reasons.js';
+import { JourneyFailure } from './failure.js';
+import type { Transcript } from './transcript.js';
+
+export type OpenOutcome =
+  | { kind: 'open'; socket: ProtocolSocket }
+  | { kind: 'refused'; status: number; body: string; selected: string | null }
+  | { kind: 'error'; message: string; selected: string | null }
+  | { kind: 'timeout' };
+
+export interface OpenOptions {
+  readonly url: string;
+  /** Offered through ws's own subprotocol list, never as a raw header (contract §4). */
+  readonly protocols: readonly string[];
+  readonly timeoutMs: number;
+  readonly clock: () => number;
+  readonly transcript: Transcript;
+  readonly onFrame?: (data: string, at: number) => void;
+}
+
+/**
+ * A ws client that records every frame with a monotonic time as it arrives,
+ * for the protocol journeys. Opening never throws: the outcome says how the
+ * handshake went, with what the server selected.
+ */
+export class ProtocolSocket {
+  readonly closed: Promise<{ code: number; reason: string; at: number }>;
+  private closeInfo: { code: number; reason: string; at: number } | undefined;
+
+  private constructor(
+    private readonly ws: WebSocket,
+    private readonly options: OpenOptions,
+  ) {
+    this.closed = new Promise((resolve) => {
+      ws.on('close', (code, reason) => {
+        const at = options.clock();
+        this.closeInfo = { code, reason: reason.toString('utf8'), at };
+        options.transcript.add({ t: at, dir: 'event', event: 'close', detail: { code, reason: this.closeInfo.reason } });
+        resolve(this.closeInfo);
+      });
+    });
+  }
+
+  get protocol(): string {
+    return this.ws.protocol;
+  }
+
+  get closeState(): { code: number; reason: string; at: number } | undefined {
+    return this.closeInfo;
+  }
+
+  static open(options: OpenOptions): Promise<OpenOutcome> {
+    const { transcript, clock } = options;
+    transcript.add({ t: clock(), dir: 'event', event: 'connect', detail: { url: options.url, offered: [...options.protocols] } });
+    const ws = new WebSocket(options.url, [...options.protocols], { handshakeTimeout: options.timeoutMs, perMessageDeflate: false });
+    let selected: string | null = null;
+    let settled = false;
+    return new Promise<OpenOutcome>((resolve) => {
+      const settle = (outcome: OpenOutcome) => {
+        if (settled) return;
+        settled = true;
+        resolve(outcome);
+      };
+      ws.on('upgrade', (res: IncomingMessage) => {
+        const header = res.headers['sec-websocket-protocol'];
+        selected = typeof header === 'string' ? header : null;
+      });
+      ws.on('message', (data: Buffer, isBinary: boolean) => {
+        const at = clock();
+        const text = isBinary ? `<binary ${data.length} bytes>` : data.toString('utf8');
+        transcript.add({ t: at, dir: 'in', data: text });
+        options.onFrame?.(text, at);
+      });
+      const socket = new ProtocolSocket(ws, options);
+      ws.on('open', () => {
+        transcript.add({ t: clock(), dir: 'event', event: 'open', detail: { protocol: ws.protocol } });
+        settle({ kind: 'open', socket });
+      });
+      ws.on('unexpected-response', (_req, res: IncomingMessage) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => {
+          if (body.length < 1000) body += chunk.toString('utf8');
+        });
+        res.on('end', () => {
+          transcript.add({ t: clock(), dir: 'event', event: 'refused', detail: { status: res.statusCode ?? 0 } });
+          settle({ kind: 'refused', status: res.statusCode ?? 0, body: body.slice(0, 300), selected });
+          ws.terminate();
+        });
+      });
+      ws.on('error', (error: Error) => {
+        transcript.add({ t: clock(), dir: 'event', event: 'error', detail: { message: error.message } });
+        if (/timed out/i.test(error.message)) settle({ kind: 'timeout' });
+        else settle({ kind: 'error', message: error.message, selected });
+      });
+    });
+  }
+
+  send(frame: unknown): number {
+    const data = JSON.stringify(frame);
+    const at = this.options.clock();
+    this.ws.send(data);
+    this.options.transcript.add({ t: at, dir: 'out', data });
+    return at;
+  }
+
+  close(): void {
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(1000, 'journey done');
+  }
+}
+
+/**
+ * What a failed handshake means, from what a client can see: the status and
+ * body of a refusal, or the library's complaint about the echoed subprotocol.
+ */
+export function handshakeFailure(outcome: Exclude<OpenOutcome, { kind: 'open' }>, offered: readonly string[]): JourneyFailure {
+  const evidence: Evidence = { offered: offered.map(shortProtocol) };
+  switch (outcome.kind) {
+    case 'timeout':
+      return new JourneyFailure('timeout', 'the WebSocket handshake did not finish in time', evidence);
+    case 'refused': {
+      const full = { ...evidence, status: outcome.status, body: outcome.body.slice(0, 200) };
+      if (outcome.status === 401) return new JourneyFailure('ws_auth', `handshake refused with 401: ${outcome.body.slice(0, 120)}`, full);
+      if (/subprotocol/i.test(outcome.body)) return new JourneyFailure('ws_subprotocol', `handshake refused with ${outcome.status}: ${outcome.body.slice(0, 120)}`, full);
+      if (/auth/i.test(outcome.body)) return new JourneyFailure('ws_auth', `handshake refused with ${outcome.status}: ${outcome.body.slice(0, 120)}`, full);
+      return new JourneyFailure('ws_handshake', `handshake refused with HTTP ${outcome.status}`, full);
+    }
+    case 'error': {
+      const full = { ...evidence, selected: outcome.selected === null ? null : shortProtocol(outcome.selected), error: outcome.message };
+      if (/subprotocol/i.test(outcome.message)) {
+        return new JourneyFailure('ws_subprotocol', `server answered subprotocol ${JSON.stringify(outcome.selected === null ? null : shortProtocol(outcome.selected))}, which was not offered: ${outcome.message}`, full);
+      }
+      return new JourneyFailure('network', `WebSocket failed: ${outcome.message}`, full);
+    }
+  }
+}
+
+/** A subprotocol for evidence: the prefix and a few characters, never the whole token. */
+export function shortProtocol(protocol: string): string {
+  const dot = protocol.indexOf('.');
+  return dot < 0 ? protocol : `${protocol.slice(0, dot + 1)}…(${protocol.length - dot - 1} chars)`;
+}
+
+/** What a close before connection_established means (contract §4 close codes). */
+export function earlyCloseFailure(code: number, reason: string, lastTypes: readonly string[], authFailed: boolean): JourneyFailure {
+  const evidence: Evidence = { closeCode: code, closeReason: reason, lastFrames: [...lastTypes] };
+  if (code === 1008 || authFailed) return new JourneyFailure('ws_auth', `server closed ${code} "${reason}" before connection_established`, evidence);
+  if (code === 1003) return new JourneyFailure('ws_subprotocol', `server closed 1003 "${reason}": no supported subprotocol`, evidence);
+  return new JourneyFailure('ws_closed', `server closed ${code} "${reason}" before connection_established`, evidence);
+}

@@ -1,0 +1,52 @@
+import type { Failure } from './reasons.js';
+
+export type Outcome = 'passed' | 'failed' | 'error';
+export type Trigger = 'schedule' | 'manual' | 'replay';
+export type StepStatus = 'passed' | 'failed' | 'skipped';
+
+export interface StepRecord {
+  readonly name: string;
+  readonly status: StepStatus;
+  /** ISO time the step began; absent for a skipped step. */
+  readonly startedAt?: string;
+  readonly durationMs?: number;
+}
+
+export interface EventArrival {
+  readonly type: string;
+  /** ms after the request was sent: the event's first arrival. */
+  readonly atMs: number;
+}
+
+export interface ArtifactRecord {
+  readonly name: string;
+  /** Relative to the runs folder. */
+  readonly path: string;
+  readonly bytes: number;
+}
+
+/** What a run was asked to do: enough to replay it. */
+export interface RunInputs {
+  readonly prompt: string;
+  /** A regular expression source the answer must match. */
+  readonly expectedAnswer: string;
+}
+
+export interface RunRecord {
+  readonly id: string;
+  readonly journey: string;
+  readonly target: string;
+  readonly trigger: Trigger;
+  readonly replayOf?: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationMs: number;
+  readonly outcome: Outcome;
+  readonly failure?: Failure;
+  readonly steps: readonly StepRecord[];
+  readonly events: readonly EventArrival[];
+  readonly marks: Readonly<Record<string, unknown>>;
+  readonly targetInfo: { readonly version: string | null; readonly revision: string | null };
+  readonly artifacts: readonly ArtifactRecord[];
+  readonly inputs: RunInputs;
+}

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+
+/** Where the golden path is checked, without its secrets (they only come from the environment). */
+
+export const DEFAULT_LOCATORS = {
+  email: 'input[placeholder="Email"]',
+  password: 'input[placeholder="Password"]',
+  loginButton: 'button:has-text("Login with Custom Credentials")',
+  messageInput: '[data-testid="message-textarea"]',
+  sendButton: '[data-testid="send-button"]',
+  thinkingIndicator: '[data-testid="thinking-indicator"]',
+  assistantMessage: '[role="article"]',
+} as const;
+export type Locators = { -readonly [K in keyof typeof DEFAULT_LOCATORS]: string };
+
+const baseUrl = z
+  .string()
+  .url()
+  .refine((u) => /^(https?|wss?):\/\//.test(u), 'must be an http(s) or ws(s) URL')
+  .transform((u) => u.replace(/\/+$/, ''));
+
+export const targetSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, - and _ (1-63 characters)'),
+  appUrl: baseUrl,
+  authUrl: baseUrl,
+  apiUrl: baseUrl,
+  wsUrl: baseUrl.refine((u) => /^wss?:\/\//.test(u), 'must be a ws:// or wss:// URL'),
+  login: z.enum(['form', 'bypass']),
+  email: z.string().email(),
+  locators: z
+    .strictObject(Object.fromEntries(Object.keys(DEFAULT_LOCATORS).map((k) => [k, z.string().min(1).optional()])) as Record<keyof Locators, z.ZodOptional<z.ZodString>>)
+    .optional(),
+});
+export type TargetInput = z.input<typeof targetSchema>;
+
+export interface Target {
+  readonly name: string;
+  readonly appUrl: string;
+  readonly authUrl: string;
+  readonly apiUrl: string;
+  readonly wsUrl: string;
+  readonly login: 'form' | 'bypass';
+  readonly email: string;
+  readonly locators: Locators;
+}
+
+export interface TargetSecrets {
+  readonly password?: string;
+  readonly bypassKey?: string;
+}
+
+export function withDefaults(input: z.output<typeof targetSchema>): Target {
+  const locators: Locators = { ...DEFAULT_LOCATORS };
+  for (const [key, value] of Object.entries(input.locators ?? {})) {
+    if (value !== undefined) locators[key as keyof Locators] = value;
+  }
+  return { ...input, locators };
+}
+
+export type TargetResult = { ok: true; target: Target; secrets: TargetSecrets } | { ok: false; problems: string[] };
+
+/**
+ * A target given wholly by the environment (design.md, Config): the usual case
+ * in a container or a CI job. Every missing or bad variable is named at once.
+ */
+export function targetFromEnv(env: NodeJS.ProcessEnv): TargetResult {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name];
+    if (value === undefined || value === '') {
+      problems.push(`${name} is not set`);
+      return undefined;
+    }
+    return value;
+  };
+  const input = {
+    name: env.GPMON_TARGET ?? 'env',
+    appUrl: read('GPMON_APP_URL'),
+    authUrl: read('GPMON_AUTH_URL'),
+    apiUrl: read('GPMON_API_URL'),
+    wsUrl: read('GPMON_WS_URL'),
+    login: env.GPMON_LOGIN ?? 'bypass',
+    email: read('GPMON_EMAIL'),
+  };
+  const parsed = targetSchema.safeParse(input);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0] ?? '');
+      const variable = ENV_NAMES[key] ?? key;
+      if (!problems.some((p) => p.startsWith(`${variable} `))) problems.push(`${variable}: ${issue.message}`);
+    }
+  }
+  const secrets: TargetSecrets = {
+    ...(env.GPMON_PASSWORD ? { password: env.GPMON_PASSWORD } : {}),
+    ...(env.GPMON_BYPASS_KEY ? { bypassKey: env.GPMON_BYPASS_KEY } : {}),
+  };
+  if (input.login === 'form' && secrets.password === undefined) problems.push('GPMON_PASSWORD is not set (GPMON_LOGIN=form)');
+  if (input.login === 'bypass' && secrets.bypassKey === undefined) problems.push('GPMON_BYPASS_KEY is not set (GPMON_LOGIN=bypass)');
+  if (problems.length > 0 || !parsed.success) return { ok: false, problems };
+  return { ok: true, target: withDefaults(parsed.data), secrets };
+}
+
+const ENV_NAMES: Record<string, string> = {
+  name: 'GPMON_TARGET',
+  appUrl: 'GPMON_APP_URL',
+  authUrl: 'GPMON_AUTH_URL',
+  apiUrl: 'GPMON_API_URL',
+  wsUrl: 'GPMON_WS_URL',
+  login: 'GPMON_LOGIN',
+  email: 'GPMON_EMAIL',
+};
