@@ -1,0 +1,93 @@
+import { writeFileSync } from 'node:fs';
+import { test } from '../src/kit/fixtures.js';
+import { EventCollector } from '../src/kit/event-collector.js';
+import { PageProbe, normalise } from '../src/kit/page-probe.js';
+import { loginInBrowser, type BrowserSession } from '../src/kit/browser-login.js';
+import { browserHandshakeFailure, noSocketFailure } from '../src/kit/browser-socket.js';
+import { agentRequestVerdict, answerVerdict, connectVerdict, liveEventsVerdict } from '../src/kit/golden-path-checks.js';
+import { readTargetInfo } from '../src/kit/target-info.js';
+import { JourneyFailure, fail } from '../src/kit/failure.js';
+import { excerpt } from '../src/kit/answer.js';
+import { shortProtocol } from '../src/kit/ws-client.js';
+
+/**
+ * The golden path as a user walks it, in the web app. Live events are read
+ * from the page's own WebSocket; every time is taken inside the page (see
+ * PageProbe), so Playwright's relay delay never enters a measurement.
+ */
+test('golden-path', async ({ page, run }) => {
+  const { target, stepTimeoutMs: timeout } = run;
+  const locators = target.locators;
+  const probe = await PageProbe.install(page, run);
+  await readTargetInfo(run);
+  const collector = new EventCollector();
+  const closeState = () => (probe.socket?.close == null ? undefined : probe.socket.close);
+  let session: BrowserSession | undefined;
+  run.addArtifact('console-errors.json', (path) => {
+    writeFileSync(path, run.redactor.text(JSON.stringify({ console: probe.consoleErrors, page: probe.pageErrors, websocket: probe.socketErrors }, null, 2)));
+  });
+
+  try {
+    await run.step('login', async (step) => {
+      const started = run.clock();
+      session = await loginInBrowser(page, run, probe);
+      step.measured(run.clock() - started);
+    });
+
+    await run.step('connect', async (step) => {
+      if (session === undefined) return fail('monitor_error', 'no session after login');
+      const opened = await probe.waitFor(collector, () => probe.socket !== undefined, timeout);
+      const socket = probe.socket;
+      if (opened === 'timeout' || socket === undefined) throw noSocketFailure(probe, timeout);
+      await probe.waitFor(collector, () => collector.established !== undefined || collector.error !== undefined, timeout);
+      const current = probe.socket ?? socket;
+      if (current.openAt === null) throw browserHandshakeFailure(current, probe);
+      const offered = current.offered.length === 1 ? (current.offered[0] ?? '') : current.offered.join(', ');
+      const at = connectVerdict(collector, closeState(), { offered, selected: current.protocol ?? '', userId: session.userId, timeoutMs: timeout });
+      run.mark('subprotocol', { offered: shortProtocol(offered), selected: shortProtocol(current.protocol ?? '') });
+      step.measured(at - run.fromEpoch(current.createdAt));
+    });
+
+    await run.step('agent_request', async (step) => {
+      const actionTimeout = Math.min(timeout, 5000);
+      await page.locator(locators.messageInput).fill(run.inputs.prompt, { timeout: actionTimeout });
+      await page.locator(locators.sendButton).click({ timeout: actionTimeout });
+      await probe.waitFor(collector, () => probe.sentFrame('start_agent') !== undefined || probe.sentFrame('user_message') !== undefined, actionTimeout);
+      const sentAt = probe.sentFrame('start_agent') ?? probe.sentFrame('user_message');
+      if (sentAt === undefined) fail('ui', 'the page did not send the request over its WebSocket after Send was clicked', { pageErrors: probe.pageErrors.slice(0, 3) });
+      collector.requestSent(sentAt);
+      await probe.waitFor(collector, () => collector.firstAt('agent_started') !== undefined || collector.error !== undefined || collector.completed, timeout);
+      step.measured(agentRequestVerdict(collector, closeState(), timeout) - sentAt);
+    });
+
+    await run.step('live_events', async (step) => {
+      await probe.waitFor(collector, () => collector.completed || collector.error !== undefined, timeout);
+      const completedAt = liveEventsVerdict(collector, closeState(), timeout);
+      step.measured(completedAt - (collector.firstAt('agent_started') ?? completedAt));
+    });
+
+    await run.step('ai_response', async (step) => {
+      const answer = answerVerdict(collector, run.inputs);
+      const completedAt = collector.firstAt('agent_completed') ?? run.clock();
+      const snippet = normalise(answer).slice(0, 60);
+      const shown = page.locator(locators.assistantMessage).filter({ hasText: snippet });
+      try {
+        await shown.first().waitFor({ state: 'visible', timeout });
+      } catch {
+        const cards = await page.locator(locators.assistantMessage).allTextContents().catch(() => []);
+        throw new JourneyFailure('ui', 'the answer arrived over the WebSocket but is not shown in the page', {
+          answer: excerpt(answer),
+          lastCards: cards.slice(-3).map((card) => excerpt(card, 80)),
+        });
+      }
+      const renderedAt = (await probe.appearedAt(snippet)) ?? run.clock();
+      run.mark('answer', { chars: answer.length, excerpt: excerpt(answer) });
+      run.mark('renderLagMs', renderedAt - completedAt);
+      step.measured(renderedAt - completedAt);
+    });
+  } finally {
+    run.mark('eventLatencyMs', collector.latencies());
+    run.mark('maxGapMs', collector.maxGapMs);
+    await probe.transcribe();
+  }
+});

@@ -1,0 +1,87 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { test } from '../src/kit/fixtures.js';
+import type { JourneyRun } from '../src/kit/journey-run.js';
+import { EventCollector } from '../src/kit/event-collector.js';
+import { tokenSubprotocol } from '../src/kit/login.js';
+import { ProtocolSocket } from '../src/kit/ws-client.js';
+import { waitForStream } from '../src/kit/golden-path-checks.js';
+import { JourneyFailure } from '../src/kit/failure.js';
+
+/**
+ * The negative check: the socket must refuse a connection that carries no
+ * token, and one that carries a well-formed token signed with the wrong key.
+ * An accepted connection (connection_established) is a `security` failure:
+ * staging has been seen to invent a user for such a connection.
+ */
+test('ws-auth-enforced', async ({ run }) => {
+  await run.step('no_token', async (step) => {
+    step.measured(await expectRefused(run, [], 'no token', 'noToken'));
+  });
+  await run.step('forged_token', async (step) => {
+    const forged = await forgeToken(run.target.email);
+    run.secret(forged);
+    step.measured(await expectRefused(run, [tokenSubprotocol(forged)], 'a forged token', 'forgedToken'));
+  });
+});
+
+/** A token with the platform's claims, signed with a key the platform has never seen. */
+async function forgeToken(email: string): Promise<string> {
+  return new SignJWT({ email, type: 'access' })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(`gpmon-forged-${randomUUID().slice(0, 8)}`)
+    .setIssuer('netra-auth-service')
+    .setAudience('netra-platform')
+    .setIssuedAt()
+    .setExpirationTime('10m')
+    .setJti(randomUUID())
+    .sign(randomBytes(32));
+}
+
+/** Connects and expects a refusal: a failed handshake, or a close before connection_established. Returns ms to the refusal. */
+async function expectRefused(run: JourneyRun, protocols: string[], what: string, key: string): Promise<number> {
+  const collector = new EventCollector();
+  const started = run.clock();
+  const outcome = await ProtocolSocket.open({
+    url: `${run.target.wsUrl}/ws`,
+    protocols,
+    timeoutMs: run.stepTimeoutMs,
+    clock: run.clock,
+    transcript: run.transcript,
+    onFrame: (data, at) => {
+      collector.receive(data, at);
+    },
+  });
+  if (outcome.kind === 'timeout') throw new JourneyFailure('timeout', `the handshake with ${what} did not finish in ${run.stepTimeoutMs} ms`);
+  if (outcome.kind === 'refused') {
+    run.mark(`refusal.${key}`, { status: outcome.status });
+    return run.clock() - started;
+  }
+  if (outcome.kind === 'error') {
+    if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET/.test(outcome.message)) {
+      throw new JourneyFailure('network', `cannot reach the WebSocket: ${outcome.message}`);
+    }
+    // The client gave up on the handshake (a bad subprotocol answer): not accepted either.
+    run.mark(`refusal.${key}`, { clientError: outcome.message });
+    return run.clock() - started;
+  }
+  const socket = outcome.socket;
+  try {
+    await waitForStream(collector, socket.closed, () => collector.established !== undefined, run.stepTimeoutMs);
+    const established = collector.established;
+    if (established !== undefined) {
+      throw new JourneyFailure('security', `the WebSocket accepted a connection with ${what} as user ${JSON.stringify(established.user_id ?? null)}`, {
+        connectedUser: typeof established.user_id === 'string' ? established.user_id : null,
+        offered: protocols.length === 0 ? 'none' : 'jwt.<forged>',
+      });
+    }
+    const close = socket.closeState;
+    if (close === undefined) {
+      throw new JourneyFailure('security', `the WebSocket kept a connection with ${what} open for ${run.stepTimeoutMs} ms without refusing it`, { lastFrames: [...collector.lastTypes] });
+    }
+    run.mark(`refusal.${key}`, { closeCode: close.code, closeReason: close.reason, errorCode: collector.error?.code ?? null });
+    return close.at - started;
+  } finally {
+    socket.close();
+  }
+}

@@ -1,0 +1,46 @@
+import type { Evidence } from '../model/reasons.js';
+import { JourneyFailure } from './failure.js';
+import type { PageProbe, PageSocket } from './page-probe.js';
+import { shortProtocol } from './ws-client.js';
+
+/**
+ * Why the page's WebSocket never opened, from what a browser tells: Chromium's
+ * handshake error (relayed by Playwright) names a subprotocol the server
+ * answered but the page never offered, a missing answer, or a status code.
+ */
+export function browserHandshakeFailure(socket: PageSocket, probe: PageProbe): JourneyFailure {
+  const message = probe.socketErrors.at(-1) ?? '';
+  const evidence: Evidence = {
+    offered: socket.offered.map(shortProtocol),
+    closeCode: socket.close?.code ?? null,
+    browserError: message,
+  };
+  const mismatch = /'Sec-WebSocket-Protocol' header value '([^']*)' in response does not match/.exec(message);
+  if (mismatch !== null) {
+    const selected = shortProtocol(mismatch[1] ?? '');
+    return new JourneyFailure('ws_subprotocol', `server answered subprotocol "${selected}", which the page did not offer; the browser failed the connection`, { ...evidence, selected });
+  }
+  if (/Sec-WebSocket-Protocol' header but no response/.test(message)) {
+    return new JourneyFailure('ws_subprotocol', 'server selected no subprotocol though the page offered one; the browser failed the connection', { ...evidence, selected: null });
+  }
+  if (/HTTP Authentication failed/.test(message)) {
+    return new JourneyFailure('ws_auth', 'handshake refused with 401', { ...evidence, status: 401 });
+  }
+  const status = /Unexpected response code: (\d+)/.exec(message);
+  if (status !== null) {
+    return new JourneyFailure('ws_handshake', `handshake refused with HTTP ${status[1] ?? ''}`, { ...evidence, status: Number(status[1]) });
+  }
+  return new JourneyFailure('ws_handshake', `the page's WebSocket failed before opening (close ${socket.close?.code ?? 'none'})`, evidence);
+}
+
+/** The page never opened its live channel: a script error, a CORS failure, or a page that does not work. */
+export function noSocketFailure(probe: PageProbe, timeoutMs: number): JourneyFailure {
+  const cors = probe.consoleErrors.find((error) => /CORS policy/i.test(error));
+  if (cors !== undefined) {
+    return new JourneyFailure('network', 'the chat page could not reach the auth origin (blocked by CORS), so it never opened the WebSocket', { consoleError: cors.slice(0, 300) });
+  }
+  return new JourneyFailure('ui', `the chat page did not open its WebSocket within ${timeoutMs} ms`, {
+    pageErrors: probe.pageErrors.slice(0, 3),
+    consoleErrors: probe.consoleErrors.slice(0, 3),
+  });
+}

@@ -1,0 +1,305 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import { mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CHILD_ENV, type ChildEvent, type GoMessage } from '../protocol/child.js';
+import type { JourneyDefinition } from '../model/journeys.js';
+import type { Failure } from '../model/reasons.js';
+import type { RunInputs, RunRecord, StepRecord, Trigger } from '../model/run-record.js';
+import type { Target, TargetSecrets } from '../model/target.js';
+import { Redactor } from '../secrets/redactor.js';
+import { JourneyChild } from './journey-child.js';
+import { buildRecord, type MonitorFault } from './record-builder.js';
+import { storeArtifacts } from './artifacts.js';
+import type { SharedBrowser } from './shared-browser.js';
+
+export interface ExecutorOptions {
+  readonly projectRoot: string;
+  /** Run folders go here, one per run id. */
+  readonly runsDir: string;
+  readonly configFile?: string;
+  readonly sharedBrowser?: SharedBrowser;
+  /** Time past a journey's timeout before the whole child is killed. */
+  readonly graceMs?: number;
+  /** How long a child may take to load before it counts as broken. */
+  readonly readyTimeoutMs?: number;
+  readonly stepTimeoutMs?: number;
+  /** Start the next child for a journey and target as soon as a run ends, so the next tick finds it loaded. */
+  readonly keepWarm?: boolean;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface RunRequest {
+  readonly id?: string;
+  readonly journey: JourneyDefinition;
+  readonly target: Target;
+  readonly secrets: TargetSecrets;
+  readonly trigger: Trigger;
+  readonly replayOf?: string;
+  readonly inputs: RunInputs;
+  readonly timeoutMs?: number;
+  readonly onProgress?: (progress: Progress) => void;
+}
+
+export type Progress =
+  | { readonly type: 'started'; readonly id: string }
+  | { readonly type: 'step_begin'; readonly step: string }
+  | { readonly type: 'step_end'; readonly step: StepRecord; readonly failure?: Failure };
+
+interface Prepared {
+  readonly key: string;
+  readonly child: JourneyChild;
+  readonly events: ChildEvent[];
+  /** Set by the run that takes the child: who hears its events, and the first unreadable line. */
+  readonly hooks: { listener?: (event: ChildEvent) => void; badLine?: string };
+  readonly ready: Promise<Socket>;
+  readonly scratch: string;
+  readonly goServer: Server;
+}
+
+const DEFAULT_GRACE_MS = 5_000;
+const DEFAULT_READY_TIMEOUT_MS = 90_000;
+const DEFAULT_STEP_TIMEOUT_MS = 15_000;
+const EXIT_GRACE_MS = 10_000;
+
+/**
+ * Runs one journey against one target as a `playwright test` child and
+ * returns one run record. Never throws for a failed journey: a fault of the
+ * monitor (spawn failure, cut stream, deadline kill, crash) is outcome `error`.
+ * Only the executor knows about the child.
+ */
+export class Executor {
+  private readonly warm = new Map<string, Prepared>();
+  private readonly live = new Set<Prepared>();
+  private closed = false;
+
+  constructor(private readonly options: ExecutorOptions) {}
+
+  /** Starts a child for the journey and target that waits, loaded, for a run. */
+  async prepare(journey: JourneyDefinition, target: Target, secrets: TargetSecrets, timeoutMs = journey.timeoutMs): Promise<void> {
+    const key = keyOf(journey, target, timeoutMs);
+    if (!this.warm.has(key)) this.warm.set(key, await this.spawn(key, journey, target, secrets, timeoutMs));
+  }
+
+  async run(request: RunRequest): Promise<RunRecord> {
+    const id = request.id ?? randomUUID();
+    const timeoutMs = request.timeoutMs ?? request.journey.timeoutMs;
+    const key = keyOf(request.journey, request.target, timeoutMs);
+    const redactor = new Redactor([request.secrets.password, request.secrets.bypassKey]);
+    const startedAt = new Date();
+    let prepared: Prepared | undefined;
+    try {
+      prepared = this.warm.get(key);
+      this.warm.delete(key);
+      prepared ??= await this.spawn(key, request.journey, request.target, request.secrets, timeoutMs);
+      return await this.execute(prepared, request, id, timeoutMs, redactor);
+    } catch (error) {
+      // The executor's own bug or an I/O failure: still a record, never a throw.
+      const finishedAt = new Date();
+      return redactor.value(
+        buildRecord({
+          id,
+          journey: request.journey,
+          target: request.target.name,
+          trigger: request.trigger,
+          ...(request.replayOf !== undefined ? { replayOf: request.replayOf } : {}),
+          inputs: request.inputs,
+          startedAt,
+          finishedAt,
+          events: prepared?.events ?? [],
+          monitorFault: { reason: 'monitor_error', message: `executor failed: ${error instanceof Error ? error.message : String(error)}`, evidence: {} },
+          artifacts: [],
+        }),
+      );
+    } finally {
+      if (prepared !== undefined) this.retire(prepared);
+      if (this.options.keepWarm === true && !this.closed && !this.warm.has(key)) {
+        void this.prepare(request.journey, request.target, request.secrets, timeoutMs).catch(() => undefined);
+      }
+    }
+  }
+
+  private async execute(prepared: Prepared, request: RunRequest, id: string, timeoutMs: number, redactor: Redactor): Promise<RunRecord> {
+    const { child } = prepared;
+    const graceMs = this.options.graceMs ?? DEFAULT_GRACE_MS;
+    let fault: MonitorFault | undefined;
+    let testEnded: () => void = () => undefined;
+    const ended = new Promise<void>((resolveEnded) => {
+      testEnded = resolveEnded;
+    });
+    const progress = request.onProgress;
+    prepared.hooks.listener = (event) => {
+      if (event.type === 'secret') redactor.add(event.value);
+      if (event.type === 'test_end') testEnded();
+      if (progress === undefined) return;
+      if (event.type === 'step_begin') progress({ type: 'step_begin', step: event.step });
+      if (event.type === 'step_end') {
+        const step: StepRecord = { name: event.step, status: event.status, startedAt: event.startedAt, durationMs: event.durationMs };
+        progress({ type: 'step_end', step, ...(event.failure ? { failure: redactor.value({ step: event.step, ...event.failure }) } : {}) });
+      }
+    };
+    for (const event of prepared.events) if (event.type === 'secret') redactor.add(event.value);
+
+    // Loading (a cold start) has its own limit; the journey's deadline starts at the go.
+    const socket = await raceTimeout(Promise.race([prepared.ready, child.exited.then(() => undefined)]), this.options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
+    const startedAt = new Date();
+    progress?.({ type: 'started', id });
+    if (socket === undefined || socket === 'timeout') {
+      child.kill();
+      const exit = await child.exited;
+      fault = {
+        reason: 'monitor_error',
+        message: socket === 'timeout' ? 'the journey did not load in time' : `the journey exited before it started (${describeExit(exit)})`,
+        evidence: { output: redactor.text(lastLines(child.outputTail)) },
+      };
+    } else {
+      const go: GoMessage = { runId: id, inputs: request.inputs, stepTimeoutMs: this.options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS };
+      socket.end(`${JSON.stringify(go)}\n`);
+      const result = await raceTimeout(Promise.race([ended.then(() => 'ended' as const), child.exited.then(() => 'exited' as const)]), timeoutMs + graceMs);
+      if (result === 'timeout') {
+        child.kill();
+        fault = { reason: 'timeout', message: `journey killed at its deadline (${timeoutMs} ms + ${graceMs} ms grace)`, evidence: { deadlineMs: timeoutMs + graceMs } };
+      } else if (result === 'exited' && !prepared.events.some((e) => e.type === 'test_end')) {
+        const exit = await child.exited;
+        fault = {
+          reason: 'monitor_error',
+          message: exit.spawnError !== undefined ? `could not start playwright: ${exit.spawnError}` : `the journey process ended without a result (${describeExit(exit)})`,
+          evidence: { output: redactor.text(lastLines(child.outputTail)) },
+        };
+      }
+    }
+    if (fault === undefined && prepared.hooks.badLine !== undefined) {
+      fault = { reason: 'monitor_error', message: `unreadable event stream: ${prepared.hooks.badLine}`, evidence: {} };
+    }
+    const finishedAt = new Date();
+
+    const artifactSources = prepared.events.flatMap((event) => (event.type === 'artifact' ? [{ name: event.name, path: event.path }] : []));
+    const { stored, problems } = await storeArtifacts(artifactSources, join(this.options.runsDir, id), this.options.runsDir, redactor);
+    const record = buildRecord({
+      id,
+      journey: request.journey,
+      target: request.target.name,
+      trigger: request.trigger,
+      ...(request.replayOf !== undefined ? { replayOf: request.replayOf } : {}),
+      inputs: request.inputs,
+      startedAt,
+      finishedAt,
+      events: prepared.events,
+      ...(fault !== undefined ? { monitorFault: fault } : {}),
+      artifacts: stored,
+    });
+    const withProblems = problems.length > 0 ? { ...record, marks: { ...record.marks, artifactProblems: problems } } : record;
+    return redactor.value(withProblems);
+  }
+
+  private async spawn(key: string, journey: JourneyDefinition, target: Target, secrets: TargetSecrets, timeoutMs: number): Promise<Prepared> {
+    const root = this.options.projectRoot;
+    const scratch = join(this.options.runsDir, '.work', randomUUID());
+    mkdirSync(scratch, { recursive: true });
+    // Unix socket paths are short (108 bytes): keep it in the temp folder.
+    const socketPath = join(tmpdir(), `gpmon-${randomUUID().slice(0, 12)}.sock`);
+    const goServer = createServer();
+    const ready = new Promise<Socket>((resolveReady) => {
+      goServer.once('connection', resolveReady);
+    });
+    await new Promise<void>((resolveListen, reject) => {
+      goServer.once('error', reject);
+      goServer.listen(socketPath, resolveListen);
+    });
+    const browserWs = journey.kind === 'browser' && this.options.sharedBrowser !== undefined ? await this.options.sharedBrowser.endpoint() : undefined;
+    const events: ChildEvent[] = [];
+    const hooks: Prepared['hooks'] = {};
+    const env: NodeJS.ProcessEnv = {
+      ...(this.options.env ?? process.env),
+      [CHILD_ENV.target]: JSON.stringify(target),
+      [CHILD_ENV.goSocket]: socketPath,
+      [CHILD_ENV.artifactDir]: join(scratch, 'artifacts'),
+      [CHILD_ENV.testTimeoutMs]: String(timeoutMs),
+    };
+    // Only what this run is given: nothing inherited stands in for a missing secret or browser.
+    for (const [name, value] of [
+      [CHILD_ENV.password, secrets.password],
+      [CHILD_ENV.bypassKey, secrets.bypassKey],
+      [CHILD_ENV.browserWs, browserWs],
+    ] as const) {
+      if (value === undefined) delete env[name];
+      else env[name] = value;
+    }
+    const child = new JourneyChild({
+      projectRoot: root,
+      journeyFile: resolve(root, journey.file),
+      configFile: this.options.configFile ?? resolve(root, 'playwright.config.ts'),
+      reporterFile: resolve(root, 'src/reporter/ndjson-reporter.ts'),
+      outputDir: join(scratch, 'playwright'),
+      env,
+      runTag: randomUUID(),
+      onEvent: (event) => {
+        events.push(event);
+        hooks.listener?.(event);
+      },
+      onBadLine: (error) => {
+        hooks.badLine ??= error;
+      },
+    });
+    const prepared: Prepared = { key, child, events, hooks, ready, scratch, goServer };
+    this.live.add(prepared);
+    return prepared;
+  }
+
+  /** After a run: the child gets a moment to exit by itself, then is killed; its scratch goes. */
+  private retire(prepared: Prepared): void {
+    prepared.goServer.close();
+    const timer = setTimeout(() => {
+      prepared.child.kill();
+    }, EXIT_GRACE_MS);
+    timer.unref();
+    void prepared.child.exited.then(() => {
+      clearTimeout(timer);
+      // Anything it started in a group of its own (a browser it launched) goes with it.
+      prepared.child.kill();
+      rmSync(prepared.scratch, { recursive: true, force: true });
+      this.live.delete(prepared);
+    });
+  }
+
+  /** Kills every child, warm or running, and waits for them to go. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.live];
+    this.warm.clear();
+    for (const prepared of all) {
+      prepared.goServer.close();
+      prepared.child.kill();
+    }
+    await Promise.all(all.map((prepared) => prepared.child.exited));
+    for (const prepared of all) rmSync(prepared.scratch, { recursive: true, force: true });
+  }
+}
+
+function keyOf(journey: JourneyDefinition, target: Target, timeoutMs: number): string {
+  return `${journey.name}\u0000${JSON.stringify(target)}\u0000${timeoutMs}`;
+}
+
+async function raceTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolveTimeout) => {
+    timer = setTimeout(() => {
+      resolveTimeout('timeout');
+    }, ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function describeExit(exit: { code: number | null; signal: string | null; spawnError?: string }): string {
+  if (exit.spawnError !== undefined) return exit.spawnError;
+  return exit.signal !== null ? `signal ${exit.signal}` : `exit code ${exit.code ?? 'unknown'}`;
+}
+
+function lastLines(text: string, count = 12): string {
+  return text.split('\n').filter((line) => line.trim() !== '').slice(-count).join('\n');
+}

@@ -1,0 +1,137 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { CHILD_ENV, parseChildEvent, type ChildEvent } from '../protocol/child.js';
+
+const require = createRequire(import.meta.url);
+const PLAYWRIGHT_CLI = require.resolve('@playwright/test/cli');
+const EVENTS_FD = 3;
+const TAIL_BYTES = 8192;
+
+export interface ChildOptions {
+  readonly projectRoot: string;
+  readonly journeyFile: string;
+  readonly configFile: string;
+  readonly reporterFile: string;
+  readonly outputDir: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly runTag: string;
+  readonly onEvent: (event: ChildEvent) => void;
+  readonly onBadLine: (error: string) => void;
+}
+
+export interface ChildExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly spawnError?: string;
+}
+
+/**
+ * A `playwright test` child for one journey run, in a process group of its
+ * own so a deadline can kill all of it. Its reporter's NDJSON arrives on fd 3;
+ * stdout and stderr are kept only as a short tail for diagnosis.
+ */
+export class JourneyChild {
+  readonly exited: Promise<ChildExit>;
+  private readonly child: ChildProcess;
+  private tail = '';
+
+  constructor(private readonly options: ChildOptions) {
+    this.child = spawn(
+      process.execPath,
+      [PLAYWRIGHT_CLI, 'test', options.journeyFile, '--config', options.configFile, '--reporter', options.reporterFile, '--output', options.outputDir, '--workers', '1', '--retries', '0'],
+      {
+        cwd: options.projectRoot,
+        env: { ...options.env, [CHILD_ENV.eventsFd]: String(EVENTS_FD), [CHILD_ENV.runTag]: options.runTag, FORCE_COLOR: '0' },
+        stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+        detached: true,
+      },
+    );
+    const keep = (chunk: Buffer) => {
+      this.tail = (this.tail + chunk.toString('utf8')).slice(-TAIL_BYTES);
+    };
+    this.child.stdout?.on('data', keep);
+    this.child.stderr?.on('data', keep);
+    const events = this.child.stdio[EVENTS_FD] as Readable | null;
+    let streamDone: Promise<void> = Promise.resolve();
+    if (events) {
+      const lines = createInterface({ input: events, crlfDelay: Infinity });
+      lines.on('line', (line) => {
+        if (line.trim() === '') return;
+        const parsed = parseChildEvent(line);
+        if (parsed.ok) options.onEvent(parsed.event);
+        else options.onBadLine(parsed.error);
+      });
+      streamDone = new Promise((resolve) => lines.once('close', resolve));
+    }
+    this.exited = new Promise<ChildExit>((resolve) => {
+      this.child.once('error', (error) => {
+        resolve({ code: null, signal: null, spawnError: error.message });
+      });
+      this.child.once('exit', (code, signal) => {
+        // Every event written before exit is read before the exit is reported.
+        void streamDone.then(() => {
+          resolve({ code, signal });
+        });
+      });
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** What the child printed last: for a monitor error's evidence. */
+  get outputTail(): string {
+    return this.tail;
+  }
+
+  /** Kills the whole process group, then anything else carrying this run's tag (a browser in a group of its own). */
+  kill(): void {
+    const pid = this.child.pid;
+    if (pid !== undefined) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    killTagged(CHILD_ENV.runTag, this.options.runTag);
+  }
+}
+
+/** Kills every process whose environment carries NAME=VALUE (Linux /proc; elsewhere the group kill must do). */
+export function killTagged(name: string, value: string): number[] {
+  const found = findTagged(name, value).filter((pid) => pid !== process.pid);
+  for (const pid of found) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return found;
+}
+
+/** Processes whose environment carries NAME=VALUE: leftovers of a run. */
+export function findTagged(name: string, value: string): number[] {
+  const needle = Buffer.from(`${name}=${value}\0`);
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const found: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`).indexOf(needle) >= 0) found.push(Number(entry));
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return found;
+}
