@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'runs/**', 'data/**', 'test-results/**', 'playwright-report/**'] },
+  { ignores: ['scratch/**', 'node_modules/**', 'runs/**', 'data/**', 'test-results/**', 'playwright-report/**'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],

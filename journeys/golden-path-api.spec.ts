@@ -69,7 +69,7 @@ test('golden-path-api', async ({ run }) => {
       step.measured(completedAt - (collector.firstAt('agent_started') ?? completedAt));
     });
 
-    await run.step('ai_response', async (step) => {
+    await run.step('ai_response', (step) => {
       const started = run.clock();
       const answer = answerVerdict(collector, run.inputs);
       run.mark('answer', { chars: answer.length, excerpt: excerpt(answer) });

@@ -1,12 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { simulatorCommand, SIMULATOR_USAGE } from './simulator-command.js';
+import { runCommand, RUN_USAGE } from './run-command.js';
 import { UsageError, type CliIo, type ExitCode } from './usage.js';
 
 const USAGE = `usage: gpmon <command> [options]
 
 commands:
+  run          run one journey now (see gpmon run --help)
   simulator    run the staging simulator alone (see gpmon simulator --help)
   help         this text
+
+${RUN_USAGE}
 
 ${SIMULATOR_USAGE}`;
 
@@ -25,6 +29,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
           return 0;
         }
         return await simulatorCommand(rest, io);
+      case 'run':
+        if (rest.includes('--help')) {
+          io.out(RUN_USAGE);
+          return 0;
+        }
+        return await runCommand(rest, io);
       case 'help':
       case '--help':
       case '-h':

@@ -3,6 +3,7 @@ import type { JourneyRun } from './journey-run.js';
 import type { PageProbe } from './page-probe.js';
 import { JourneyFailure } from './failure.js';
 import { jwtClaims, loginOverHttp } from './login.js';
+import { callJson } from './http.js';
 
 export interface BrowserSession {
   readonly userId: string;
@@ -65,9 +66,9 @@ export async function loginInBrowser(page: Page, run: JourneyRun, probe: PagePro
     }
     const usable = page.locator(locators.messageInput).waitFor({ state: 'visible', timeout }).then(() => page.waitForURL(/\/chat(\?|#|$)/, { timeout: 1000 }));
     await Promise.race([usable, woken]);
-    if (signal !== undefined) throw signal.failure;
+    if (signal !== undefined) throw await diagnose(signal.failure, run);
   } catch (error) {
-    if (signal !== undefined) throw signal.failure;
+    if (signal !== undefined) throw await diagnose(signal.failure, run);
     if (error instanceof JourneyFailure) throw error;
     const pageErrors = probe.pageErrors.slice(0, 3);
     throw new JourneyFailure('ui', `the chat page was not usable after login (at ${new URL(page.url()).pathname})`, {
@@ -86,4 +87,23 @@ export async function loginInBrowser(page: Page, run: JourneyRun, probe: PagePro
   if (accessToken === '') throw new JourneyFailure('ui', 'logged in, but the page stored no jwt_token');
   const sub = jwtClaims(accessToken).sub;
   return { userId: typeof sub === 'string' ? sub : '', accessToken };
+}
+
+/**
+ * A browser cannot tell a CORS misconfiguration from an auth service that is
+ * down behind its load balancer (a 503 without CORS headers looks the same to
+ * the page). The monitor can: it asks the auth service's health itself.
+ */
+async function diagnose(failure: JourneyFailure, run: JourneyRun): Promise<JourneyFailure> {
+  if (failure.reason !== 'network') return failure;
+  try {
+    const health = await callJson(`${run.target.authUrl}/health`, { timeoutMs: Math.min(run.stepTimeoutMs, 3000) });
+    if (health.status >= 500) {
+      return new JourneyFailure('auth_unavailable', `the auth service is down: /health answered ${health.status} (the page saw only a CORS failure)`, { ...failure.evidence, healthStatus: health.status });
+    }
+    return new JourneyFailure('network', failure.detail, { ...failure.evidence, healthStatus: health.status });
+  } catch (error) {
+    const reason = error instanceof JourneyFailure ? error.detail : String(error);
+    return new JourneyFailure('auth_unavailable', `the auth service is unreachable: ${reason}`, { ...failure.evidence });
+  }
 }

@@ -39,10 +39,11 @@ export function connectVerdict(
     }
     return at;
   }
-  const authFailed = collector.error?.code === 'AUTH_FAILED';
+  const error = collector.error;
+  const authFailed = error?.code === 'AUTH_FAILED';
   if (close !== undefined) throw earlyCloseFailure(close.code, close.reason, collector.lastTypes, authFailed);
-  if (authFailed) {
-    throw new JourneyFailure('ws_auth', `server answered AUTH_FAILED: ${collector.error?.message ?? ''}`, { errorCode: 'AUTH_FAILED', lastFrames: [...collector.lastTypes] });
+  if (error !== undefined && authFailed) {
+    throw new JourneyFailure('ws_auth', `server answered AUTH_FAILED: ${error.message}`, { errorCode: 'AUTH_FAILED', lastFrames: [...collector.lastTypes] });
   }
   throw new JourneyFailure('timeout', `no connection_established within ${check.timeoutMs} ms`, { lastFrames: [...collector.lastTypes] });
 }

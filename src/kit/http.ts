@@ -51,7 +51,7 @@ function origin(url: string): string {
 /** The server's own words, for evidence: FastAPI's `detail`, or a short body. */
 export function detailOf(body: unknown): string {
   if (typeof body === 'object' && body !== null && 'detail' in body) {
-    const detail = (body as { detail: unknown }).detail;
+    const detail = body.detail;
     return typeof detail === 'string' ? detail : JSON.stringify(detail).slice(0, 200);
   }
   return typeof body === 'string' ? body.slice(0, 200) : JSON.stringify(body).slice(0, 200);

@@ -71,7 +71,7 @@ export class JourneyRun {
     this.pendingSecrets.push(value);
   }
 
-  async step(name: string, body: (control: StepControl) => Promise<void>): Promise<void> {
+  async step(name: string, body: (control: StepControl) => Promise<void> | void): Promise<void> {
     await test.step(name, async (stepInfo) => {
       const started = this.clock();
       let measured: number | undefined;

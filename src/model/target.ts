@@ -14,7 +14,6 @@ export const DEFAULT_LOCATORS = {
 export type Locators = { -readonly [K in keyof typeof DEFAULT_LOCATORS]: string };
 
 const baseUrl = z
-  .string()
   .url()
   .refine((u) => /^(https?|wss?):\/\//.test(u), 'must be an http(s) or ws(s) URL')
   .transform((u) => u.replace(/\/+$/, ''));
@@ -26,7 +25,7 @@ export const targetSchema = z.strictObject({
   apiUrl: baseUrl,
   wsUrl: baseUrl.refine((u) => /^wss?:\/\//.test(u), 'must be a ws:// or wss:// URL'),
   login: z.enum(['form', 'bypass']),
-  email: z.string().email(),
+  email: z.email(),
   locators: z
     .strictObject(Object.fromEntries(Object.keys(DEFAULT_LOCATORS).map((k) => [k, z.string().min(1).optional()])) as Record<keyof Locators, z.ZodOptional<z.ZodString>>)
     .optional(),
@@ -52,7 +51,7 @@ export interface TargetSecrets {
 export function withDefaults(input: z.output<typeof targetSchema>): Target {
   const locators: Locators = { ...DEFAULT_LOCATORS };
   for (const [key, value] of Object.entries(input.locators ?? {})) {
-    if (value !== undefined) locators[key as keyof Locators] = value;
+    if (typeof value === 'string') locators[key as keyof Locators] = value;
   }
   return { ...input, locators };
 }

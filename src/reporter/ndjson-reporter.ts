@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import { stripVTControlCharacters } from 'node:util';
 import type { FullResult, Reporter, TestCase, TestError, TestResult, TestStep } from '@playwright/test/reporter';
 import { CHILD_ENV, KIT_ATTACHMENT, type ChildEvent } from '../protocol/child.js';
 
@@ -105,7 +106,7 @@ function isJourneyStep(step: TestStep): boolean {
 function firstLine(error: TestError): string {
   const message = error.message ?? error.value ?? 'unknown error';
   // Playwright colours messages for terminals; the record wants plain text.
-  return (message.replace(/\u001b\[[0-9;]*m/g, '').split('\n')[0] ?? '').slice(0, 500);
+  return (stripVTControlCharacters(message).split('\n')[0] ?? '').slice(0, 500);
 }
 
 interface KitAttachments {

@@ -79,7 +79,11 @@ export class Executor {
   /** Starts a child for the journey and target that waits, loaded, for a run. */
   async prepare(journey: JourneyDefinition, target: Target, secrets: TargetSecrets, timeoutMs = journey.timeoutMs): Promise<void> {
     const key = keyOf(journey, target, timeoutMs);
-    if (!this.warm.has(key)) this.warm.set(key, await this.spawn(key, journey, target, secrets, timeoutMs));
+    if (this.closed || this.warm.has(key)) return;
+    const prepared = await this.spawn(key, journey, target, secrets, timeoutMs);
+    // Another prepare for the same key may have finished meanwhile: keep one.
+    if (this.warm.has(key)) this.retire(prepared);
+    else this.warm.set(key, prepared);
   }
 
   async run(request: RunRequest): Promise<RunRecord> {
@@ -208,24 +212,26 @@ export class Executor {
       goServer.listen(socketPath, resolveListen);
     });
     const browserWs = journey.kind === 'browser' && this.options.sharedBrowser !== undefined ? await this.options.sharedBrowser.endpoint() : undefined;
+    if (this.closed) {
+      goServer.close();
+      throw new Error('the executor is closed');
+    }
     const events: ChildEvent[] = [];
     const hooks: Prepared['hooks'] = {};
-    const env: NodeJS.ProcessEnv = {
-      ...(this.options.env ?? process.env),
+    const given: Record<string, string | undefined> = {
       [CHILD_ENV.target]: JSON.stringify(target),
       [CHILD_ENV.goSocket]: socketPath,
       [CHILD_ENV.artifactDir]: join(scratch, 'artifacts'),
       [CHILD_ENV.testTimeoutMs]: String(timeoutMs),
+      [CHILD_ENV.password]: secrets.password,
+      [CHILD_ENV.bypassKey]: secrets.bypassKey,
+      [CHILD_ENV.browserWs]: browserWs,
     };
     // Only what this run is given: nothing inherited stands in for a missing secret or browser.
-    for (const [name, value] of [
-      [CHILD_ENV.password, secrets.password],
-      [CHILD_ENV.bypassKey, secrets.bypassKey],
-      [CHILD_ENV.browserWs, browserWs],
-    ] as const) {
-      if (value === undefined) delete env[name];
-      else env[name] = value;
-    }
+    const env: NodeJS.ProcessEnv = Object.fromEntries([
+      ...Object.entries(this.options.env ?? process.env).filter(([name]) => !(name in given)),
+      ...Object.entries(given).filter(([, value]) => value !== undefined),
+    ]);
     const child = new JourneyChild({
       projectRoot: root,
       journeyFile: resolve(root, journey.file),
@@ -250,10 +256,12 @@ export class Executor {
   /** After a run: the child gets a moment to exit by itself, then is killed; its scratch goes. */
   private retire(prepared: Prepared): void {
     prepared.goServer.close();
+    // A child still waiting for its go hears the socket close and ends itself.
+    void prepared.ready.then((socket) => socket.destroy());
+    // Kept referenced: the process does not exit while a detached child might outlive it.
     const timer = setTimeout(() => {
       prepared.child.kill();
     }, EXIT_GRACE_MS);
-    timer.unref();
     void prepared.child.exited.then(() => {
       clearTimeout(timer);
       // Anything it started in a group of its own (a browser it launched) goes with it.

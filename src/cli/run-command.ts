@@ -1,0 +1,98 @@
+import { resolve, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findJourney, JOURNEYS, DEFAULT_INPUTS } from '../model/journeys.js';
+import { targetFromEnv, withDefaults, type Target, type TargetSecrets } from '../model/target.js';
+import type { RunInputs } from '../model/run-record.js';
+import { Executor } from '../run/executor.js';
+import { startSimulator } from '../simulator/simulator.js';
+import { headerLines, stepLines, summaryLines } from './run-table.js';
+import { UsageError, parseFlags, parsePositiveInt, type CliIo, type ExitCode } from './usage.js';
+
+export const RUN_USAGE = `gpmon run <journey> [options]   run one journey now, print a live step table
+
+  journeys: ${JOURNEYS.map((j) => j.name).join(', ')}
+  --target env|simulator   the target: design.md's GPMON_* variables, or an embedded simulator
+                           (default: env when GPMON_APP_URL is set, else the simulator)
+  --prompt TEXT            the request sent to the agent
+  --expect REGEX           the pattern the answer must match
+  --timeout MS             the journey's deadline
+  --runs-dir DIR           where run folders go (default ./runs, or GPMON_RUNS_DIR)
+  --json                   print the run record as JSON instead of the table
+  exit: 0 passed, 1 failed (the target), 2 error (the monitor) or bad usage`;
+
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export const SIMULATOR_EXPECTED_ANSWER = '^Golden path OK';
+
+export async function runCommand(args: readonly string[], io: CliIo): Promise<ExitCode> {
+  const { values, positionals } = parseFlags('run', args, {
+    target: { type: 'string' },
+    prompt: { type: 'string' },
+    expect: { type: 'string' },
+    timeout: { type: 'string' },
+    'runs-dir': { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const [name, ...extra] = positionals;
+  if (name === undefined) throw new UsageError(`gpmon run: name a journey (${JOURNEYS.map((j) => j.name).join(', ')})`);
+  if (extra.length > 0) throw new UsageError(`gpmon run: unexpected argument "${extra[0] ?? ''}"`);
+  const journey = findJourney(name);
+  if (journey === undefined) throw new UsageError(`gpmon run: unknown journey "${name}"; known: ${JOURNEYS.map((j) => j.name).join(', ')}`);
+  if (values.expect !== undefined) {
+    try {
+      new RegExp(values.expect);
+    } catch (error) {
+      throw new UsageError(`gpmon run: --expect: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  const timeoutMs = parsePositiveInt('--timeout', values.timeout);
+  const which = values.target ?? (io.env.GPMON_APP_URL ? 'env' : 'simulator');
+  if (which !== 'env' && which !== 'simulator') {
+    throw new UsageError(`gpmon run: --target: unknown target "${which}"; known: env, simulator`);
+  }
+
+  let target: Target;
+  let secrets: TargetSecrets;
+  let stopSimulator: (() => Promise<void>) | undefined;
+  if (which === 'env') {
+    const fromEnv = targetFromEnv(io.env);
+    if (!fromEnv.ok) throw new UsageError(`gpmon run: --target env:\n  ${fromEnv.problems.join('\n  ')}`);
+    ({ target, secrets } = fromEnv);
+  } else {
+    const sim = await startSimulator();
+    const d = sim.description;
+    target = withDefaults({ name: 'simulator', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login: 'form', email: d.email });
+    secrets = { password: d.password, bypassKey: d.bypassKey };
+    stopSimulator = sim.stop;
+  }
+  const inputs: RunInputs = {
+    prompt: values.prompt ?? DEFAULT_INPUTS.prompt,
+    expectedAnswer: values.expect ?? (which === 'simulator' ? SIMULATOR_EXPECTED_ANSWER : DEFAULT_INPUTS.expectedAnswer),
+  };
+  const runsDir = resolve(values['runs-dir'] ?? io.env.GPMON_RUNS_DIR ?? 'runs');
+  const executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir });
+  const table = values.json !== true;
+  const printed = new Set<string>();
+  if (table) for (const line of headerLines(journey.name, target.name)) io.out(line);
+  try {
+    const record = await executor.run({
+      journey,
+      target,
+      secrets,
+      trigger: 'manual',
+      inputs,
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      onProgress: (progress) => {
+        if (!table || progress.type !== 'step_end') return;
+        printed.add(progress.step.name);
+        for (const line of stepLines(progress.step, progress.failure)) io.out(line);
+      },
+    });
+    if (table) for (const line of summaryLines(record, printed, join(runsDir, record.id))) io.out(line);
+    else io.out(JSON.stringify(record, null, 2));
+    return record.outcome === 'passed' ? 0 : record.outcome === 'failed' ? 1 : 2;
+  } finally {
+    await executor.close();
+    await stopSimulator?.();
+  }
+}

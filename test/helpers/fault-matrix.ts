@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import type { Fault } from '../../src/simulator/profile.js';
+import type { RunRecord } from '../../src/model/run-record.js';
+import { describeRecord } from './journey-harness.js';
+
+/** Which journey each simulator fault must break, at which step, with which reason ('pass' where it must not). */
+export type Expectation = 'pass' | { step: string; reason: string };
+
+export interface FaultRow {
+  readonly fault: Fault;
+  readonly browser: Expectation;
+  readonly api: Expectation;
+  /** Checked for the faults that concern the socket's auth; the rest cannot touch it. */
+  readonly authEnforced?: Expectation;
+}
+
+const at = (step: string, reason: string): Expectation => ({ step, reason });
+
+export const FAULT_MATRIX: readonly FaultRow[] = [
+  { fault: { name: 'subprotocol_mismatch' }, browser: at('connect', 'ws_subprotocol'), api: at('connect', 'ws_subprotocol'), authEnforced: 'pass' },
+  // A browser sees no body on a refused handshake, only the status; the ws client reads the server's words.
+  { fault: { name: 'subprotocol_refused', mode: '403' }, browser: at('connect', 'ws_handshake'), api: at('connect', 'ws_subprotocol'), authEnforced: 'pass' },
+  { fault: { name: 'subprotocol_refused', mode: '1003' }, browser: at('connect', 'ws_subprotocol'), api: at('connect', 'ws_subprotocol'), authEnforced: 'pass' },
+  { fault: { name: 'ws_auth_rejected', mode: 'close' }, browser: at('connect', 'ws_auth'), api: at('connect', 'ws_auth'), authEnforced: 'pass' },
+  { fault: { name: 'ws_auth_rejected', mode: '401' }, browser: at('connect', 'ws_auth'), api: at('connect', 'ws_auth'), authEnforced: 'pass' },
+  { fault: { name: 'close_1011', after: 'agent_thinking' }, browser: at('live_events', 'ws_closed'), api: at('live_events', 'ws_closed') },
+  { fault: { name: 'missing_event', event: 'tool_completed' }, browser: at('live_events', 'event_missing'), api: at('live_events', 'event_missing') },
+  { fault: { name: 'missing_event', event: 'agent_started' }, browser: at('agent_request', 'event_missing'), api: at('agent_request', 'event_missing') },
+  { fault: { name: 'events_out_of_order' }, browser: at('live_events', 'event_order'), api: at('live_events', 'event_order') },
+  { fault: { name: 'agent_error' }, browser: at('live_events', 'agent_error'), api: at('live_events', 'agent_error') },
+  { fault: { name: 'agent_never_completes' }, browser: at('live_events', 'timeout'), api: at('live_events', 'timeout') },
+  { fault: { name: 'empty_answer' }, browser: at('ai_response', 'response_empty'), api: at('ai_response', 'response_empty') },
+  { fault: { name: 'login_rejected' }, browser: at('login', 'auth_rejected'), api: at('login', 'auth_rejected'), authEnforced: 'pass' },
+  { fault: { name: 'auth_down' }, browser: at('login', 'auth_unavailable'), api: at('login', 'auth_unavailable'), authEnforced: 'pass' },
+  { fault: { name: 'permissive_auth' }, browser: at('connect', 'security'), api: at('connect', 'security'), authEnforced: at('no_token', 'security') },
+  // What only a browser sees.
+  { fault: { name: 'cors_broken' }, browser: at('login', 'network'), api: 'pass' },
+  { fault: { name: 'broken_chat_page', mode: 'no_send_button' }, browser: at('agent_request', 'ui'), api: 'pass' },
+  { fault: { name: 'broken_chat_page', mode: 'script_error' }, browser: at('connect', 'ui'), api: 'pass' },
+  { fault: { name: 'answer_not_rendered' }, browser: at('ai_response', 'ui'), api: 'pass' },
+  // Slower, or a new deploy: still the golden path.
+  { fault: { name: 'slow_phase', phase: 'agent_start', ms: 300 }, browser: 'pass', api: 'pass' },
+  { fault: { name: 'new_revision', revision: 'feedc0ffee1234' }, browser: 'pass', api: 'pass', authEnforced: 'pass' },
+];
+
+export function label(fault: Fault): string {
+  const params = Object.entries(fault).filter(([key]) => key !== 'name').map(([key, value]) => `${key}=${String(value)}`);
+  return params.length === 0 ? fault.name : `${fault.name}:${params.join(',')}`;
+}
+
+/** The record fails at the expected step with the expected reason, the steps before passed and those after skipped. */
+export function assertExpected(record: RunRecord, expected: Expectation): void {
+  if (expected === 'pass') {
+    assert.equal(record.outcome, 'passed', describeRecord(record));
+    return;
+  }
+  assert.equal(record.outcome, 'failed', describeRecord(record));
+  assert.equal(record.failure?.step, expected.step, describeRecord(record));
+  assert.equal(record.failure.reason, expected.reason, describeRecord(record));
+  assert.ok(record.failure.message.length > 0);
+  const index = record.steps.findIndex((step) => step.name === expected.step);
+  assert.deepEqual(
+    record.steps.map((step) => step.status),
+    record.steps.map((_, i) => (i < index ? 'passed' : i === index ? 'failed' : 'skipped')),
+    describeRecord(record),
+  );
+}
+

@@ -1,0 +1,66 @@
+import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
+import { withDefaults, type Target, type TargetSecrets } from '../../src/model/target.js';
+import { findJourney, type JourneyDefinition } from '../../src/model/journeys.js';
+import { Executor } from '../../src/run/executor.js';
+import { SharedBrowser } from '../../src/run/shared-browser.js';
+import type { LatencyProfile } from '../../src/simulator/profile.js';
+import type { RunRecord } from '../../src/model/run-record.js';
+
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The simulator, an executor (warm children, a shared browser) and a runs folder: what journey tests run on. */
+export interface Harness {
+  readonly sim: Simulator;
+  readonly target: Target;
+  readonly secrets: TargetSecrets;
+  readonly executor: Executor;
+  readonly runsDir: string;
+  readonly browser: SharedBrowser;
+  run(journey: string, options?: { prompt?: string; expectedAnswer?: string; timeoutMs?: number }): Promise<RunRecord>;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(options: { latency?: Partial<LatencyProfile>; stepTimeoutMs?: number; login?: 'form' | 'bypass' } = {}): Promise<Harness> {
+  const sim = await startSimulator(options.latency ? { latency: options.latency } : {});
+  const d = sim.description;
+  const target = withDefaults({ name: 'simulator', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login: options.login ?? 'form', email: d.email });
+  const secrets: TargetSecrets = { password: d.password, bypassKey: d.bypassKey };
+  const runsDir = mkdtempSync(join(tmpdir(), 'gpmon-runs-'));
+  const browser = new SharedBrowser();
+  const executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir, sharedBrowser: browser, keepWarm: true, stepTimeoutMs: options.stepTimeoutMs ?? 4000 });
+  return {
+    sim,
+    target,
+    secrets,
+    executor,
+    runsDir,
+    browser,
+    run: (name, runOptions = {}) => {
+      const journey: JourneyDefinition | undefined = findJourney(name);
+      if (journey === undefined) throw new Error(`no journey ${name}`);
+      return executor.run({
+        journey,
+        target,
+        secrets,
+        trigger: 'manual',
+        inputs: { prompt: runOptions.prompt ?? 'What is the status of order 42?', expectedAnswer: runOptions.expectedAnswer ?? '^Golden path OK' },
+        ...(runOptions.timeoutMs !== undefined ? { timeoutMs: runOptions.timeoutMs } : {}),
+      });
+    },
+    stop: async () => {
+      await executor.close();
+      await browser.close();
+      await sim.stop();
+      rmSync(runsDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A one-line description of a record for assertion messages. */
+export function describeRecord(record: RunRecord): string {
+  return `${record.outcome} ${record.failure ? `${record.failure.step}/${record.failure.reason}: ${record.failure.message}` : ''} steps=${record.steps.map((s) => `${s.name}:${s.status}`).join(',')}`;
+}

@@ -1,0 +1,38 @@
+import { after, afterEach, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startHarness, type Harness } from '../helpers/journey-harness.js';
+import { FAULT_MATRIX, assertExpected, label } from '../helpers/fault-matrix.js';
+
+/** Every simulator fault, as the protocol journeys see it: the failing step, the reason, later steps skipped. */
+
+describe('protocol journeys against every fault', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  afterEach(() => {
+    h.sim.state.clearFaults();
+  });
+  after(async () => {
+    await h.stop();
+  });
+
+  it('healthy: golden-path-api and ws-auth-enforced pass', async () => {
+    assertExpected(await h.run('golden-path-api'), 'pass');
+    assertExpected(await h.run('ws-auth-enforced'), 'pass');
+  });
+
+  for (const row of FAULT_MATRIX) {
+    it(`${label(row.fault)}: golden-path-api ${row.api === 'pass' ? 'passes' : `fails at ${row.api.step} (${row.api.reason})`}`, async () => {
+      h.sim.state.enable(row.fault);
+      const record = await h.run('golden-path-api');
+      assertExpected(record, row.api);
+      if (row.fault.name === 'slow_phase') {
+        const agentRequest = record.steps.find((step) => step.name === 'agent_request');
+        assert.ok((agentRequest?.durationMs ?? 0) >= 300, `agent_request took ${agentRequest?.durationMs ?? 0} ms`);
+      }
+      if (row.fault.name === 'new_revision') assert.equal(record.targetInfo.revision, 'feedc0ffee1234');
+      if (row.authEnforced !== undefined) assertExpected(await h.run('ws-auth-enforced'), row.authEnforced);
+    });
+  }
+});

@@ -1,0 +1,53 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import JSZip from 'jszip';
+import { REDACTED, Redactor } from '../../src/secrets/redactor.js';
+import { redactZip } from '../../src/run/artifacts.js';
+
+const SECRET = 'p@ss wörd/+=&"x';
+
+describe('redactor', () => {
+  const redactor = new Redactor([SECRET, undefined, 'short']);
+  const forms = [
+    SECRET,
+    JSON.stringify(SECRET).slice(1, -1),
+    encodeURIComponent(SECRET),
+    Buffer.from(SECRET).toString('base64url'),
+    Buffer.from(SECRET).toString('base64').replace(/=+$/, ''),
+  ];
+
+  for (const form of forms) {
+    it(`replaces the form ${JSON.stringify(form)} in text and bytes`, () => {
+      assert.equal(redactor.text(`a ${form} b ${form}`), `a ${REDACTED} b ${REDACTED}`);
+      assert.equal(redactor.bytes(Buffer.from(`[${form}]`)).toString(), `[${REDACTED}]`);
+    });
+  }
+
+  it('ignores values too short to be secrets', () => {
+    assert.equal(redactor.text('short words stay'), 'short words stay');
+  });
+
+  it('redacts every string of a JSON value', () => {
+    assert.deepEqual(redactor.value({ a: [`x${SECRET}`], b: 1 }), { a: [`x${REDACTED}`], b: 1 });
+  });
+
+  it('finds a secret for scans', () => {
+    assert.equal(redactor.find(Buffer.from(`..${forms[3] ?? ''}..`)), forms[3]);
+    assert.equal(redactor.find('clean'), undefined);
+  });
+
+  it('redacts inside every entry of a zip archive (a Playwright trace), names included', async () => {
+    const zip = new JSZip();
+    zip.file('trace.trace', `{"params":{"value":"${SECRET}"}}`);
+    zip.file(`resources/${forms[3] ?? ''}.dat`, Buffer.from(`token=${forms[2] ?? ''}`));
+    const out = await JSZip.loadAsync(await redactZip(await zip.generateAsync({ type: 'nodebuffer' }), redactor));
+    const names = Object.keys(out.files);
+    assert.deepEqual(names.sort(), ['resources/', `resources/${REDACTED}.dat`, 'trace.trace'].sort());
+    for (const name of names) {
+      const entry = out.files[name];
+      if (entry === undefined || entry.dir) continue;
+      const content = await entry.async('nodebuffer');
+      assert.equal(redactor.find(content), undefined, `${name} still holds a secret`);
+    }
+  });
+});
