@@ -5,6 +5,7 @@ import { CHILD_ENV } from '../protocol/child.js';
 import { resolveTarget, type ResolvedTarget } from './resolve-target.js';
 import { waitForGo } from './go.js';
 import { JourneyRun } from './journey-run.js';
+import { warmUp } from './warm-up.js';
 
 // Waiting for the go can take as long as the scheduler's interval: its own slot, not the test's.
 const GO_WAIT_TIMEOUT_MS = 24 * 60 * 60 * 1000;
@@ -25,9 +26,10 @@ export const test = base.extend<{ run: JourneyRun }, { gpTarget: ResolvedTarget 
   ],
   run: [
     async ({ gpTarget }, use, testInfo) => {
+      const underExecutor = (process.env[CHILD_ENV.goSocket] ?? '') !== '';
+      if (underExecutor) await warmUp();
       const go = await waitForGo(process.env);
       const artifactDir = process.env[CHILD_ENV.artifactDir] ?? join(tmpdir(), 'gpmon-artifacts', go.runId);
-      const underExecutor = (process.env[CHILD_ENV.goSocket] ?? '') !== '';
       const run = new JourneyRun(go.runId, gpTarget.target, gpTarget.secrets, go.inputs, go.stepTimeoutMs, artifactDir, underExecutor);
       await use(run);
       await run.finish(testInfo);

@@ -54,6 +54,8 @@ interface Prepared {
   /** Set by the run that takes the child: who hears its events, and the first unreadable line. */
   readonly hooks: { listener?: (event: ChildEvent) => void; badLine?: string };
   readonly ready: Promise<Socket>;
+  /** Settles when the child waits for its go, or has exited. */
+  readonly loaded: Promise<void>;
   readonly scratch: string;
   readonly goServer: Server;
 }
@@ -76,14 +78,22 @@ export class Executor {
 
   constructor(private readonly options: ExecutorOptions) {}
 
-  /** Starts a child for the journey and target that waits, loaded, for a run. */
+  /**
+   * Starts a child for the journey and target that waits, loaded, for a run;
+   * resolves once it waits (or has died: the run that takes it records that).
+   */
   async prepare(journey: JourneyDefinition, target: Target, secrets: TargetSecrets, timeoutMs = journey.timeoutMs): Promise<void> {
     const key = keyOf(journey, target, timeoutMs);
-    if (this.closed || this.warm.has(key)) return;
+    const existing = this.warm.get(key);
+    if (this.closed || existing !== undefined) {
+      await existing?.loaded;
+      return;
+    }
     const prepared = await this.spawn(key, journey, target, secrets, timeoutMs);
     // Another prepare for the same key may have finished meanwhile: keep one.
     if (this.warm.has(key)) this.retire(prepared);
     else this.warm.set(key, prepared);
+    await prepared.loaded;
   }
 
   async run(request: RunRequest): Promise<RunRecord> {
@@ -248,7 +258,8 @@ export class Executor {
         hooks.badLine ??= error;
       },
     });
-    const prepared: Prepared = { key, child, events, hooks, ready, scratch, goServer };
+    const loaded = Promise.race([ready, child.exited]).then(() => undefined);
+    const prepared: Prepared = { key, child, events, hooks, ready, loaded, scratch, goServer };
     this.live.add(prepared);
     return prepared;
   }

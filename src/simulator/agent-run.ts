@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CriticalEvent, Phase } from './profile.js';
+import { CRITICAL_EVENTS, type CriticalEvent, type Phase } from './profile.js';
 import type { SimulatorState } from './state.js';
 
 /**
@@ -48,11 +48,16 @@ export async function runAgent(state: SimulatorState, run: AgentRunRequest, io: 
   const runId = `run_${randomUUID()}`;
   const threadId = run.threadId ?? `thread_${randomUUID()}`;
   let frameIndex = 0;
+  const received = performance.now();
+  // When each critical event really left, on the server's clock: the ground truth of event latency.
+  const sent: Partial<Record<CriticalEvent, number>> = {};
+  state.observed.events = sent;
   const emit = (type: string, fields: Record<string, unknown>): void => {
     // A missing event is missing every time it would repeat, too.
     if (state.fault('missing_event')?.event === type) return;
     const envelope = ENVELOPES[(run.sequence + frameIndex++) % ENVELOPES.length] ?? 'data';
     io.send(wrap(envelope, type, { run_id: runId, thread_id: threadId, ...fields }));
+    if ((CRITICAL_EVENTS as readonly string[]).includes(type)) sent[type as CriticalEvent] ??= performance.now() - received;
   };
   const critical = (event: CriticalEvent, fields: Record<string, unknown>): boolean => {
     emit(event, fields);

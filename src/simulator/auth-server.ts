@@ -24,6 +24,15 @@ export function createAuthApp(deps: AuthDeps): Express {
     next();
   });
 
+  // Arrival to answer of a login, on the server's clock (body parsing included): the ground truth of the login phase.
+  app.use(['/auth/login', '/auth/e2e/test-auth'], (_req, res, next) => {
+    const arrived = performance.now();
+    res.once('finish', () => {
+      state.observed.login = performance.now() - arrived;
+    });
+    next();
+  });
+
   app.use((req, res, next) => {
     if (state.fault('auth_down') !== undefined) {
       // Down behind its load balancer: no CORS, just 503.

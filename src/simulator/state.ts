@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_LATENCY, type Fault, type FaultName, type LatencyProfile, type Phase } from './profile.js';
+import { DEFAULT_LATENCY, type CriticalEvent, type Fault, type FaultName, type LatencyProfile, type Phase } from './profile.js';
 
 export interface RevisionInfo {
   readonly version: string;
@@ -8,12 +8,27 @@ export interface RevisionInfo {
   readonly build_time: string;
 }
 
+/**
+ * What the simulator actually spent, measured on its side: the ground truth a
+ * monitor's measurements are checked against (the configured delays plus the
+ * server's own processing).
+ */
+export interface Observed {
+  /** Login request arrival → answer sent, ms (last login). */
+  login?: number;
+  /** WebSocket upgrade request arrival → connection_established sent, ms (last connection). */
+  connect?: number;
+  /** start_agent arrival → each critical event's first send, ms (last run). */
+  events?: Partial<Record<CriticalEvent, number>>;
+}
+
 export interface StateSnapshot {
   readonly latency: LatencyProfile;
   readonly effectiveLatency: LatencyProfile;
   readonly faults: readonly Fault[];
   readonly revision: RevisionInfo;
   readonly loginForm: boolean;
+  readonly observed: Observed;
 }
 
 /**
@@ -39,6 +54,8 @@ export class SimulatorState {
 
   /** Development builds show a password form; staging shows only "Access Beta". */
   loginForm: boolean;
+  /** Written by the servers as they answer; read by tests and the admin API. */
+  readonly observed: Observed = {};
 
   enable(fault: Fault): Fault {
     // A revision change needs a concrete commit so the monitor can see it move.
@@ -87,6 +104,7 @@ export class SimulatorState {
       faults: [...this.faults.values()],
       revision: this.revision(),
       loginForm: this.loginForm,
+      observed: structuredClone(this.observed),
     };
   }
 }

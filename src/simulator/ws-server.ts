@@ -24,6 +24,8 @@ export interface WsEndpoint {
 }
 
 interface Admission {
+  /** When the upgrade request arrived (performance.now()). */
+  readonly arrivedAt: number;
   readonly token: string | undefined;
   /** Offered values none of which is supported: accept, then close 1003. */
   readonly refuseAfterAccept: boolean;
@@ -41,7 +43,8 @@ export function attachWebSocket(server: Server, deps: WsDeps): WsEndpoint {
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    void admit(req, socket).then((admission) => {
+    const arrivedAt = performance.now();
+    void admit(req, socket, arrivedAt).then((admission) => {
       if (admission === null) return;
       wss.handleUpgrade(req, socket, head, (ws) => {
         serveConnection(ws, admission, deps);
@@ -49,7 +52,7 @@ export function attachWebSocket(server: Server, deps: WsDeps): WsEndpoint {
     });
   });
 
-  async function admit(req: IncomingMessage, socket: Duplex): Promise<Admission | null> {
+  async function admit(req: IncomingMessage, socket: Duplex, arrivedAt: number): Promise<Admission | null> {
     const { state } = deps;
     const url = new URL(req.url ?? '/', 'http://simulator.invalid');
     if (url.pathname !== '/ws') return refuse(socket, 404, 'Not Found');
@@ -74,7 +77,7 @@ export function attachWebSocket(server: Server, deps: WsDeps): WsEndpoint {
     const answered = state.fault('subprotocol_mismatch') !== undefined && selected?.startsWith('jwt.') ? 'jwt-auth' : selected;
     answeredProtocol.set(req, answered);
     await delay(state.delay('handshake'));
-    return { token, refuseAfterAccept: negotiation.kind === 'refuse' };
+    return { arrivedAt, token, refuseAfterAccept: negotiation.kind === 'refuse' };
   }
 
   return {
@@ -139,6 +142,7 @@ function serveConnection(ws: WebSocket, admission: Admission, deps: WsDeps): voi
       data: { user_id: user.id, connection_id: `conn_${randomUUID()}`, golden_path_events: [...CRITICAL_EVENTS] },
       timestamp: new Date().toISOString(),
     });
+    state.observed.connect = performance.now() - admission.arrivedAt;
     return user;
   });
 

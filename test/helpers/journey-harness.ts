@@ -9,6 +9,7 @@ import { Executor } from '../../src/run/executor.js';
 import { SharedBrowser } from '../../src/run/shared-browser.js';
 import type { LatencyProfile } from '../../src/simulator/profile.js';
 import type { RunRecord } from '../../src/model/run-record.js';
+import { connectAs, login } from './sim-client.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -21,6 +22,8 @@ export interface Harness {
   readonly runsDir: string;
   readonly browser: SharedBrowser;
   run(journey: string, options?: { prompt?: string; expectedAnswer?: string; timeoutMs?: number }): Promise<RunRecord>;
+  /** Loads a child for the journey ahead of its run, as the scheduler does before a tick. */
+  prepare(journey: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -29,6 +32,7 @@ export async function startHarness(options: { latency?: Partial<LatencyProfile>;
   const d = sim.description;
   const target = withDefaults({ name: 'simulator', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login: options.login ?? 'form', email: d.email });
   const secrets: TargetSecrets = { password: d.password, bypassKey: d.bypassKey };
+  await warmSimulator(sim);
   const runsDir = mkdtempSync(join(tmpdir(), 'gpmon-runs-'));
   const browser = new SharedBrowser();
   const executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir, sharedBrowser: browser, keepWarm: true, stepTimeoutMs: options.stepTimeoutMs ?? 4000 });
@@ -39,9 +43,9 @@ export async function startHarness(options: { latency?: Partial<LatencyProfile>;
     executor,
     runsDir,
     browser,
+    prepare: (name) => executor.prepare(journeyNamed(name), target, secrets),
     run: (name, runOptions = {}) => {
-      const journey: JourneyDefinition | undefined = findJourney(name);
-      if (journey === undefined) throw new Error(`no journey ${name}`);
+      const journey = journeyNamed(name);
       return executor.run({
         journey,
         target,
@@ -58,6 +62,25 @@ export async function startHarness(options: { latency?: Partial<LatencyProfile>;
       rmSync(runsDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A staging service has served requests before the monitor's first one: its
+ * first answers in a fresh process run cold code, time that no profile or
+ * server-side clock accounts for. One login and one connection warm it.
+ */
+async function warmSimulator(sim: Simulator): Promise<void> {
+  const tokens = await login(sim.description);
+  const connection = await connectAs(sim.description, tokens);
+  await connection.next((frame) => frame.type === 'connection_established');
+  connection.ws.close();
+  await connection.closed;
+}
+
+function journeyNamed(name: string): JourneyDefinition {
+  const journey = findJourney(name);
+  if (journey === undefined) throw new Error(`no journey ${name}`);
+  return journey;
 }
 
 /** A one-line description of a record for assertion messages. */
