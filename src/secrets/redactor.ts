@@ -5,6 +5,20 @@
  * stored, so no secret leaves the run.
  */
 export const REDACTED = '[REDACTED]';
+
+/**
+ * Shapes that are secrets whatever their value, for the copies exact matching
+ * misses: tools truncate long strings (Playwright's trace shortens a goto URL
+ * that carries tokens), and a truncated token is still half a token.
+ */
+const SECRET_SHAPES: readonly [RegExp, string][] = [
+  // A JWT, whole or cut short.
+  [/eyJ[A-Za-z0-9_-]{10,}(?:\.[A-Za-z0-9_-]*){0,2}/g, REDACTED],
+  // A JWT in base64url, the WebSocket subprotocol form (`eyJ` encodes as `ZXlK`).
+  [/ZXlK[A-Za-z0-9_-]{16,}/g, REDACTED],
+  // Tokens in a query string.
+  [/([?&](?:access_token|refresh_token|id_token|token)=)[^&#\s"'\\]+/g, `$1${REDACTED}`],
+];
 // Secrets shorter than this would redact ordinary words; none of ours are.
 const MIN_SECRET_LENGTH = 6;
 
@@ -37,6 +51,7 @@ export class Redactor {
   text(input: string): string {
     let out = input;
     for (const form of this.byteForms) out = out.split(form.toString()).join(REDACTED);
+    for (const [shape, replacement] of SECRET_SHAPES) out = out.replace(shape, replacement);
     return out;
   }
 
@@ -53,7 +68,11 @@ export class Redactor {
       parts.push(out.subarray(from));
       out = Buffer.concat(parts);
     }
-    return out;
+    // latin1 maps every byte to one character and back, so the bytes around a match survive.
+    const asText = out.toString('latin1');
+    let shaped = asText;
+    for (const [shape, replacement] of SECRET_SHAPES) shaped = shaped.replace(shape, replacement);
+    return shaped === asText ? out : Buffer.from(shaped, 'latin1');
   }
 
   /** Deep copy of a JSON value with every string redacted. */

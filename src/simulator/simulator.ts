@@ -43,6 +43,8 @@ export interface SimulatorDescription {
 export interface Simulator {
   readonly description: SimulatorDescription;
   readonly state: SimulatorState;
+  /** Tokens the auth service issued so far (for secret scans in tests). */
+  readonly issuedTokens: () => readonly string[];
   readonly stop: () => Promise<void>;
 }
 
@@ -115,6 +117,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return {
       description,
       state,
+      issuedTokens: () => [...issuer.issued],
       stop: async () => {
         ws.close();
         await closeAll(servers);

@@ -25,6 +25,8 @@ export type Verified = { ok: true; user: SimUser } | { ok: false; reason: string
 export class TokenIssuer {
   private readonly key: Uint8Array;
   private readonly refreshTokens = new Map<string, SimUser>();
+  /** Every token handed out, newest last (bounded): tests scan a run's output for them. */
+  readonly issued: string[] = [];
 
   constructor(private readonly accessTtlSeconds: number) {
     this.key = randomBytes(32);
@@ -42,6 +44,8 @@ export class TokenIssuer {
       .sign(this.key);
     const refresh = randomBytes(32).toString('base64url');
     this.refreshTokens.set(refresh, user);
+    this.issued.push(access, refresh);
+    if (this.issued.length > 1000) this.issued.splice(0, this.issued.length - 1000);
     return { access_token: access, refresh_token: refresh, token_type: 'Bearer', expires_in: ADVERTISED_EXPIRES_IN, user };
   }
 

@@ -51,3 +51,23 @@ describe('redactor', () => {
     }
   });
 });
+
+describe('redactor: secret shapes', () => {
+  const redactor = new Redactor();
+  const jwt = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
+  it('redacts a JWT it was never told about, and one cut short', () => {
+    assert.equal(redactor.text(`a ${jwt} b`), `a ${REDACTED} b`);
+    assert.equal(redactor.text(`goto "/cb?x=${jwt.slice(0, 50)}…"`), `goto "/cb?x=${REDACTED}…"`);
+  });
+  it('redacts a JWT in its base64url subprotocol form', () => {
+    const offered = `jwt.${Buffer.from(jwt).toString('base64url')}`;
+    assert.equal(redactor.text(offered), `jwt.${REDACTED}`);
+  });
+  it('redacts tokens in a query string, opaque ones too', () => {
+    assert.equal(redactor.text('/auth/callback?access_token=abc.def&refresh_token=Zm9vYmFy'), `/auth/callback?access_token=${REDACTED}&refresh_token=${REDACTED}`);
+  });
+  it('leaves the bytes around a match in a binary buffer intact', () => {
+    const bytes = Buffer.concat([Buffer.from([0, 255, 128]), Buffer.from(jwt), Buffer.from([7])]);
+    assert.deepEqual(redactor.bytes(bytes), Buffer.concat([Buffer.from([0, 255, 128]), Buffer.from(REDACTED), Buffer.from([7])]));
+  });
+});

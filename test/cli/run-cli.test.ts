@@ -1,0 +1,97 @@
+import { after, afterEach, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
+import type { RunRecord } from '../../src/model/run-record.js';
+import { gpmon } from '../helpers/gpmon-cli.js';
+
+/** `gpmon run`: the live step table, the exit codes, --json, and bad usage. */
+describe('gpmon run', () => {
+  let sim: Simulator;
+  let runsDir: string;
+  let env: Record<string, string | undefined>;
+  before(async () => {
+    sim = await startSimulator();
+    runsDir = mkdtempSync(join(tmpdir(), 'gpmon-cli-'));
+    const d = sim.description;
+    env = {
+      GPMON_TARGET: 'staging-sim',
+      GPMON_APP_URL: d.app,
+      GPMON_AUTH_URL: d.auth,
+      GPMON_API_URL: d.api,
+      GPMON_WS_URL: d.ws,
+      GPMON_LOGIN: 'bypass',
+      GPMON_EMAIL: 'cli.probe@gpmon.test',
+      GPMON_BYPASS_KEY: d.bypassKey,
+      GPMON_RUNS_DIR: runsDir,
+    };
+  });
+  afterEach(() => {
+    sim.state.clearFaults();
+  });
+  after(async () => {
+    await sim.stop();
+    rmSync(runsDir, { recursive: true, force: true });
+  });
+
+  it('a passing run against an env target: a row per step, latencies, the run folder, exit 0', async () => {
+    const { code, stdout } = await gpmon(['run', 'golden-path-api', '--target', 'env'], env);
+    assert.equal(code, 0, stdout);
+    assert.match(stdout, /^gpmon run golden-path-api against staging-sim$/m);
+    for (const step of ['login', 'connect', 'agent_request', 'live_events', 'ai_response']) {
+      assert.match(stdout, new RegExp(`^  ${step}\\s+passed\\s+\\d+ ms$`, 'm'));
+    }
+    assert.match(stdout, /^ {2}agent_completed\s+\d+ ms$/m);
+    assert.match(stdout, /^PASSED in \d+ ms {3}run [0-9a-f-]{36}$/m);
+    assert.match(stdout, new RegExp(`^run folder: ${runsDir}/[0-9a-f-]{36}$`, 'm'));
+  });
+
+  it('a failing run: the failing step with reason and evidence, the rest skipped, exit 1', async () => {
+    sim.state.enable({ name: 'subprotocol_mismatch' });
+    const { code, stdout } = await gpmon(['run', 'golden-path-api'], env);
+    assert.equal(code, 1, stdout);
+    assert.match(stdout, /^ {2}connect\s+FAILED\s+\d+ ms {2}ws_subprotocol: server answered subprotocol "jwt-auth", which was not offered/m);
+    assert.match(stdout, /selected=jwt-auth/);
+    for (const step of ['agent_request', 'live_events', 'ai_response']) assert.match(stdout, new RegExp(`^  ${step}\\s+skipped$`, 'm'));
+    assert.match(stdout, /^FAILED at connect: ws_subprotocol/m);
+  });
+
+  it('--json prints the run record', async () => {
+    const { code, stdout } = await gpmon(['run', 'ws-auth-enforced', '--json', '--target', 'env'], env);
+    assert.equal(code, 0, stdout);
+    const record = JSON.parse(stdout) as RunRecord;
+    assert.equal(record.journey, 'ws-auth-enforced');
+    assert.equal(record.target, 'staging-sim');
+    assert.equal(record.trigger, 'manual');
+    assert.deepEqual(record.steps.map((s) => [s.name, s.status]), [['no_token', 'passed'], ['forged_token', 'passed']]);
+  });
+
+  it('with no target configured, runs against an embedded simulator', async () => {
+    const { code, stdout } = await gpmon(['run', 'golden-path-api', '--runs-dir', runsDir], { GPMON_APP_URL: undefined });
+    assert.equal(code, 0, stdout);
+    assert.match(stdout, /against simulator/);
+  });
+
+  const usage: [string, string[], Record<string, string | undefined>, RegExp][] = [
+    ['an unknown journey', ['run', 'golden-pathh'], {}, /unknown journey "golden-pathh"; known: golden-path, golden-path-api, ws-auth-enforced/],
+    ['no journey', ['run'], {}, /name a journey/],
+    ['an unknown target', ['run', 'golden-path', '--target', 'prod'], {}, /unknown target "prod"/],
+    ['a bad --expect', ['run', 'golden-path', '--expect', '(['], {}, /--expect: Invalid regular expression/],
+    ['a bad --timeout', ['run', 'golden-path', '--timeout', 'soon'], {}, /--timeout: "soon" is not a positive integer/],
+    [
+      'every missing target variable at once',
+      ['run', 'golden-path', '--target', 'env'],
+      { GPMON_APP_URL: undefined, GPMON_WS_URL: undefined, GPMON_EMAIL: undefined, GPMON_LOGIN: 'form', GPMON_PASSWORD: undefined },
+      /GPMON_APP_URL is not set\n\s+GPMON_AUTH_URL is not set\n\s+GPMON_API_URL is not set\n\s+GPMON_WS_URL is not set\n\s+GPMON_EMAIL is not set\n\s+GPMON_PASSWORD is not set \(GPMON_LOGIN=form\)/,
+    ],
+  ];
+  for (const [name, args, extraEnv, message] of usage) {
+    it(`exits 2 naming ${name}`, async () => {
+      const { code, stderr } = await gpmon(args, { GPMON_AUTH_URL: undefined, GPMON_API_URL: undefined, ...extraEnv });
+      assert.equal(code, 2, stderr);
+      assert.match(stderr, message);
+    });
+  }
+});

@@ -1,0 +1,113 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Executor } from '../../src/run/executor.js';
+import { CHILD_ENV } from '../../src/protocol/child.js';
+import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
+import { withDefaults, type Target } from '../../src/model/target.js';
+import type { JourneyDefinition } from '../../src/model/journeys.js';
+import { PROJECT_ROOT, describeRecord } from '../helpers/journey-harness.js';
+
+/** Faults of the monitor itself are outcome `error`, and a hang never outlives its deadline. */
+
+/** Live Chromium processes. Zombies are dead: here PID 1 may not reap what it inherits. */
+function chromiumPids(): number[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,stat=,comm='], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, stat, comm]) => stat !== undefined && !stat.startsWith('Z') && /chrom/i.test(comm ?? ''))
+    .map(([pid]) => Number(pid));
+}
+
+/** Live processes whose environment carries a run tag: what a run left behind. */
+function taggedPids(): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
+    .filter((entry) => {
+      try {
+        const state = /\) (\S)/.exec(readFileSync(`/proc/${entry}/stat`, 'utf8'))?.[1];
+        return state !== 'Z' && readFileSync(`/proc/${entry}/environ`).includes(`${CHILD_ENV.runTag}=`);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+const fixture = (name: string, steps: string[] = ['login', 'connect']): JourneyDefinition => ({
+  name,
+  file: `test/fixtures/journeys/${name}.spec.ts`,
+  kind: 'browser',
+  steps,
+  schedule: '0 * * * * *',
+  timeoutMs: 4000,
+  description: 'test fixture',
+});
+
+describe('executor faults', () => {
+  let sim: Simulator;
+  let target: Target;
+  let runsDir: string;
+  let executor: Executor;
+  before(async () => {
+    sim = await startSimulator();
+    const d = sim.description;
+    target = withDefaults({ name: 'simulator', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login: 'form', email: d.email });
+    runsDir = mkdtempSync(join(tmpdir(), 'gpmon-exec-'));
+    executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir, configFile: join(PROJECT_ROOT, 'test/fixtures/playwright.config.ts'), graceMs: 1000 });
+  });
+  after(async () => {
+    await executor.close();
+    await sim.stop();
+    rmSync(runsDir, { recursive: true, force: true });
+  });
+
+  const run = (journey: JourneyDefinition) =>
+    executor.run({ journey, target, secrets: { password: sim.description.password }, trigger: 'manual', inputs: { prompt: 'p', expectedAnswer: '.' } });
+
+  it('a hung journey is killed at its deadline: error/timeout, the step in flight failed, no Chromium left', async () => {
+    const before = new Set(chromiumPids());
+    const started = performance.now();
+    const record = await run(fixture('hang'));
+    const elapsed = performance.now() - started;
+    assert.equal(record.outcome, 'error', describeRecord(record));
+    assert.equal(record.failure?.reason, 'timeout');
+    assert.equal(record.failure.step, 'login');
+    assert.deepEqual(record.steps.map((s) => s.status), ['failed', 'skipped']);
+    assert.ok(elapsed < 4000 + 1000 + 15_000, `cut after ${Math.round(elapsed)} ms`);
+    // The kill is synchronous; give the kernel a moment to reap.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const left = chromiumPids().filter((pid) => !before.has(pid));
+    assert.deepEqual(left, [], 'no new Chromium process survives the kill');
+  });
+
+  it('a worker that dies mid-step is a monitor error, not a target failure', async () => {
+    const record = await run(fixture('crash'));
+    assert.equal(record.outcome, 'error', describeRecord(record));
+    assert.equal(record.failure?.reason, 'monitor_error');
+  });
+
+  it('a journey file that cannot load is a monitor error with the output as evidence', async () => {
+    const record = await run(fixture('broken'));
+    assert.equal(record.outcome, 'error', describeRecord(record));
+    assert.equal(record.failure?.reason, 'monitor_error');
+    assert.match(JSON.stringify(record.failure.evidence), /journey file failed to load/);
+  });
+
+  it('a journey file that does not exist is a monitor error', async () => {
+    const record = await run(fixture('no-such-journey'));
+    assert.equal(record.outcome, 'error', describeRecord(record));
+    assert.equal(record.failure?.reason, 'monitor_error');
+  });
+
+  it('after every run, no process of a run is left', async () => {
+    // A finished child gets a grace period to exit by itself before it is killed.
+    const deadline = Date.now() + 15_000;
+    while (taggedPids().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+    assert.deepEqual(taggedPids(), []);
+  });
+});
