@@ -1,7 +1,7 @@
 import type { Page } from '@playwright/test';
 import type { JourneyRun } from './journey-run.js';
 import type { PageProbe } from './page-probe.js';
-import { JourneyFailure } from './failure.js';
+import { JourneyFailure, classify } from './failure.js';
 import { jwtClaims, loginOverHttp } from './login.js';
 import { callJson } from './http.js';
 
@@ -69,7 +69,9 @@ export async function loginInBrowser(page: Page, run: JourneyRun, probe: PagePro
     if (signal !== undefined) throw await diagnose(signal.failure, run);
   } catch (error) {
     if (signal !== undefined) throw await diagnose(signal.failure, run);
-    if (error instanceof JourneyFailure) throw error;
+    const classified = classify(error);
+    // Only a page that did not show what a user needs is `ui`; a crash or a network error keeps its own name.
+    if (classified.reason !== 'ui') throw classified;
     const pageErrors = probe.pageErrors.slice(0, 3);
     throw new JourneyFailure('ui', `the chat page was not usable after login (at ${new URL(page.url()).pathname})`, {
       url: new URL(page.url()).pathname,

@@ -144,6 +144,10 @@ export class EventCollector {
   get established(): Record<string, unknown> | undefined {
     return this.establishedFrame;
   }
+  /** When the request was sent, on the collector's clock. */
+  get requestSentAt(): number | undefined {
+    return this.sentAt;
+  }
   get establishedAt(): number | undefined {
     return this.establishedTime;
   }
@@ -224,6 +228,9 @@ export class EventCollector {
         if (open === 0) return { reason: 'event_order', message: 'tool_completed arrived without a tool_executing before it', evidence: { seen } };
         open--;
       }
+    }
+    if (open > 0) {
+      return { reason: 'event_missing', message: `${open} tool_executing without its tool_completed when the run completed`, evidence: { missing: ['tool_completed'], seen } };
     }
     return undefined;
   }

@@ -129,7 +129,9 @@ export class PageProbe {
   private async read(): Promise<PageRecord | undefined> {
     try {
       return await this.page.evaluate(() => (window as unknown as { __gpmon?: PageRecord }).__gpmon);
-    } catch {
+    } catch (error) {
+      // A crashed or closed page is the monitor's fault and must surface as such.
+      if (this.page.isClosed() || /closed|crash/i.test(error instanceof Error ? error.message : String(error))) throw error;
       // A navigation in progress: read again on the next poll.
       return undefined;
     }
@@ -149,9 +151,13 @@ export class PageProbe {
     }
     this.last = newest.socket;
     const frames = newest.socket.frames;
+    // Frames in page order, the request included: an event that arrives before
+    // this poll saw the request still counts from the request.
     for (; this.fed < frames.length; this.fed++) {
       const frame = frames[this.fed];
-      if (frame !== undefined && frame.dir === 'in') collector.receive(frame.data, this.run.fromEpoch(frame.t));
+      if (frame === undefined) continue;
+      if (frame.dir === 'in') collector.receive(frame.data, this.run.fromEpoch(frame.t));
+      else if (collector.requestSentAt === undefined && REQUEST_FRAME.test(frame.data)) collector.requestSent(this.run.fromEpoch(frame.t));
     }
   }
 
@@ -175,10 +181,15 @@ export class PageProbe {
     return hit === undefined ? undefined : this.run.fromEpoch(hit.t);
   }
 
-  /** The first outgoing frame of the given type after the given run time. */
-  sentFrame(type: string): number | undefined {
-    const frame = this.last?.frames.find((f) => f.dir === 'out' && f.data.includes(`"${type}"`));
-    return frame === undefined ? undefined : this.run.fromEpoch(frame.t);
+  /** When the page's own clock says now, on the run clock. */
+  async pageNow(): Promise<number> {
+    return this.run.fromEpoch(await this.page.evaluate(() => performance.timeOrigin + performance.now()));
+  }
+
+  /** Waits briefly for Playwright to relay the browser's handshake error, which can trail the page's close. */
+  async settleSocketError(ms = 500): Promise<void> {
+    const deadline = performance.now() + ms;
+    while (this.socketErrors.length === 0 && performance.now() < deadline) await sleep(20);
   }
 
   /** Writes the page's socket activity into the run's transcript (page times on the run clock). */
@@ -194,6 +205,8 @@ export class PageProbe {
     }
   }
 }
+
+const REQUEST_FRAME = /"type"\s*:\s*"(start_agent|user_message)"/;
 
 export function normalise(text: string): string {
   return text.replace(/\s+/g, ' ').trim();

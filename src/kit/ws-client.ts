@@ -14,6 +14,8 @@ export interface OpenOptions {
   readonly url: string;
   /** Offered through ws's own subprotocol list, never as a raw header (contract §4). */
   readonly protocols: readonly string[];
+  /** Extra handshake headers, such as Authorization for a non-browser client; never Sec-WebSocket-Protocol. */
+  readonly headers?: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
   readonly clock: () => number;
   readonly transcript: Transcript;
@@ -54,7 +56,7 @@ export class ProtocolSocket {
   static open(options: OpenOptions): Promise<OpenOutcome> {
     const { transcript, clock } = options;
     transcript.add({ t: clock(), dir: 'event', event: 'connect', detail: { url: options.url, offered: [...options.protocols] } });
-    const ws = new WebSocket(options.url, [...options.protocols], { handshakeTimeout: options.timeoutMs, perMessageDeflate: false });
+    const ws = new WebSocket(options.url, [...options.protocols], { handshakeTimeout: options.timeoutMs, perMessageDeflate: false, headers: { ...options.headers } });
     let selected: string | null = null;
     let settled = false;
     return new Promise<OpenOutcome>((resolve) => {

@@ -215,16 +215,24 @@ export class Executor {
     const socketPath = join(tmpdir(), `gpmon-${randomUUID().slice(0, 12)}.sock`);
     const goServer = createServer();
     const ready = new Promise<Socket>((resolveReady) => {
-      goServer.once('connection', resolveReady);
+      goServer.once('connection', (socket: Socket) => {
+        // A child that dies at the go must not take the daemon with it.
+        socket.on('error', () => socket.destroy());
+        resolveReady(socket);
+      });
     });
     await new Promise<void>((resolveListen, reject) => {
       goServer.once('error', reject);
       goServer.listen(socketPath, resolveListen);
     });
-    const browserWs = journey.kind === 'browser' && this.options.sharedBrowser !== undefined ? await this.options.sharedBrowser.endpoint() : undefined;
-    if (this.closed) {
+    let browserWs: string | undefined;
+    try {
+      browserWs = journey.kind === 'browser' && this.options.sharedBrowser !== undefined ? await this.options.sharedBrowser.endpoint() : undefined;
+      if (this.closed) throw new Error('the executor is closed');
+    } catch (error) {
       goServer.close();
-      throw new Error('the executor is closed');
+      rmSync(scratch, { recursive: true, force: true });
+      throw error;
     }
     const events: ChildEvent[] = [];
     const hooks: Prepared['hooks'] = {};

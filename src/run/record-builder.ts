@@ -55,7 +55,7 @@ export function buildRecord(input: RecordInput): RunRecord {
       if (end.status === 'failed' && failure === undefined) failure = failureOf(end);
       return { name, status: end.status, startedAt: end.startedAt, durationMs: round(end.durationMs) };
     }
-    if (name === inFlight && input.monitorFault !== undefined) {
+    if (name === inFlight && input.monitorFault !== undefined && failure === undefined) {
       const startedAt = begins.get(name) ?? input.startedAt.toISOString();
       return { name, status: 'failed', startedAt, durationMs: round(input.finishedAt.getTime() - Date.parse(startedAt)) };
     }
@@ -63,7 +63,11 @@ export function buildRecord(input: RecordInput): RunRecord {
   });
 
   let outcome: Outcome;
-  if (input.monitorFault !== undefined) {
+  if (input.monitorFault !== undefined && failure !== undefined && failure.reason !== 'monitor_error') {
+    // The target had already failed; what went wrong afterwards (a slow teardown) is noted, not blamed.
+    outcome = 'failed';
+    failure = { ...failure, evidence: { ...failure.evidence, afterwards: input.monitorFault.message } };
+  } else if (input.monitorFault !== undefined) {
     outcome = 'error';
     failure = { step: inFlight ?? failure?.step ?? 'journey', ...input.monitorFault };
   } else if (failure !== undefined) {

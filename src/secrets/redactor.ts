@@ -19,8 +19,10 @@ const SECRET_SHAPES: readonly [RegExp, string][] = [
   // Tokens in a query string.
   [/([?&](?:access_token|refresh_token|id_token|token)=)[^&#\s"'\\]+/g, `$1${REDACTED}`],
 ];
-// Secrets shorter than this would redact ordinary words; none of ours are.
-const MIN_SECRET_LENGTH = 6;
+// A configured secret is replaced however short (a 4-character password is still one);
+// its derived forms only from this length, where they cannot be ordinary text.
+const MIN_SECRET_LENGTH = 3;
+const MIN_FORM_LENGTH = 6;
 
 export class Redactor {
   private readonly forms = new Set<string>();
@@ -39,7 +41,8 @@ export class Redactor {
       Buffer.from(secret).toString('base64url'),
       Buffer.from(secret).toString('base64').replace(/=+$/, ''),
     ];
-    for (const form of forms) if (form.length >= MIN_SECRET_LENGTH) this.forms.add(form);
+    this.forms.add(secret);
+    for (const form of forms.slice(1)) if (form.length >= MIN_FORM_LENGTH) this.forms.add(form);
     // Longest first, so a secret's longer form is replaced before a shorter one inside it.
     this.byteForms = [...this.forms].sort((a, b) => b.length - a.length).map((f) => Buffer.from(f));
   }

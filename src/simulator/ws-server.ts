@@ -44,17 +44,24 @@ export function attachWebSocket(server: Server, deps: WsDeps): WsEndpoint {
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const arrivedAt = performance.now();
-    void admit(req, socket, arrivedAt).then((admission) => {
-      if (admission === null) return;
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        serveConnection(ws, admission, deps);
-      });
-    });
+    admit(req, socket, arrivedAt)
+      .then((admission) => {
+        if (admission === null) return;
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          serveConnection(ws, admission, deps);
+        });
+      })
+      .catch(() => socket.destroy());
   });
 
   async function admit(req: IncomingMessage, socket: Duplex, arrivedAt: number): Promise<Admission | null> {
     const { state } = deps;
-    const url = new URL(req.url ?? '/', 'http://simulator.invalid');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://simulator.invalid');
+    } catch {
+      return refuse(socket, 400, 'Bad request URL');
+    }
     if (url.pathname !== '/ws') return refuse(socket, 404, 'Not Found');
     const offer = parseOffer(req.headers['sec-websocket-protocol']);
     if (!offer.ok) return refuse(socket, 400, `Invalid Sec-WebSocket-Protocol header: ${offer.error}`);

@@ -70,6 +70,11 @@ describe('event collector', () => {
     assert.equal(c.streamProblem()?.message, 'tool_completed arrived without a tool_executing before it');
   });
 
+  it('names a tool call that never completed', () => {
+    const c = feed([['agent_started', 1], ['agent_thinking', 2], ['tool_executing', 3], ['tool_completed', 4], ['tool_executing', 5], ['agent_completed', 6, { result: 'x' }]]);
+    assert.equal(c.streamProblem()?.reason, 'event_missing');
+  });
+
   it('keeps the first error of the run with its code and message, whatever the envelope', () => {
     const c = feed([['agent_started', 1]]);
     c.receive(JSON.stringify({ type: 'agent_error', data: { run_id: 'r1', error_message: 'model down', error_code: 'E1' } }), 5);

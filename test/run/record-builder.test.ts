@@ -80,6 +80,17 @@ describe('run record from child events', () => {
     assert.deepEqual(record.steps.map((s) => s.status), ['passed', 'failed', 'skipped', 'skipped', 'skipped']);
   });
 
+  it('a target failure stays a failure when a monitor fault follows it (a slow teardown killed)', () => {
+    const record = buildRecord(
+      base(
+        [...passed('login'), { type: 'step_end', step: 'connect', status: 'failed', startedAt: at, durationMs: 5, measured: true, failure: { reason: 'ws_auth', message: 'refused', evidence: {} } }],
+        { monitorFault: { reason: 'timeout', message: 'killed at deadline', evidence: {} } },
+      ),
+    );
+    assert.equal(record.outcome, 'failed');
+    assert.deepEqual(record.failure, { step: 'connect', reason: 'ws_auth', message: 'refused', evidence: { afterwards: 'killed at deadline' } });
+  });
+
   it('no result at all is a monitor error, not a pass', () => {
     const record = buildRecord(base([]));
     assert.equal(record.outcome, 'error');

@@ -105,6 +105,23 @@ describe('WebSocket: offering the token and negotiation (contract §4)', () => {
     assert.ok(!outcome.connection.frames.some((f) => f.type === 'connection_established'));
   });
 
+  it('an upgrade request with a URL that does not parse is a 400, and the simulator lives on', async () => {
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${sim.description.api}//`, { headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' } });
+      req.on('response', (res) => {
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('upgrade', () => {
+        reject(new Error('upgraded'));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(status, 400);
+    assert.equal((await fetch(`${sim.description.api}/health`)).status, 200);
+  });
+
   it('a path other than /ws is a 404', async () => {
     const outcome = await connect({ ...sim.description, ws: `${sim.description.ws}/elsewhere` });
     assert.equal(outcome.kind, 'unexpected-response');
