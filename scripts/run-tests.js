@@ -23,7 +23,7 @@ if (files.length === 0) {
 }
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-timeout=180000', ...files],
+  ['--import', 'tsx', '--test', '--test-timeout=600000', ...files],
   { stdio: 'inherit' },
 );
 child.on('exit', (code, signal) => {

@@ -57,7 +57,8 @@ export async function warmUp(): Promise<void> {
   }
   // The runner and worker are still busy for a moment after loading (seen: +30 ms on
   // the first timed call right after, +10 ms from 0.5 s on, on 2 cores): let them settle.
+  // A child loaded ahead of its tick waits anyway; only a cold run pays this.
   await sleep(SETTLE_MS);
 }
 
-const SETTLE_MS = 1000;
+const SETTLE_MS = 600;

@@ -25,8 +25,12 @@ export interface ExecutorOptions {
   /** How long a child may take to load before it counts as broken. */
   readonly readyTimeoutMs?: number;
   readonly stepTimeoutMs?: number;
-  /** Start the next child for a journey and target as soon as a run ends, so the next tick finds it loaded. */
-  readonly keepWarm?: boolean;
+  /**
+   * Load the next child for a journey and target ahead: `true` once a run ends
+   * (its start-up never competes with a run being measured), `'overlap'` as
+   * soon as a run starts (back-to-back runs, as in tests, wait less).
+   */
+  readonly keepWarm?: boolean | 'overlap';
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -107,6 +111,7 @@ export class Executor {
       prepared = this.warm.get(key);
       this.warm.delete(key);
       prepared ??= await this.spawn(key, request.journey, request.target, request.secrets, timeoutMs);
+      if (this.options.keepWarm === 'overlap') void this.prepare(request.journey, request.target, request.secrets, timeoutMs).catch(() => undefined);
       return await this.execute(prepared, request, id, timeoutMs, redactor);
     } catch (error) {
       // The executor's own bug or an I/O failure: still a record, never a throw.
@@ -128,7 +133,7 @@ export class Executor {
       );
     } finally {
       if (prepared !== undefined) this.retire(prepared);
-      if (this.options.keepWarm === true && !this.closed && !this.warm.has(key)) {
+      if (this.options.keepWarm !== undefined && this.options.keepWarm !== false && !this.closed && !this.warm.has(key)) {
         void this.prepare(request.journey, request.target, request.secrets, timeoutMs).catch(() => undefined);
       }
     }

@@ -27,7 +27,9 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(options: { latency?: Partial<LatencyProfile>; stepTimeoutMs?: number; login?: 'form' | 'bypass' } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { latency?: Partial<LatencyProfile>; stepTimeoutMs?: number; login?: 'form' | 'bypass'; keepWarm?: true | 'overlap' } = {},
+): Promise<Harness> {
   const sim = await startSimulator(options.latency ? { latency: options.latency } : {});
   const d = sim.description;
   const target = withDefaults({ name: 'simulator', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login: options.login ?? 'form', email: d.email });
@@ -35,7 +37,7 @@ export async function startHarness(options: { latency?: Partial<LatencyProfile>;
   await warmSimulator(sim);
   const runsDir = mkdtempSync(join(tmpdir(), 'gpmon-runs-'));
   const browser = new SharedBrowser();
-  const executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir, sharedBrowser: browser, keepWarm: true, stepTimeoutMs: options.stepTimeoutMs ?? 4000 });
+  const executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir, sharedBrowser: browser, keepWarm: options.keepWarm ?? 'overlap', stepTimeoutMs: options.stepTimeoutMs ?? 4000 });
   return {
     sim,
     target,

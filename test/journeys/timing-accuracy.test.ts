@@ -23,7 +23,8 @@ function within(actual: number | undefined, truth: number | undefined, floorMs: 
 describe('timing accuracy against the simulator’s ground truth', () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ latency: PROFILE });
+    // No child loads while a measured run runs.
+    h = await startHarness({ latency: PROFILE, keepWarm: true });
   });
   after(async () => {
     await h.stop();

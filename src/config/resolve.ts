@@ -1,0 +1,188 @@
+import { z } from 'zod';
+import { DEFAULT_INPUTS, type JourneyDefinition } from '../model/journeys.js';
+import { targetFromEnv, withDefaults, type Target, type TargetSecrets } from '../model/target.js';
+import type { RunInputs } from '../model/run-record.js';
+import { JOURNEYS } from '../model/journeys.js';
+import { monitorConfigSchema } from './schema.js';
+
+export interface ConfiguredTarget {
+  readonly target: Target;
+  readonly secrets: TargetSecrets;
+}
+
+export interface ConfiguredJourney {
+  readonly definition: JourneyDefinition;
+  readonly enabled: boolean;
+  readonly schedule: string;
+  readonly timeoutMs: number;
+  readonly stepTimeoutMs: number;
+  /** Step name → latency objective in ms. */
+  readonly slo: Readonly<Record<string, number>>;
+  readonly inputs: RunInputs;
+  readonly targets: readonly string[];
+}
+
+export interface MonitorConfig {
+  /** `simulator`: no target configured; the monitor starts the embedded simulator and watches it. */
+  readonly targets: readonly ConfiguredTarget[] | 'simulator';
+  readonly journeys: readonly ConfiguredJourney[];
+  readonly buckets: { readonly step: readonly number[]; readonly event: readonly number[]; readonly journey: readonly number[] };
+  readonly retention: { readonly maxAgeDays: number; readonly maxRuns: number; readonly failedMaxAgeDays: number; readonly failedMaxRuns: number };
+  readonly server: { readonly host: string; readonly port: number };
+  readonly runs: { readonly dir: string; readonly database: string; readonly concurrency: number; readonly jitterMs: number; readonly prewarm: boolean };
+}
+
+export const DEFAULT_SLO_MS: Readonly<Record<string, number>> = {
+  login: 3000,
+  connect: 1000,
+  agent_request: 2000,
+  live_events: 10_000,
+  ai_response: 2000,
+  no_token: 1000,
+  forged_token: 1000,
+};
+const DEFAULT_STEP_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const DEFAULT_EVENT_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const DEFAULT_JOURNEY_BUCKETS = [0.5, 1, 2, 5, 10, 20, 30, 60, 120];
+export const DEFAULT_PORT = 9595;
+
+export type ConfigResult = { ok: true; config: MonitorConfig } | { ok: false; problems: string[] };
+
+/**
+ * Validates a config (the default export of monitor.config.ts, or nothing)
+ * against the schema and against itself, reads the secrets it names from the
+ * environment, and fills in the defaults. Every problem is named by its path.
+ */
+export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv): ConfigResult {
+  const parsed = monitorConfigSchema.safeParse(raw ?? {});
+  if (!parsed.success) return { ok: false, problems: describeIssues(parsed.error, raw) };
+  const input = parsed.data;
+  const problems: string[] = [];
+
+  let targets: ConfiguredTarget[] | 'simulator';
+  const configured = input.targets ?? [];
+  if (configured.length > 0) {
+    targets = [];
+    const seen = new Set<string>();
+    for (const t of configured) {
+      const where = `targets.${t.name}`;
+      if (seen.has(t.name)) problems.push(`${where}: the name is used twice`);
+      seen.add(t.name);
+      const secrets: { password?: string; bypassKey?: string } = {};
+      const need = t.login === 'form' ? (['passwordEnv', 'password'] as const) : (['bypassKeyEnv', 'bypassKey'] as const);
+      const variable = t[need[0]];
+      if (variable === undefined) problems.push(`${where}.${need[0]}: required for ${t.login} login (the environment variable that holds the secret)`);
+      else if ((env[variable] ?? '') === '') problems.push(`${where}.${need[0]}: environment variable ${variable} is not set`);
+      else secrets[need[1]] = env[variable];
+      const other = t.login === 'form' ? t.bypassKeyEnv : t.passwordEnv;
+      if (other !== undefined && (env[other] ?? '') !== '') secrets[t.login === 'form' ? 'bypassKey' : 'password'] = env[other];
+      const { passwordEnv: _p, bypassKeyEnv: _b, ...shape } = t;
+      targets.push({ target: withDefaults(shape), secrets });
+    }
+  } else if ((env.GPMON_APP_URL ?? '') !== '') {
+    const fromEnv = targetFromEnv(env);
+    if (fromEnv.ok) targets = [{ target: fromEnv.target, secrets: fromEnv.secrets }];
+    else {
+      targets = 'simulator';
+      problems.push(...fromEnv.problems.map((p) => `environment target: ${p}`));
+    }
+  } else {
+    targets = 'simulator';
+  }
+  const targetNames = targets === 'simulator' ? ['simulator'] : targets.map((t) => t.target.name);
+
+  const journeys: ConfiguredJourney[] = [];
+  for (const definition of JOURNEYS) {
+    const j = input.journeys?.[definition.name] ?? {};
+    const where = `journeys.${definition.name}`;
+    const slo = { ...Object.fromEntries(definition.steps.map((step) => [step, DEFAULT_SLO_MS[step] ?? 5000])), ...j.slo };
+    for (const step of Object.keys(j.slo ?? {})) {
+      if (!definition.steps.includes(step)) problems.push(`${where}.slo.${step}: not a step of ${definition.name} (${definition.steps.join(', ')})`);
+    }
+    for (const name of j.targets ?? []) {
+      if (!targetNames.includes(name)) problems.push(`${where}.targets: unknown target "${name}"; known: ${targetNames.join(', ')}`);
+    }
+    const timeoutMs = j.timeoutMs ?? definition.timeoutMs;
+    const stepTimeoutMs = j.stepTimeoutMs ?? Math.min(15_000, timeoutMs);
+    if (stepTimeoutMs > timeoutMs) problems.push(`${where}.stepTimeoutMs: ${stepTimeoutMs} is longer than timeoutMs ${timeoutMs}`);
+    journeys.push({
+      definition,
+      enabled: j.enabled ?? true,
+      schedule: j.schedule ?? definition.schedule,
+      timeoutMs,
+      stepTimeoutMs,
+      slo,
+      inputs: {
+        prompt: j.prompt ?? DEFAULT_INPUTS.prompt,
+        expectedAnswer: j.expectedAnswer ?? (targets === 'simulator' ? '^Golden path OK' : DEFAULT_INPUTS.expectedAnswer),
+      },
+      targets: j.targets ?? targetNames,
+    });
+  }
+
+  // The SLO thresholds are bucket bounds, so "over the SLO" is exact in PromQL.
+  const sloSeconds = journeys.flatMap((j) => Object.values(j.slo).map((ms) => ms / 1000));
+  const withSlo = (bounds: readonly number[]) => [...new Set([...bounds, ...sloSeconds])].sort((a, b) => a - b);
+  const runsDir = input.runs?.dir ?? 'runs';
+  if (problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    config: {
+      targets,
+      journeys,
+      buckets: {
+        step: withSlo(input.metrics?.stepBucketsSeconds ?? DEFAULT_STEP_BUCKETS),
+        event: input.metrics?.eventBucketsSeconds ?? DEFAULT_EVENT_BUCKETS,
+        journey: input.metrics?.journeyBucketsSeconds ?? DEFAULT_JOURNEY_BUCKETS,
+      },
+      retention: {
+        maxAgeDays: input.retention?.maxAgeDays ?? 7,
+        maxRuns: input.retention?.maxRuns ?? 5000,
+        failedMaxAgeDays: input.retention?.failedMaxAgeDays ?? 30,
+        failedMaxRuns: input.retention?.failedMaxRuns ?? 5000,
+      },
+      server: { host: input.server?.host ?? '127.0.0.1', port: input.server?.port ?? DEFAULT_PORT },
+      runs: {
+        dir: runsDir,
+        database: input.runs?.database ?? `${runsDir}/gpmon.db`,
+        concurrency: input.runs?.concurrency ?? 2,
+        jitterMs: input.runs?.jitterMs ?? 0,
+        prewarm: input.runs?.prewarm ?? true,
+      },
+    },
+  };
+}
+
+/** Zod's issues as `path: message` lines, with array items named by their `name` when they have one. */
+function describeIssues(error: z.ZodError, raw: unknown): string[] {
+  const lines: string[] = [];
+  for (const issue of error.issues) {
+    const path = pathOf(issue.path, raw);
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) lines.push(`${path === '' ? '' : `${path}.`}${key}: unknown key`);
+      continue;
+    }
+    lines.push(`${path === '' ? '(config)' : path}: ${issue.message}`);
+  }
+  return lines;
+}
+
+function pathOf(path: readonly PropertyKey[], raw: unknown): string {
+  const parts: string[] = [];
+  let node: unknown = raw;
+  for (const key of path) {
+    const child: unknown = typeof node === 'object' && node !== null ? (node as Record<PropertyKey, unknown>)[key] : undefined;
+    if (typeof key === 'number') {
+      const name = typeof child === 'object' && child !== null ? (child as { name?: unknown }).name : undefined;
+      parts.push(typeof name === 'string' && name !== '' ? name : String(key));
+    } else {
+      parts.push(String(key));
+    }
+    node = child;
+  }
+  return parts.join('.');
+}
+
+export function journeyConfig(config: MonitorConfig, name: string): ConfiguredJourney | undefined {
+  return config.journeys.find((j) => j.definition.name === name);
+}

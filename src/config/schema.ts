@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { validate as validCron } from 'node-cron';
+import { DEFAULT_LOCATORS } from '../model/target.js';
+import { JOURNEYS } from '../model/journeys.js';
+
+/**
+ * `monitor.config.ts`: what the monitor watches and how. Every field is
+ * checked at load; unknown keys are refused; every problem is named by its
+ * path at once. Secrets never live here: a target names the environment
+ * variables that hold them.
+ */
+
+const url = z.url().transform((u) => u.replace(/\/+$/, ''));
+const cron = z.string().refine((expression) => validCron(expression), { error: (issue) => `${JSON.stringify(issue.input)} is not a valid cron expression` });
+const seconds = z.array(z.number().positive()).min(1).refine((b) => b.every((v, i) => i === 0 || v > (b[i - 1] ?? 0)), 'bucket bounds must increase');
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name (A-Z, 0-9, _)');
+
+const locatorKeys = Object.keys(DEFAULT_LOCATORS) as [keyof typeof DEFAULT_LOCATORS, ...(keyof typeof DEFAULT_LOCATORS)[]];
+
+export const targetConfigSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, - and _ (1-63 characters)'),
+  appUrl: url,
+  authUrl: url,
+  apiUrl: url,
+  wsUrl: url.refine((u) => /^wss?:\/\//.test(u), 'must be a ws:// or wss:// URL'),
+  login: z.enum(['form', 'bypass']),
+  email: z.email(),
+  /** Environment variable holding the password (form login). */
+  passwordEnv: envName.optional(),
+  /** Environment variable holding the E2E bypass key (bypass login). */
+  bypassKeyEnv: envName.optional(),
+  locators: z.partialRecord(z.enum(locatorKeys), z.string().min(1)).optional(),
+});
+
+const journeyNames = JOURNEYS.map((j) => j.name) as [string, ...string[]];
+
+export const journeyConfigSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  schedule: cron.optional(),
+  timeoutMs: z.number().int().min(1000).max(600_000).optional(),
+  stepTimeoutMs: z.number().int().min(100).max(300_000).optional(),
+  /** Per-step latency objectives in ms: drawn on dashboards, used as bucket bounds. */
+  slo: z.record(z.string(), z.number().int().positive()).optional(),
+  prompt: z.string().min(1).max(4000).optional(),
+  expectedAnswer: z
+    .string()
+    .min(1)
+    .refine((source) => {
+      try {
+        new RegExp(source);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'is not a valid regular expression')
+    .optional(),
+  /** Target names; all targets when absent. */
+  targets: z.array(z.string()).min(1).optional(),
+});
+
+export const monitorConfigSchema = z.strictObject({
+  targets: z.array(targetConfigSchema).optional(),
+  journeys: z.partialRecord(z.enum(journeyNames), journeyConfigSchema).optional(),
+  metrics: z
+    .strictObject({
+      stepBucketsSeconds: seconds.optional(),
+      eventBucketsSeconds: seconds.optional(),
+      journeyBucketsSeconds: seconds.optional(),
+    })
+    .optional(),
+  retention: z
+    .strictObject({
+      maxAgeDays: z.number().positive().optional(),
+      maxRuns: z.number().int().positive().optional(),
+      failedMaxAgeDays: z.number().positive().optional(),
+      failedMaxRuns: z.number().int().positive().optional(),
+    })
+    .optional(),
+  server: z
+    .strictObject({
+      host: z.string().min(1).optional(),
+      port: z.number().int().min(0).max(65535).optional(),
+    })
+    .optional(),
+  runs: z
+    .strictObject({
+      dir: z.string().min(1).optional(),
+      database: z.string().min(1).optional(),
+      concurrency: z.number().int().min(1).max(64).optional(),
+      jitterMs: z.number().int().min(0).max(60_000).optional(),
+      /** Load each journey's next run ahead of its tick (fast, costs memory per journey and target). */
+      prewarm: z.boolean().optional(),
+    })
+    .optional(),
+});
+
+export type MonitorConfigInput = z.input<typeof monitorConfigSchema>;
+export type TargetConfigInput = z.input<typeof targetConfigSchema>;
+
+/** Typed config with editor help; validation happens at load. */
+export function defineConfig(config: MonitorConfigInput): MonitorConfigInput {
+  return config;
+}

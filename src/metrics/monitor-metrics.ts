@@ -1,0 +1,164 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RunRecord } from '../model/run-record.js';
+import { FAILURE_REASONS } from '../model/reasons.js';
+import { CRITICAL_EVENTS } from '../kit/event-collector.js';
+
+/**
+ * The monitor's metrics (design.md's table): the only module that touches
+ * prom-client. Labels are bounded (journey, target, step, event, reason,
+ * outcome, trigger); run ids travel as exemplars, never as labels.
+ */
+
+export interface MetricsSetup {
+  /** An OpenMetrics registry: exemplars need one; Prometheus text is rendered from it too. */
+  readonly registry: Registry<'application/openmetrics-text; version=1.0.0; charset=utf-8'>;
+  readonly buckets: { readonly step: readonly number[]; readonly event: readonly number[]; readonly journey: readonly number[] };
+  readonly version: string;
+  readonly playwrightVersion: string;
+}
+
+export interface KnownSeries {
+  readonly journey: string;
+  readonly target: string;
+  readonly steps: readonly string[];
+}
+
+const OUTCOMES = ['passed', 'failed', 'error'] as const;
+const TRIGGERS = ['schedule', 'manual', 'replay'] as const;
+
+export function createMetricsRegistry(): MetricsSetup['registry'] {
+  const registry = new Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>();
+  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  return registry;
+}
+
+/** prom-client types exemplar labels as the metric's own label names; a run id is neither. */
+function exemplarOf<T extends string>(runId: string): Partial<Record<T, string>> {
+  return { run_id: runId } as unknown as Partial<Record<T, string>>;
+}
+
+export class MonitorMetrics {
+  private readonly runs: Counter<'journey' | 'target' | 'outcome' | 'trigger'>;
+  private readonly success: Gauge<'journey' | 'target'>;
+  private readonly duration: Histogram<'journey' | 'target'>;
+  private readonly lastRun: Gauge<'journey' | 'target'>;
+  private readonly lastSuccess: Gauge<'journey' | 'target'>;
+  private readonly stepDuration: Histogram<'journey' | 'target' | 'step'>;
+  private readonly stepSuccess: Gauge<'journey' | 'target' | 'step'>;
+  private readonly stepFailures: Counter<'journey' | 'target' | 'step' | 'reason'>;
+  private readonly eventLatency: Histogram<'journey' | 'target' | 'event'>;
+  private readonly maxGap: Gauge<'journey' | 'target'>;
+  private readonly targetInfo: Gauge<'target' | 'version' | 'revision'>;
+  private readonly skipped: Counter<'journey'>;
+  private readonly currentInfo = new Map<string, { version: string; revision: string }>();
+
+  constructor(setup: MetricsSetup) {
+    const registers = [setup.registry];
+    this.runs = new Counter({ name: 'synthetic_journey_runs_total', help: 'Journey runs by outcome and trigger.', labelNames: ['journey', 'target', 'outcome', 'trigger'], registers, enableExemplars: true });
+    this.success = new Gauge({ name: 'synthetic_journey_success', help: 'Whether the last run of the journey passed (1) or failed (0); a monitor error leaves it as it was.', labelNames: ['journey', 'target'], registers });
+    this.duration = new Histogram({ name: 'synthetic_journey_duration_seconds', help: 'Duration of journey runs.', labelNames: ['journey', 'target'], buckets: [...setup.buckets.journey], registers, enableExemplars: true });
+    this.lastRun = new Gauge({ name: 'synthetic_journey_last_run_timestamp_seconds', help: 'When the last run of the journey finished.', labelNames: ['journey', 'target'], registers });
+    this.lastSuccess = new Gauge({ name: 'synthetic_journey_last_success_timestamp_seconds', help: 'When the last passing run of the journey finished.', labelNames: ['journey', 'target'], registers });
+    this.stepDuration = new Histogram({ name: 'synthetic_step_duration_seconds', help: 'Duration of passed golden-path steps, measured where the user is.', labelNames: ['journey', 'target', 'step'], buckets: [...setup.buckets.step], registers, enableExemplars: true });
+    this.stepSuccess = new Gauge({ name: 'synthetic_step_success', help: 'Whether the step passed (1) or failed or was skipped (0) in the last run.', labelNames: ['journey', 'target', 'step'], registers });
+    this.stepFailures = new Counter({ name: 'synthetic_step_failures_total', help: 'Failures by the one step that broke and why.', labelNames: ['journey', 'target', 'step', 'reason'], registers, enableExemplars: true });
+    this.eventLatency = new Histogram({ name: 'synthetic_event_latency_seconds', help: 'Time from sending the request to the first arrival of each critical event.', labelNames: ['journey', 'target', 'event'], buckets: [...setup.buckets.event], registers, enableExemplars: true });
+    this.maxGap = new Gauge({ name: 'synthetic_stream_max_gap_seconds', help: 'Longest silence between two frames of the event stream in the last run.', labelNames: ['journey', 'target'], registers });
+    this.targetInfo = new Gauge({ name: 'synthetic_target_info', help: 'What the target reports as deployed (api /api/system/info).', labelNames: ['target', 'version', 'revision'], registers });
+    this.skipped = new Counter({ name: 'synthetic_scheduler_skipped_runs_total', help: 'Scheduler ticks skipped because the previous run of the journey was still running.', labelNames: ['journey'], registers });
+    new Gauge({ name: 'synthetic_monitor_build_info', help: 'The monitor build.', labelNames: ['version', 'playwright'], registers }).set({ version: setup.version, playwright: setup.playwrightVersion }, 1);
+  }
+
+  /** Known series start at 0, so rate() and absent() work from the first scrape. */
+  initialise(series: readonly KnownSeries[]): void {
+    for (const { journey, target, steps } of series) {
+      // Exemplar-enabled metrics take one argument object; the two-argument form would count an unlabelled series.
+      for (const outcome of OUTCOMES) for (const trigger of TRIGGERS) this.runs.inc({ labels: { journey, target, outcome, trigger }, value: 0 });
+      for (const step of steps) for (const reason of FAILURE_REASONS) this.stepFailures.inc({ labels: { journey, target, step, reason }, value: 0 });
+      this.skipped.inc({ journey }, 0);
+    }
+  }
+
+  restoreLastSuccess(journey: string, target: string, finishedAt: string): void {
+    this.lastSuccess.set({ journey, target }, Date.parse(finishedAt) / 1000);
+  }
+
+  recordSkip(journey: string): void {
+    this.skipped.inc({ journey });
+  }
+
+  recordRun(record: RunRecord): void {
+    const base = { journey: record.journey, target: record.target };
+    const id = record.id;
+    const finished = Date.parse(record.finishedAt) / 1000;
+    this.runs.inc({ labels: { ...base, outcome: record.outcome, trigger: record.trigger }, value: 1, exemplarLabels: exemplarOf(id) });
+    this.duration.observe({ labels: base, value: record.durationMs / 1000, exemplarLabels: exemplarOf(id) });
+    this.lastRun.set(base, finished);
+    if (record.failure !== undefined) {
+      this.stepFailures.inc({ labels: { ...base, step: record.failure.step, reason: record.failure.reason }, value: 1, exemplarLabels: exemplarOf(id) });
+    }
+    // A monitor error says nothing about the target: its success gauges keep their last value.
+    if (record.outcome !== 'error') {
+      this.success.set(base, record.outcome === 'passed' ? 1 : 0);
+      for (const step of record.steps) this.stepSuccess.set({ ...base, step: step.name }, step.status === 'passed' ? 1 : 0);
+    }
+    if (record.outcome === 'passed') this.lastSuccess.set(base, finished);
+    for (const step of record.steps) {
+      if (step.status === 'passed' && step.durationMs !== undefined) this.stepDuration.observe({ labels: { ...base, step: step.name }, value: step.durationMs / 1000, exemplarLabels: exemplarOf(id) });
+    }
+    for (const event of record.events) {
+      if ((CRITICAL_EVENTS as readonly string[]).includes(event.type)) this.eventLatency.observe({ labels: { ...base, event: event.type }, value: event.atMs / 1000, exemplarLabels: exemplarOf(id) });
+    }
+    const gap = record.marks.maxGapMs;
+    if (typeof gap === 'number' && record.outcome !== 'error') this.maxGap.set(base, gap / 1000);
+    const { version, revision } = record.targetInfo;
+    if (revision !== null) this.setTargetInfo(record.target, version ?? 'unknown', revision);
+  }
+
+  /** A new revision is a new series; the old one goes, so exactly one is 1 per target. */
+  private setTargetInfo(target: string, version: string, revision: string): void {
+    const current = this.currentInfo.get(target);
+    if (current?.version === version && current.revision === revision) return;
+    if (current !== undefined) this.targetInfo.remove({ target, ...current });
+    this.targetInfo.set({ target, version, revision }, 1);
+    this.currentInfo.set(target, { version, revision });
+  }
+}
+
+/**
+ * Renders the registry as Prometheus text, or as OpenMetrics (with exemplars)
+ * when the scrape asks for it. prom-client renames counters in place while
+ * rendering OpenMetrics, so renders are serialised and the names restored.
+ */
+export class MetricsRenderer {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly registry: MetricsSetup['registry']) {}
+
+  render(openMetrics: boolean): Promise<{ contentType: string; body: string }> {
+    const next = this.queue.then(() => this.renderNow(openMetrics));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async renderNow(openMetrics: boolean): Promise<{ contentType: string; body: string }> {
+    const metrics = this.registry.getMetricsAsArray() as unknown as { name: string }[];
+    const names = metrics.map((metric) => metric.name);
+    const type = openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE;
+    const switchable = this.registry as unknown as { setContentType(type: string): void };
+    switchable.setContentType(type);
+    try {
+      return { contentType: type, body: await this.registry.metrics() };
+    } finally {
+      metrics.forEach((metric, i) => {
+        metric.name = names[i] ?? metric.name;
+      });
+      switchable.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+    }
+  }
+}
+
+/** Whether an Accept header asks for OpenMetrics. */
+export function wantsOpenMetrics(accept: string | undefined): boolean {
+  return /application\/openmetrics-text/i.test(accept ?? '');
+}
