@@ -1,0 +1,188 @@
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { resolve, sep } from 'node:path';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { RunStore } from '../store/run-store.js';
+import type { RunService } from '../monitor/run-service.js';
+import type { MetricsRenderer } from '../metrics/monitor-metrics.js';
+import { wantsOpenMetrics } from '../metrics/monitor-metrics.js';
+import type { ConfiguredJourney } from '../config/resolve.js';
+import type { Outcome } from '../model/run-record.js';
+import { statusPage } from './status-page.js';
+
+export interface HttpDeps {
+  readonly store: Pick<RunStore, 'get' | 'list' | 'lastRun'>;
+  readonly runs: Pick<RunService, 'trigger' | 'running'>;
+  readonly renderer: MetricsRenderer;
+  readonly journeys: readonly ConfiguredJourney[];
+  readonly targets: readonly string[];
+  readonly runsDir: string;
+  readonly token: string;
+  readonly ready: () => boolean;
+  readonly logger: Logger;
+}
+
+const OUTCOMES: readonly Outcome[] = ['passed', 'failed', 'error'];
+const RUN_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** The monitor's HTTP side (design.md, HTTP): metrics, health, the JSON API and the status page. */
+export function createHttpApp(deps: HttpDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use((req, res, next) => {
+    const started = performance.now();
+    res.once('finish', () => {
+      // Method, path and status only: never headers, so never a token.
+      deps.logger.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'http');
+    });
+    next();
+  });
+  app.use(express.json({ limit: '16kb' }));
+
+  const requireToken: RequestHandler = (req, _res, next) => {
+    const match = /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '');
+    if (match?.[1] === undefined || !sameSecret(match[1], deps.token)) throw new HttpError(401, 'this needs Authorization: Bearer <token> (GPMON_API_TOKEN)');
+    next();
+  };
+  const journeyNamed = (name: string): ConfiguredJourney => {
+    const journey = deps.journeys.find((j) => j.definition.name === name);
+    if (journey === undefined) throw new HttpError(404, `unknown journey "${name.slice(0, 64)}"; known: ${deps.journeys.map((j) => j.definition.name).join(', ')}`);
+    return journey;
+  };
+  const runId = (value: unknown): string => {
+    if (typeof value !== 'string' || !RUN_ID.test(value)) throw new HttpError(400, 'a run id is letters, digits and -');
+    return value;
+  };
+  const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+  app.get('/metrics', async (req, res) => {
+    const { contentType, body } = await deps.renderer.render(wantsOpenMetrics(req.header('accept')));
+    res.type(contentType).send(body);
+  });
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res) => {
+    const ready = deps.ready();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'starting' });
+  });
+
+  const journeyStates = () =>
+    deps.journeys.flatMap((journey) =>
+      journey.targets.map((target) => {
+        const last = deps.store.lastRun(journey.definition.name, target);
+        return {
+          name: journey.definition.name,
+          target,
+          description: journey.definition.description,
+          schedule: journey.schedule,
+          enabled: journey.enabled,
+          steps: journey.definition.steps,
+          running: deps.runs.running(journey.definition.name, target) ?? null,
+          lastRun: last === undefined ? null : { id: last.id, outcome: last.outcome, finishedAt: last.finishedAt, durationMs: last.durationMs, failure: last.failure ?? null },
+        };
+      }),
+    );
+
+  app.get('/api/journeys', (_req, res) => {
+    res.json({ journeys: journeyStates() });
+  });
+
+  app.get('/api/runs', (req, res) => {
+    const { journey, outcome, limit } = req.query;
+    if (journey !== undefined && typeof journey !== 'string') throw new HttpError(400, 'journey must be given once');
+    if (journey !== undefined) journeyNamed(journey);
+    if (outcome !== undefined && !OUTCOMES.includes(outcome as Outcome)) throw new HttpError(400, `outcome must be one of ${OUTCOMES.join(', ')}`);
+    const count = limit === undefined ? 50 : Number(limit);
+    if (!Number.isInteger(count) || count < 1 || count > 1000) throw new HttpError(400, 'limit must be an integer from 1 to 1000');
+    res.json({ runs: deps.store.list({ ...(journey !== undefined ? { journey } : {}), ...(outcome !== undefined ? { outcome: outcome as Outcome } : {}), limit: count }) });
+  });
+
+  app.get('/api/runs/:id', (req, res) => {
+    const record = deps.store.get(runId(req.params.id));
+    if (record === undefined) throw new HttpError(404, `no finished run ${text(req.params.id)}`);
+    res.json(record);
+  });
+
+  app.get('/api/runs/:id/artifacts/:name', requireToken, (req, res) => {
+    const record = deps.store.get(runId(req.params.id));
+    if (record === undefined) throw new HttpError(404, `no finished run ${text(req.params.id)}`);
+    // Only a file the record lists, and only inside the runs folder: no path from the request reaches the disk.
+    const name = text(req.params.name);
+    const artifact = record.artifacts.find((a) => a.name === name);
+    if (artifact === undefined) throw new HttpError(404, `run ${record.id} has no artifact "${name.slice(0, 64)}"`);
+    const root = resolve(deps.runsDir);
+    const path = resolve(root, artifact.path);
+    if (!path.startsWith(root + sep)) throw new HttpError(404, 'no such artifact');
+    res.sendFile(path, { dotfiles: 'deny', headers: { 'content-disposition': `attachment; filename="${artifact.name}"` } });
+  });
+
+  app.post('/api/journeys/:name/runs', requireToken, (req, res) => {
+    const journey = journeyNamed(text(req.params.name));
+    const body: unknown = req.body ?? {};
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'the body must be a JSON object');
+    const unknownKey = Object.keys(body).find((key) => key !== 'target');
+    if (unknownKey !== undefined) throw new HttpError(400, `unknown field "${unknownKey.slice(0, 64)}"; the body takes { "target"?: string }`);
+    const requested = (body as { target?: unknown }).target;
+    if (requested !== undefined && typeof requested !== 'string') throw new HttpError(400, 'target must be a string');
+    const target = requested ?? journey.targets[0] ?? '';
+    if (!journey.targets.includes(target)) throw new HttpError(400, `journey ${journey.definition.name} does not run against "${target.slice(0, 64)}"; targets: ${journey.targets.join(', ')}`);
+    const result = deps.runs.trigger({ journey: journey.definition.name, target, trigger: 'manual' });
+    if (result.kind === 'busy') throw new HttpError(409, `${journey.definition.name} is already running against ${target}`, { runningId: result.runningId });
+    if (result.kind !== 'started') throw new HttpError(404, `cannot run ${journey.definition.name} against ${target}`);
+    res.status(202).json({ id: result.id, journey: journey.definition.name, target, trigger: 'manual' });
+  });
+
+  app.post('/api/runs/:id/replay', requireToken, (req, res) => {
+    const original = deps.store.get(runId(req.params.id));
+    if (original === undefined) throw new HttpError(404, `no finished run ${text(req.params.id)}`);
+    const result = deps.runs.trigger({ journey: original.journey, target: original.target, trigger: 'replay', inputs: original.inputs, replayOf: original.id });
+    if (result.kind === 'busy') throw new HttpError(409, `${original.journey} is already running against ${original.target}`, { runningId: result.runningId });
+    if (result.kind !== 'started') throw new HttpError(404, `${original.journey} against ${original.target} is no longer configured`);
+    res.status(202).json({ id: result.id, replayOf: original.id, journey: original.journey, target: original.target, trigger: 'replay' });
+  });
+
+  app.get('/', (_req, res) => {
+    res.type('html').send(statusPage(journeyStates(), deps.store.list({ limit: 20 })));
+  });
+
+  app.use((req, _res, next) => {
+    next(new HttpError(404, `no route ${req.method} ${req.path.slice(0, 100)}`));
+  });
+  const errors: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
+    if (error instanceof HttpError) {
+      res.status(error.status).json({ error: error.message, ...error.extra });
+      return;
+    }
+    const type = (error as { type?: unknown }).type;
+    if (type === 'entity.parse.failed') {
+      res.status(400).json({ error: 'the body is not valid JSON' });
+      return;
+    }
+    if (type === 'entity.too.large') {
+      res.status(413).json({ error: 'the body is too large' });
+      return;
+    }
+    deps.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'http handler failed');
+    res.status(500).json({ error: 'internal error' });
+  };
+  app.use(errors);
+  return app;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}

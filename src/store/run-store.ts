@@ -1,0 +1,178 @@
+import Database from 'better-sqlite3';
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Outcome, RunInputs, RunRecord, Trigger } from '../model/run-record.js';
+
+/** The run history: one SQLite file (WAL), the only module that touches it. Artifacts live in a folder per run. */
+
+export interface RunStart {
+  readonly id: string;
+  readonly journey: string;
+  readonly target: string;
+  readonly trigger: Trigger;
+  readonly replayOf?: string;
+  readonly startedAt: string;
+  readonly inputs: RunInputs;
+  readonly steps: readonly string[];
+}
+
+export interface RetentionPolicy {
+  readonly maxAgeDays: number;
+  readonly maxRuns: number;
+  readonly failedMaxAgeDays: number;
+  readonly failedMaxRuns: number;
+}
+
+export interface RunQuery {
+  readonly journey?: string;
+  readonly outcome?: Outcome;
+  readonly limit?: number;
+}
+
+interface Row {
+  id: string;
+  state: 'running' | 'done';
+  record: string;
+}
+
+export class RunStore {
+  private readonly db: Database.Database;
+
+  private constructor(
+    path: string,
+    private readonly runsDir: string,
+  ) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS runs (
+        id TEXT PRIMARY KEY,
+        journey TEXT NOT NULL,
+        target TEXT NOT NULL,
+        trigger TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        outcome TEXT,
+        state TEXT NOT NULL CHECK (state IN ('running', 'done')),
+        record TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS runs_by_journey ON runs (journey, target, started_at DESC);
+      CREATE INDEX IF NOT EXISTS runs_by_time ON runs (started_at DESC);
+    `);
+  }
+
+  static open(path: string, runsDir: string): RunStore {
+    return new RunStore(path, runsDir);
+  }
+
+  /** A run in flight: if the process dies now, the next start closes it as `error`. */
+  runStarted(start: RunStart): void {
+    this.db
+      .prepare(`INSERT OR REPLACE INTO runs (id, journey, target, trigger, started_at, state, record) VALUES (?, ?, ?, ?, ?, 'running', ?)`)
+      .run(start.id, start.journey, start.target, start.trigger, start.startedAt, JSON.stringify(start));
+  }
+
+  runFinished(record: RunRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO runs (id, journey, target, trigger, started_at, finished_at, outcome, state, record) VALUES (?, ?, ?, ?, ?, ?, ?, 'done', ?)
+         ON CONFLICT (id) DO UPDATE SET started_at = excluded.started_at, finished_at = excluded.finished_at, outcome = excluded.outcome, state = 'done', record = excluded.record`,
+      )
+      .run(record.id, record.journey, record.target, record.trigger, record.startedAt, record.finishedAt, record.outcome, JSON.stringify(record));
+  }
+
+  /** Closes every run left in flight by a crash as `error`, and returns the records it wrote. */
+  recoverInterrupted(now: Date): RunRecord[] {
+    const rows = this.db.prepare(`SELECT id, state, record FROM runs WHERE state = 'running'`).all() as Row[];
+    const records = rows.map((row) => {
+      const start = JSON.parse(row.record) as RunStart;
+      const record: RunRecord = {
+        id: start.id,
+        journey: start.journey,
+        target: start.target,
+        trigger: start.trigger,
+        ...(start.replayOf !== undefined ? { replayOf: start.replayOf } : {}),
+        startedAt: start.startedAt,
+        finishedAt: now.toISOString(),
+        durationMs: Math.max(0, now.getTime() - Date.parse(start.startedAt)),
+        outcome: 'error',
+        failure: { step: 'journey', reason: 'monitor_error', message: 'the monitor stopped while this run was in flight', evidence: {} },
+        steps: start.steps.map((name) => ({ name, status: 'skipped' as const })),
+        events: [],
+        marks: {},
+        targetInfo: { version: null, revision: null },
+        artifacts: [],
+        inputs: start.inputs,
+      };
+      this.runFinished(record);
+      return record;
+    });
+    return records;
+  }
+
+  get(id: string): RunRecord | undefined {
+    const row = this.db.prepare(`SELECT id, state, record FROM runs WHERE id = ? AND state = 'done'`).get(id) as Row | undefined;
+    return row === undefined ? undefined : (JSON.parse(row.record) as RunRecord);
+  }
+
+  /** The run's id if it is in flight. */
+  isRunning(id: string): boolean {
+    return this.db.prepare(`SELECT 1 FROM runs WHERE id = ? AND state = 'running'`).get(id) !== undefined;
+  }
+
+  list(query: RunQuery = {}): RunRecord[] {
+    const where: string[] = [`state = 'done'`];
+    const params: (string | number)[] = [];
+    if (query.journey !== undefined) {
+      where.push('journey = ?');
+      params.push(query.journey);
+    }
+    if (query.outcome !== undefined) {
+      where.push('outcome = ?');
+      params.push(query.outcome);
+    }
+    params.push(Math.min(Math.max(query.limit ?? 50, 1), 1000));
+    const rows = this.db.prepare(`SELECT id, state, record FROM runs WHERE ${where.join(' AND ')} ORDER BY started_at DESC LIMIT ?`).all(...params) as Row[];
+    return rows.map((row) => JSON.parse(row.record) as RunRecord);
+  }
+
+  lastRun(journey: string, target: string): RunRecord | undefined {
+    const row = this.db.prepare(`SELECT id, state, record FROM runs WHERE journey = ? AND target = ? AND state = 'done' ORDER BY started_at DESC LIMIT 1`).get(journey, target) as Row | undefined;
+    return row === undefined ? undefined : (JSON.parse(row.record) as RunRecord);
+  }
+
+  /** The last passing run of every journey and target: restores the last-success metric after a restart. */
+  lastSuccesses(): { journey: string; target: string; finishedAt: string }[] {
+    return this.db
+      .prepare(`SELECT journey, target, MAX(finished_at) AS finishedAt FROM runs WHERE state = 'done' AND outcome = 'passed' GROUP BY journey, target`)
+      .all() as { journey: string; target: string; finishedAt: string }[];
+  }
+
+  /**
+   * Retention by age and count; failures (and errors) are kept longer than
+   * passes. Deletes the rows and their run folders; returns the ids removed.
+   */
+  prune(policy: RetentionPolicy, now: Date): string[] {
+    const day = 24 * 60 * 60 * 1000;
+    const select = (failed: boolean, maxAgeDays: number, maxRuns: number): string[] => {
+      const outcomes = failed ? `outcome IN ('failed', 'error')` : `outcome = 'passed'`;
+      const cutoff = new Date(now.getTime() - maxAgeDays * day).toISOString();
+      const old = this.db.prepare(`SELECT id FROM runs WHERE state = 'done' AND ${outcomes} AND started_at < ?`).all(cutoff) as { id: string }[];
+      const extra = this.db.prepare(`SELECT id FROM runs WHERE state = 'done' AND ${outcomes} ORDER BY started_at DESC LIMIT -1 OFFSET ?`).all(maxRuns) as { id: string }[];
+      return [...new Set([...old, ...extra].map((row) => row.id))];
+    };
+    const ids = [...select(false, policy.maxAgeDays, policy.maxRuns), ...select(true, policy.failedMaxAgeDays, policy.failedMaxRuns)];
+    const remove = this.db.prepare(`DELETE FROM runs WHERE id = ?`);
+    this.db.transaction((list: string[]) => {
+      for (const id of list) remove.run(id);
+    })(ids);
+    for (const id of ids) rmSync(join(this.runsDir, id), { recursive: true, force: true });
+    return ids;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

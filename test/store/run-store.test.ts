@@ -1,0 +1,78 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RunStore } from '../../src/store/run-store.js';
+import type { Outcome, RunRecord } from '../../src/model/run-record.js';
+
+function record(id: string, outcome: Outcome, startedAt: string, journey = 'golden-path-api'): RunRecord {
+  return {
+    id, journey, target: 'sim', trigger: 'schedule', startedAt, finishedAt: startedAt, durationMs: 700, outcome,
+    steps: [{ name: 'login', status: outcome === 'passed' ? 'passed' : 'failed' }], events: [], marks: {},
+    targetInfo: { version: null, revision: null }, artifacts: [], inputs: { prompt: 'p', expectedAnswer: '.' },
+    ...(outcome === 'passed' ? {} : { failure: { step: 'login', reason: 'auth_rejected', message: 'no', evidence: {} } }),
+  };
+}
+
+describe('run store (SQLite)', () => {
+  let dir: string;
+  let store: RunStore;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gpmon-store-'));
+    store = RunStore.open(join(dir, 'gpmon.db'), dir);
+  });
+  after(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps finished runs, newest first, filtered by journey and outcome', () => {
+    store.runFinished(record('a', 'passed', '2026-01-01T00:00:00.000Z'));
+    store.runFinished(record('b', 'failed', '2026-01-01T00:01:00.000Z'));
+    store.runFinished(record('c', 'passed', '2026-01-01T00:02:00.000Z', 'golden-path'));
+    assert.deepEqual(store.list().map((r) => r.id), ['c', 'b', 'a']);
+    assert.deepEqual(store.list({ journey: 'golden-path-api' }).map((r) => r.id), ['b', 'a']);
+    assert.deepEqual(store.list({ outcome: 'failed' }).map((r) => r.id), ['b']);
+    assert.deepEqual(store.list({ limit: 1 }).map((r) => r.id), ['c']);
+    assert.equal(store.get('b')?.failure?.reason, 'auth_rejected');
+    assert.equal(store.get('nope'), undefined);
+  });
+
+  it('reports the last success of each journey and target', () => {
+    assert.deepEqual(
+      store.lastSuccesses().sort((x, y) => x.journey.localeCompare(y.journey)),
+      [
+        { journey: 'golden-path', target: 'sim', finishedAt: '2026-01-01T00:02:00.000Z' },
+        { journey: 'golden-path-api', target: 'sim', finishedAt: '2026-01-01T00:00:00.000Z' },
+      ],
+    );
+  });
+
+  it('closes a run left in flight as error at the next open', () => {
+    store.runStarted({ id: 'inflight', journey: 'golden-path', target: 'sim', trigger: 'manual', startedAt: '2026-01-01T00:03:00.000Z', inputs: { prompt: 'p', expectedAnswer: '.' }, steps: ['login', 'connect'] });
+    assert.equal(store.isRunning('inflight'), true);
+    store.close();
+    store = RunStore.open(join(dir, 'gpmon.db'), dir);
+    const recovered = store.recoverInterrupted(new Date('2026-01-01T00:03:05.000Z'));
+    assert.deepEqual(recovered.map((r) => [r.id, r.outcome, r.failure?.reason, r.durationMs]), [['inflight', 'error', 'monitor_error', 5000]]);
+    assert.deepEqual(store.get('inflight')?.steps.map((s) => s.status), ['skipped', 'skipped']);
+    assert.deepEqual(store.recoverInterrupted(new Date()), [], 'once only');
+  });
+
+  it('prunes by age and count, keeping failures longer, and removes their run folders', () => {
+    const now = new Date('2026-02-01T00:00:00.000Z');
+    for (const id of ['a', 'b', 'c', 'inflight']) {
+      mkdirSync(join(dir, id), { recursive: true });
+      writeFileSync(join(dir, id, 'transcript.jsonl'), '{}\n');
+    }
+    // Passes older than 7 days go; failures younger than 60 days stay.
+    const removed = store.prune({ maxAgeDays: 7, maxRuns: 100, failedMaxAgeDays: 60, failedMaxRuns: 100 }, now);
+    assert.deepEqual(removed.sort(), ['a', 'c']);
+    assert.equal(existsSync(join(dir, 'a')), false);
+    assert.equal(existsSync(join(dir, 'b')), true);
+    // Only the newest failure is kept by count.
+    assert.deepEqual(store.prune({ maxAgeDays: 7, maxRuns: 100, failedMaxAgeDays: 60, failedMaxRuns: 1 }, now), ['b']);
+    assert.deepEqual(store.list().map((r) => r.id), ['inflight']);
+  });
+});
