@@ -1,23 +1,29 @@
-import { readFileSync } from 'node:fs';
 import { simulatorCommand, SIMULATOR_USAGE } from './simulator-command.js';
 import { runCommand, RUN_USAGE } from './run-command.js';
+import { serveCommand, validateCommand, SERVE_USAGE, VALIDATE_USAGE } from './serve-command.js';
+import { monitorVersion } from './versions.js';
+import { replayCommand, REPLAY_USAGE } from './replay-command.js';
 import { UsageError, type CliIo, type ExitCode } from './usage.js';
 
 const USAGE = `usage: gpmon <command> [options]
 
 commands:
+  serve        the monitor: schedules, metrics, history and API (see gpmon serve --help)
   run          run one journey now (see gpmon run --help)
+  replay       run a stored run again (see gpmon replay --help)
+  validate     check the config
   simulator    run the staging simulator alone (see gpmon simulator --help)
   help         this text
 
+${SERVE_USAGE}
+
+${VALIDATE_USAGE}
+
 ${RUN_USAGE}
 
-${SIMULATOR_USAGE}`;
+${REPLAY_USAGE}
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+${SIMULATOR_USAGE}`;
 
 export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   const [command, ...rest] = argv;
@@ -29,6 +35,24 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
           return 0;
         }
         return await simulatorCommand(rest, io);
+      case 'serve':
+        if (rest.includes('--help')) {
+          io.out(SERVE_USAGE);
+          return 0;
+        }
+        return await serveCommand(rest, io);
+      case 'validate':
+        if (rest.includes('--help')) {
+          io.out(VALIDATE_USAGE);
+          return 0;
+        }
+        return await validateCommand(rest, io);
+      case 'replay':
+        if (rest.includes('--help')) {
+          io.out(REPLAY_USAGE);
+          return 0;
+        }
+        return await replayCommand(rest, io);
       case 'run':
         if (rest.includes('--help')) {
           io.out(RUN_USAGE);
@@ -41,7 +65,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
         io.out(USAGE);
         return 0;
       case '--version':
-        io.out(version());
+        io.out(monitorVersion());
         return 0;
       case undefined:
         io.err(USAGE);

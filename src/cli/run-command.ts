@@ -6,18 +6,23 @@ import type { RunInputs } from '../model/run-record.js';
 import { Executor } from '../run/executor.js';
 import { startSimulator } from '../simulator/simulator.js';
 import { headerLines, stepLines, summaryLines } from './run-table.js';
+import { pushRun } from '../metrics/push.js';
+import { loadConfig } from '../config/load.js';
+import { DEFAULT_STEP_BUCKETS } from '../config/resolve.js';
 import { UsageError, parseFlags, parsePositiveInt, type CliIo, type ExitCode } from './usage.js';
 
 export const RUN_USAGE = `gpmon run <journey> [options]   run one journey now, print a live step table
 
   journeys: ${JOURNEYS.map((j) => j.name).join(', ')}
-  --target env|simulator   the target: design.md's GPMON_* variables, or an embedded simulator
+  --target NAME            a target of the config, env (design.md's GPMON_* variables) or simulator
                            (default: env when GPMON_APP_URL is set, else the simulator)
+  --config FILE            the config to take a named target from (default ./monitor.config.ts)
   --prompt TEXT            the request sent to the agent
   --expect REGEX           the pattern the answer must match
   --timeout MS             the journey's deadline
   --runs-dir DIR           where run folders go (default ./runs, or GPMON_RUNS_DIR)
   --json                   print the run record as JSON instead of the table
+  --push URL               push the run's metrics to a Prometheus Pushgateway (job = the journey)
   exit: 0 passed, 1 failed (the target), 2 error (the monitor) or bad usage`;
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -27,12 +32,15 @@ export const SIMULATOR_EXPECTED_ANSWER = '^Golden path OK';
 export async function runCommand(args: readonly string[], io: CliIo): Promise<ExitCode> {
   const { values, positionals } = parseFlags('run', args, {
     target: { type: 'string' },
+    config: { type: 'string' },
     prompt: { type: 'string' },
     expect: { type: 'string' },
     timeout: { type: 'string' },
     'runs-dir': { type: 'string' },
     json: { type: 'boolean' },
+    push: { type: 'string' },
   });
+  if (values.push !== undefined && !/^https?:\/\/[^\s/]+/.test(values.push)) throw new UsageError(`gpmon run: --push: "${values.push}" is not an http(s) URL`);
   const [name, ...extra] = positionals;
   if (name === undefined) throw new UsageError(`gpmon run: name a journey (${JOURNEYS.map((j) => j.name).join(', ')})`);
   if (extra.length > 0) throw new UsageError(`gpmon run: unexpected argument "${extra[0] ?? ''}"`);
@@ -47,14 +55,17 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
   }
   const timeoutMs = parsePositiveInt('--timeout', values.timeout);
   const which = values.target ?? (io.env.GPMON_APP_URL ? 'env' : 'simulator');
-  if (which !== 'env' && which !== 'simulator') {
-    throw new UsageError(`gpmon run: --target: unknown target "${which}"; known: env, simulator`);
-  }
-
   let target: Target;
   let secrets: TargetSecrets;
   let stopSimulator: (() => Promise<void>) | undefined;
-  if (which === 'env') {
+  if (which !== 'env' && which !== 'simulator') {
+    const loaded = await loadConfig(values.config, io.env);
+    if (!loaded.ok) throw new UsageError(`gpmon run: the config has problems:\n  ${loaded.problems.join('\n  ')}`);
+    const configured = loaded.config.targets === 'simulator' ? [] : loaded.config.targets;
+    const found = configured.find((t) => t.target.name === which);
+    if (found === undefined) throw new UsageError(`gpmon run: --target: unknown target "${which}"; known: ${[...configured.map((t) => t.target.name), 'env', 'simulator'].join(', ')}`);
+    ({ target, secrets } = found);
+  } else if (which === 'env') {
     const fromEnv = targetFromEnv(io.env);
     if (!fromEnv.ok) throw new UsageError(`gpmon run: --target env:\n  ${fromEnv.problems.join('\n  ')}`);
     ({ target, secrets } = fromEnv);
@@ -90,6 +101,14 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
     });
     if (table) for (const line of summaryLines(record, printed, join(runsDir, record.id))) io.out(line);
     else io.out(JSON.stringify(record, null, 2));
+    if (values.push !== undefined) {
+      const pushed = await pushRun(values.push, record, { step: [...DEFAULT_STEP_BUCKETS], event: [...DEFAULT_STEP_BUCKETS], journey: [0.5, 1, 2, 5, 10, 20, 30, 60, 120] });
+      if (!pushed.ok) {
+        io.err(`gpmon run: --push ${values.push}: ${pushed.error}`);
+        return 2;
+      }
+      io.err(`pushed to ${values.push} (job ${record.journey}, target ${record.target})`);
+    }
     return record.outcome === 'passed' ? 0 : record.outcome === 'failed' ? 1 : 2;
   } finally {
     await executor.close();

@@ -28,7 +28,7 @@ export interface Harness {
 }
 
 export async function startHarness(
-  options: { latency?: Partial<LatencyProfile>; stepTimeoutMs?: number; login?: 'form' | 'bypass'; keepWarm?: true | 'overlap' } = {},
+  options: { latency?: Partial<LatencyProfile>; stepTimeoutMs?: number; login?: 'form' | 'bypass'; keepWarm?: boolean | 'overlap' } = {},
 ): Promise<Harness> {
   const sim = await startSimulator(options.latency ? { latency: options.latency } : {});
   const d = sim.description;

@@ -23,8 +23,8 @@ function within(actual: number | undefined, truth: number | undefined, floorMs: 
 describe('timing accuracy against the simulator’s ground truth', () => {
   let h: Harness;
   before(async () => {
-    // No child loads while a measured run runs.
-    h = await startHarness({ latency: PROFILE, keepWarm: true });
+    // No child loads while a measured run runs: each is prepared explicitly, before its run.
+    h = await startHarness({ latency: PROFILE, keepWarm: false });
   });
   after(async () => {
     await h.stop();
@@ -37,7 +37,7 @@ describe('timing accuracy against the simulator’s ground truth', () => {
     // The simulator kept to its profile: the truth is the profile plus a little processing.
     for (const event of CRITICAL_EVENTS) {
       const sent = events[event] ?? -1;
-      assert.ok(sent >= configured[event] - 1 && sent <= configured[event] + 20, `${event} left the simulator at ${sent.toFixed(1)} ms (profile ${configured[event]} ms)`);
+      assert.ok(sent >= configured[event] - 1 && sent <= configured[event] + 60, `${event} left the simulator at ${sent.toFixed(1)} ms (profile ${configured[event]} ms)`);
       within(record.events.find((e) => e.type === event)?.atMs, sent, floorMs, share, `latency of ${event}`);
     }
     const step = (name: string) => record.steps.find((s) => s.name === name)?.durationMs;

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../config/load.js';
+import { RunStore } from '../store/run-store.js';
+import { Executor } from '../run/executor.js';
+import { findJourney } from '../model/journeys.js';
+import { withDefaults, type Target, type TargetSecrets } from '../model/target.js';
+import { startSimulator } from '../simulator/simulator.js';
+import { headerLines, stepLines, summaryLines } from './run-table.js';
+import { UsageError, parseFlags, type CliIo, type ExitCode } from './usage.js';
+
+export const REPLAY_USAGE = `gpmon replay <run-id> [--config FILE] [--json]   run a stored run's journey again: same target, same inputs
+  reads the run history of the config (runs.database); the new run is stored with trigger=replay`;
+
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export async function replayCommand(args: readonly string[], io: CliIo): Promise<ExitCode> {
+  const { values, positionals } = parseFlags('replay', args, { config: { type: 'string' }, json: { type: 'boolean' } });
+  const [id, ...extra] = positionals;
+  if (id === undefined || extra.length > 0) throw new UsageError('gpmon replay: name one run id');
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(id)) throw new UsageError(`gpmon replay: "${id}" is not a run id`);
+  const loaded = await loadConfig(values.config, io.env);
+  if (!loaded.ok) throw new UsageError(`gpmon replay: the config has problems:\n  ${loaded.problems.join('\n  ')}`);
+  const config = loaded.config;
+  const runsDir = resolve(config.runs.dir);
+  const store = RunStore.open(resolve(config.runs.database), runsDir);
+  let stopSimulator: (() => Promise<void>) | undefined;
+  const executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir });
+  try {
+    const original = store.get(id);
+    if (original === undefined) throw new UsageError(`gpmon replay: no finished run ${id} in ${config.runs.database}`);
+    const journey = findJourney(original.journey);
+    if (journey === undefined) throw new UsageError(`gpmon replay: run ${id} is of journey "${original.journey}", which this version does not have`);
+    let target: Target;
+    let secrets: TargetSecrets;
+    if (config.targets === 'simulator' && original.target === 'simulator') {
+      // The simulator of the original run is gone: a fresh one stands in for it.
+      const sim = await startSimulator();
+      const d = sim.description;
+      target = withDefaults({ name: 'simulator', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login: 'form', email: d.email });
+      secrets = { password: d.password, bypassKey: d.bypassKey };
+      stopSimulator = sim.stop;
+    } else {
+      const found = config.targets === 'simulator' ? undefined : config.targets.find((t) => t.target.name === original.target);
+      if (found === undefined) throw new UsageError(`gpmon replay: run ${id} was against target "${original.target}", which the config does not have`);
+      ({ target, secrets } = found);
+    }
+    const table = values.json !== true;
+    const printed = new Set<string>();
+    if (table) for (const line of headerLines(journey.name, target.name)) io.out(line);
+    const timeoutMs = config.journeys.find((j) => j.definition.name === journey.name)?.timeoutMs ?? journey.timeoutMs;
+    const newId = randomUUID();
+    // Stored as in flight first: a replay cut short by a crash is closed as error at the next start.
+    store.runStarted({ id: newId, journey: journey.name, target: target.name, trigger: 'replay', replayOf: id, startedAt: new Date().toISOString(), inputs: original.inputs, steps: journey.steps });
+    const record = await executor.run({
+      id: newId,
+      journey,
+      target,
+      secrets,
+      trigger: 'replay',
+      replayOf: id,
+      inputs: original.inputs,
+      timeoutMs,
+      onProgress: (progress) => {
+        if (!table || progress.type !== 'step_end') return;
+        printed.add(progress.step.name);
+        for (const line of stepLines(progress.step, progress.failure)) io.out(line);
+      },
+    });
+    store.runFinished(record);
+    if (table) for (const line of summaryLines(record, printed, join(runsDir, record.id))) io.out(line);
+    else io.out(JSON.stringify(record, null, 2));
+    return record.outcome === 'passed' ? 0 : record.outcome === 'failed' ? 1 : 2;
+  } finally {
+    await executor.close();
+    await stopSimulator?.();
+    store.close();
+  }
+}

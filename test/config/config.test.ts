@@ -1,0 +1,90 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveConfig } from '../../src/config/resolve.js';
+import { gpmon } from '../helpers/gpmon-cli.js';
+
+const target = { name: 'staging', appUrl: 'https://app.example.test', authUrl: 'https://auth.example.test', apiUrl: 'https://api.example.test', wsUrl: 'wss://api.example.test', login: 'bypass', email: 'probe@example.test', bypassKeyEnv: 'STAGING_BYPASS_KEY' };
+const env = { STAGING_BYPASS_KEY: 'k'.repeat(24) };
+
+describe('config validation: each kind of mistake, named by its path', () => {
+  const bad: [string, unknown, NodeJS.ProcessEnv, string[]][] = [
+    ['a bad cron expression', { journeys: { 'golden-path': { schedule: '61 * * * *' } } }, {}, ['journeys.golden-path.schedule: "61 * * * *" is not a valid cron expression']],
+    ['an unknown key', { journeys: { 'golden-path': { shedule: '* * * * *' } } }, {}, ['journeys.golden-path.shedule: unknown key']],
+    ['an unknown journey', { journeys: { 'golden-paht': {} } }, {}, ['journeys.golden-paht: unknown key']],
+    ['a bad URL, named by the target', { targets: [{ ...target, appUrl: 'not a url' }] }, env, ['targets.staging.appUrl: Invalid URL']],
+    ['an http URL for the WebSocket', { targets: [{ ...target, wsUrl: 'https://api.example.test' }] }, env, ['targets.staging.wsUrl: must be a ws:// or wss:// URL']],
+    ['a missing secret variable name', { targets: [{ ...target, bypassKeyEnv: undefined }] }, env, ['targets.staging.bypassKeyEnv: required for bypass login (the environment variable that holds the secret)']],
+    ['a secret variable that is not set', { targets: [target] }, {}, ['targets.staging.bypassKeyEnv: environment variable STAGING_BYPASS_KEY is not set']],
+    ['a duplicate target', { targets: [target, target] }, env, ['targets.staging: the name is used twice']],
+    ['a journey on an unknown target', { targets: [target], journeys: { 'golden-path': { targets: ['prod'] } } }, env, ['journeys.golden-path.targets: unknown target "prod"; known: staging']],
+    ['an SLO on a step the journey does not have', { journeys: { 'ws-auth-enforced': { slo: { login: 100 } } } }, {}, ['journeys.ws-auth-enforced.slo.login: not a step of ws-auth-enforced (no_token, forged_token)']],
+    ['a bad answer pattern', { journeys: { 'golden-path-api': { expectedAnswer: '([' } } }, {}, ['journeys.golden-path-api.expectedAnswer: is not a valid regular expression']],
+    ['buckets that do not increase', { metrics: { stepBucketsSeconds: [1, 0.5] } }, {}, ['metrics.stepBucketsSeconds: bucket bounds must increase']],
+    ['a port out of range', { server: { port: 70000 } }, {}, ['server.port: Too big: expected number to be <=65535']],
+    ['a step timeout longer than the journey', { journeys: { 'golden-path-api': { timeoutMs: 5000, stepTimeoutMs: 8000 } } }, {}, ['journeys.golden-path-api.stepTimeoutMs: 8000 is longer than timeoutMs 5000']],
+  ];
+  for (const [name, raw, environment, problems] of bad) {
+    it(name, () => {
+      assert.deepEqual(resolveConfig(raw, environment), { ok: false, problems });
+    });
+  }
+
+  it('reports every problem at once', () => {
+    const result = resolveConfig({ targets: [{ ...target, email: 'nope' }], server: { port: -1 }, runs: { concurrency: 0 } }, env);
+    assert.equal(result.ok, false);
+    if (!result.ok) assert.equal(result.problems.length, 3, result.problems.join('\n'));
+  });
+
+  it('no config: every journey on the embedded simulator, SLOs among the step buckets', () => {
+    const result = resolveConfig(undefined, {});
+    assert.equal(result.ok, true);
+    if (!result.ok) return;
+    assert.equal(result.config.targets, 'simulator');
+    assert.deepEqual(result.config.journeys.map((j) => [j.definition.name, j.schedule, j.enabled]), [
+      ['golden-path', '0 * * * * *', true],
+      ['golden-path-api', '*/15 * * * * *', true],
+      ['ws-auth-enforced', '30 */5 * * * *', true],
+    ]);
+    for (const slo of [3, 1, 2, 10]) assert.ok(result.config.buckets.step.includes(slo), `${slo} s among the step buckets`);
+  });
+
+  it('a target from the environment when none is configured', () => {
+    const result = resolveConfig({}, { GPMON_TARGET: 'ci', GPMON_APP_URL: 'https://a.test', GPMON_AUTH_URL: 'https://b.test', GPMON_API_URL: 'https://c.test', GPMON_WS_URL: 'wss://c.test', GPMON_LOGIN: 'bypass', GPMON_EMAIL: 'x@y.test', GPMON_BYPASS_KEY: 'secret-key' });
+    assert.equal(result.ok, true);
+    if (result.ok && result.config.targets !== 'simulator') {
+      assert.equal(result.config.targets[0]?.target.name, 'ci');
+      assert.equal(result.config.targets[0]?.secrets.bypassKey, 'secret-key');
+    }
+  });
+});
+
+describe('gpmon validate', () => {
+  it('prints every problem and exits 2; a good file exits 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gpmon-config-'));
+    // Like the project itself: ES modules.
+    writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
+    try {
+      const badFile = join(dir, 'bad.config.ts');
+      writeFileSync(badFile, `export default { journeys: { 'golden-path': { schedule: '61 * * * *', timeoutMs: 5 } }, server: { port: 'x' } };\n`);
+      const bad = await gpmon(['validate', '--config', badFile]);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /3 problems/);
+      assert.match(bad.stderr, /journeys\.golden-path\.schedule: "61 \* \* \* \*" is not a valid cron expression/);
+      assert.match(bad.stderr, /journeys\.golden-path\.timeoutMs: Too small/);
+      assert.match(bad.stderr, /server\.port: Invalid input: expected number, received string/);
+      const goodFile = join(dir, 'good.config.ts');
+      writeFileSync(goodFile, `import { defineConfig } from '${process.cwd()}/src/config/schema.ts';\nexport default defineConfig({ journeys: { 'golden-path': { enabled: false } } });\n`);
+      const good = await gpmon(['validate', '--config', goodFile]);
+      assert.equal(good.code, 0, good.stderr);
+      assert.match(good.stdout, /golden-path: off/);
+      const missing = await gpmon(['validate', '--config', join(dir, 'nope.ts')]);
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /config file .*nope\.ts does not exist/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

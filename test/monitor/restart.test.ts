@@ -1,0 +1,111 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
+import { targetFor } from '../helpers/daemon-harness.js';
+import { parseMetrics, waitFor } from '../helpers/prom-tools.js';
+import { PROJECT_ROOT } from '../helpers/journey-harness.js';
+import type { RunRecord } from '../../src/model/run-record.js';
+
+/** kill -9 during a run, then start again: history intact, the interrupted run closed as error, last success restored. */
+
+const TOKEN = 'restart-test-token-0123456789';
+
+interface Served {
+  readonly child: ChildProcess;
+  readonly url: string;
+  get(path: string): Promise<{ status: number; json: unknown; text: string }>;
+}
+
+async function serve(config: string, env: NodeJS.ProcessEnv): Promise<Served> {
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/gpmon.js'), 'serve', '--config', config], { env: { ...process.env, ...env, GPMON_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = await waitFor('the daemon to listen', () => Promise.resolve(/gpmon serve: (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1]), 60_000);
+  return {
+    child,
+    url,
+    get: async (path) => {
+      const response = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      const text = await response.text();
+      return { status: response.status, json: text.startsWith('{') ? (JSON.parse(text) as unknown) : undefined, text };
+    },
+  };
+}
+
+/** Processes of runs whose daemon was killed: in production their cgroup goes with it; here the test cleans up. */
+function killOrphans(): void {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`).includes('GPMON_RUN_TAG=')) process.kill(Number(entry), 'SIGKILL');
+    } catch {
+      // Gone.
+    }
+  }
+}
+
+describe('restart after kill -9', () => {
+  let sim: Simulator;
+  let dir: string;
+  before(async () => {
+    sim = await startSimulator();
+    dir = mkdtempSync(join(tmpdir(), 'gpmon-restart-'));
+    writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
+    const base = { targets: [targetFor(sim)], server: { port: 0 }, runs: { dir: join(dir, 'runs') } };
+    const journeys = (schedule: string) => ({ 'golden-path': { enabled: false }, 'ws-auth-enforced': { enabled: false }, 'golden-path-api': { schedule, stepTimeoutMs: 20_000, timeoutMs: 30_000 } });
+    writeFileSync(join(dir, 'first.config.ts'), `export default ${JSON.stringify({ ...base, journeys: journeys('*/2 * * * * *') })};\n`);
+    // The second start must not run anything by itself: what it shows is what it restored.
+    writeFileSync(join(dir, 'second.config.ts'), `export default ${JSON.stringify({ ...base, journeys: journeys('0 0 0 1 1 *') })};\n`);
+  });
+  after(async () => {
+    killOrphans();
+    await sim.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('closes the interrupted run as error, keeps history, restores the last success, and stops cleanly on SIGTERM', async () => {
+    const env = { GPMON_API_TOKEN: TOKEN, SIM_BYPASS_KEY: sim.description.bypassKey };
+    const first = await serve(join(dir, 'first.config.ts'), env);
+    let passed: RunRecord;
+    let inFlight: string;
+    try {
+      passed = await waitFor('a passed run', async () => ((await first.get('/api/runs?outcome=passed&limit=1')).json as { runs: RunRecord[] }).runs[0]);
+      // Hold the next run in flight: the agent takes 15 s to start.
+      sim.state.enable({ name: 'slow_phase', phase: 'agent_start', ms: 15_000 });
+      inFlight = await waitFor('a run in flight', async () => {
+        const journeys = ((await first.get('/api/journeys')).json as { journeys: { name: string; running: string | null }[] }).journeys;
+        return journeys.find((j) => j.name === 'golden-path-api')?.running ?? undefined;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+    } finally {
+      first.child.kill('SIGKILL');
+      await once(first.child, 'exit');
+      killOrphans();
+      sim.state.clearFaults();
+    }
+    const lastSuccess = Date.parse(passed.finishedAt) / 1000;
+
+    const second = await serve(join(dir, 'second.config.ts'), env);
+    try {
+      const interrupted = (await second.get(`/api/runs/${inFlight}`)).json as RunRecord;
+      assert.equal(interrupted.outcome, 'error');
+      assert.equal(interrupted.failure?.reason, 'monitor_error');
+      assert.match(interrupted.failure.message, /stopped while this run was in flight/);
+      const history = ((await second.get('/api/runs?limit=100')).json as { runs: RunRecord[] }).runs;
+      assert.ok(history.some((r) => r.id === passed.id), 'the passed run is still there');
+      const metrics = parseMetrics((await second.get('/metrics')).text);
+      const restored = metrics.get('synthetic_journey_last_success_timestamp_seconds{journey="golden-path-api",target="sim"}') ?? 0;
+      assert.ok(Math.abs(restored - lastSuccess) < 0.01 || restored > lastSuccess, `restored ${restored}, last success ${lastSuccess}`);
+      assert.ok((metrics.get('synthetic_journey_runs_total{journey="golden-path-api",target="sim",outcome="error",trigger="schedule"}') ?? 0) >= 1);
+    } finally {
+      second.child.kill('SIGTERM');
+      const [code] = (await once(second.child, 'exit')) as [number | null];
+      assert.equal(code, 0, 'a graceful shutdown exits 0');
+    }
+  });
+});
