@@ -72,6 +72,10 @@ export class RunService {
     const done = this.execute(id, journey, target, request, inputs).finally(() => {
       this.inFlight.delete(key);
     });
+    // The scheduler starts runs and moves on; a rejection (the executor never throws, but) must not take the process down.
+    done.catch((error: unknown) => {
+      this.deps.onSinkError('run', error);
+    });
     this.inFlight.set(key, { id, done });
     return { kind: 'started', id, done };
   }
