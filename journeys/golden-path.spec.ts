@@ -98,6 +98,8 @@ test('golden-path', async ({ page, run }) => {
   } finally {
     run.mark('eventLatencyMs', collector.latencies());
     run.mark('maxGapMs', collector.maxGapMs);
+    // Frames that are not JSON objects with a type are ignored, but never silently.
+    if (collector.unparsable > 0) run.mark('unparsableFrames', collector.unparsable);
     await probe.transcribe();
   }
 });
