@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { validate as validCron } from 'node-cron';
-import { DEFAULT_LOCATORS } from '../model/target.js';
+import { targetSchema } from '../model/target.js';
 import { JOURNEYS } from '../model/journeys.js';
 
 /**
@@ -10,26 +10,16 @@ import { JOURNEYS } from '../model/journeys.js';
  * variables that hold them.
  */
 
-const url = z.url().transform((u) => u.replace(/\/+$/, ''));
 const cron = z.string().refine((expression) => validCron(expression), { error: (issue) => `${JSON.stringify(issue.input)} is not a valid cron expression` });
 const seconds = z.array(z.number().positive()).min(1).refine((b) => b.every((v, i) => i === 0 || v > (b[i - 1] ?? 0)), 'bucket bounds must increase');
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name (A-Z, 0-9, _)');
 
-const locatorKeys = Object.keys(DEFAULT_LOCATORS) as [keyof typeof DEFAULT_LOCATORS, ...(keyof typeof DEFAULT_LOCATORS)[]];
-
-export const targetConfigSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, - and _ (1-63 characters)'),
-  appUrl: url,
-  authUrl: url,
-  apiUrl: url,
-  wsUrl: url.refine((u) => /^wss?:\/\//.test(u), 'must be a ws:// or wss:// URL'),
-  login: z.enum(['form', 'bypass']),
-  email: z.email(),
+/** A target as the model knows it, plus the names of the environment variables that hold its secrets. */
+export const targetConfigSchema = targetSchema.extend({
   /** Environment variable holding the password (form login). */
   passwordEnv: envName.optional(),
   /** Environment variable holding the E2E bypass key (bypass login). */
   bypassKeyEnv: envName.optional(),
-  locators: z.partialRecord(z.enum(locatorKeys), z.string().min(1)).optional(),
 });
 
 const journeyNames = JOURNEYS.map((j) => j.name) as [string, ...string[]];

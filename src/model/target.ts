@@ -13,17 +13,16 @@ export const DEFAULT_LOCATORS = {
 } as const;
 export type Locators = { -readonly [K in keyof typeof DEFAULT_LOCATORS]: string };
 
-const baseUrl = z
-  .url()
-  .refine((u) => /^(https?|wss?):\/\//.test(u), 'must be an http(s) or ws(s) URL')
-  .transform((u) => u.replace(/\/+$/, ''));
+const trimmed = (u: string) => u.replace(/\/+$/, '');
+const baseUrl = z.url({ protocol: /^https?$/ }).transform(trimmed);
+const wsUrl = z.url({ protocol: /^wss?$/, error: 'must be a ws:// or wss:// URL' }).transform(trimmed);
 
 export const targetSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, - and _ (1-63 characters)'),
   appUrl: baseUrl,
   authUrl: baseUrl,
   apiUrl: baseUrl,
-  wsUrl: baseUrl.refine((u) => /^wss?:\/\//.test(u), 'must be a ws:// or wss:// URL'),
+  wsUrl,
   login: z.enum(['form', 'bypass']),
   email: z.email(),
   locators: z

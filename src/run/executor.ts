@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { CHILD_ENV, type ChildEvent, type GoMessage } from '../protocol/child.js';
 import type { JourneyDefinition } from '../model/journeys.js';
 import type { Failure } from '../model/reasons.js';
-import type { RunInputs, RunRecord, StepRecord, Trigger } from '../model/run-record.js';
+import type { ArtifactRecord, RunInputs, RunRecord, StepRecord, Trigger } from '../model/run-record.js';
 import type { Target, TargetSecrets } from '../model/target.js';
 import { Redactor } from '../secrets/redactor.js';
 import { JourneyChild } from './journey-child.js';
@@ -116,21 +116,8 @@ export class Executor {
     } catch (error) {
       // The executor's own bug or an I/O failure: still a record, never a throw.
       const finishedAt = new Date();
-      return redactor.value(
-        buildRecord({
-          id,
-          journey: request.journey,
-          target: request.target.name,
-          trigger: request.trigger,
-          ...(request.replayOf !== undefined ? { replayOf: request.replayOf } : {}),
-          inputs: request.inputs,
-          startedAt,
-          finishedAt,
-          events: prepared?.events ?? [],
-          monitorFault: { reason: 'monitor_error', message: `executor failed: ${error instanceof Error ? error.message : String(error)}`, evidence: {} },
-          artifacts: [],
-        }),
-      );
+      const fault: MonitorFault = { reason: 'monitor_error', message: `executor failed: ${error instanceof Error ? error.message : String(error)}`, evidence: {} };
+      return redactor.value(recordOf(request, id, { startedAt, finishedAt, events: prepared?.events ?? [], fault, artifacts: [] }));
     } finally {
       if (prepared !== undefined) this.retire(prepared);
       if (this.options.keepWarm !== undefined && this.options.keepWarm !== false && !this.closed && !this.warm.has(key)) {
@@ -195,19 +182,7 @@ export class Executor {
 
     const artifactSources = prepared.events.flatMap((event) => (event.type === 'artifact' ? [{ name: event.name, path: event.path }] : []));
     const { stored, problems } = await storeArtifacts(artifactSources, join(this.options.runsDir, id), this.options.runsDir, redactor);
-    const record = buildRecord({
-      id,
-      journey: request.journey,
-      target: request.target.name,
-      trigger: request.trigger,
-      ...(request.replayOf !== undefined ? { replayOf: request.replayOf } : {}),
-      inputs: request.inputs,
-      startedAt,
-      finishedAt,
-      events: prepared.events,
-      ...(fault !== undefined ? { monitorFault: fault } : {}),
-      artifacts: stored,
-    });
+    const record = recordOf(request, id, { startedAt, finishedAt, events: prepared.events, fault, artifacts: stored });
     const withProblems = problems.length > 0 ? { ...record, marks: { ...record.marks, artifactProblems: problems } } : record;
     return redactor.value(withProblems);
   }
@@ -307,6 +282,26 @@ export class Executor {
     await Promise.all(all.map((prepared) => prepared.child.exited));
     for (const prepared of all) rmSync(prepared.scratch, { recursive: true, force: true });
   }
+}
+
+function recordOf(
+  request: RunRequest,
+  id: string,
+  run: { startedAt: Date; finishedAt: Date; events: readonly ChildEvent[]; fault: MonitorFault | undefined; artifacts: ArtifactRecord[] },
+): RunRecord {
+  return buildRecord({
+    id,
+    journey: request.journey,
+    target: request.target.name,
+    trigger: request.trigger,
+    ...(request.replayOf !== undefined ? { replayOf: request.replayOf } : {}),
+    inputs: request.inputs,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    events: run.events,
+    ...(run.fault !== undefined ? { monitorFault: run.fault } : {}),
+    artifacts: run.artifacts,
+  });
 }
 
 function keyOf(journey: JourneyDefinition, target: Target, timeoutMs: number): string {

@@ -18,6 +18,7 @@ describe('config validation: each kind of mistake, named by its path', () => {
     ['an http URL for the WebSocket', { targets: [{ ...target, wsUrl: 'https://api.example.test' }] }, env, ['targets.staging.wsUrl: must be a ws:// or wss:// URL']],
     ['a missing secret variable name', { targets: [{ ...target, bypassKeyEnv: undefined }] }, env, ['targets.staging.bypassKeyEnv: required for bypass login (the environment variable that holds the secret)']],
     ['a secret variable that is not set', { targets: [target] }, {}, ['targets.staging.bypassKeyEnv: environment variable STAGING_BYPASS_KEY is not set']],
+    ['an unknown key in a target', { targets: [{ ...target, pasword: 'x' }] }, env, ['targets.staging.pasword: unknown key']],
     ['a duplicate target', { targets: [target, target] }, env, ['targets.staging: the name is used twice']],
     ['a journey on an unknown target', { targets: [target], journeys: { 'golden-path': { targets: ['prod'] } } }, env, ['journeys.golden-path.targets: unknown target "prod"; known: staging']],
     ['an SLO on a step the journey does not have', { journeys: { 'ws-auth-enforced': { slo: { login: 100 } } } }, {}, ['journeys.ws-auth-enforced.slo.login: not a step of ws-auth-enforced (no_token, forged_token)']],
