@@ -5,6 +5,17 @@ import { monitorVersion } from './versions.js';
 import { replayCommand, REPLAY_USAGE } from './replay-command.js';
 import { UsageError, type CliIo, type ExitCode } from './usage.js';
 
+type Command = (args: readonly string[], io: CliIo) => Promise<ExitCode>;
+
+/** Each command with its usage; `gpmon <command> --help` prints the usage. */
+const COMMANDS: Readonly<Record<string, { usage: string; run: Command }>> = {
+  serve: { usage: SERVE_USAGE, run: serveCommand },
+  validate: { usage: VALIDATE_USAGE, run: validateCommand },
+  run: { usage: RUN_USAGE, run: runCommand },
+  replay: { usage: REPLAY_USAGE, run: replayCommand },
+  simulator: { usage: SIMULATOR_USAGE, run: simulatorCommand },
+};
+
 const USAGE = `usage: gpmon <command> [options]
 
 commands:
@@ -15,50 +26,21 @@ commands:
   simulator    run the staging simulator alone (see gpmon simulator --help)
   help         this text
 
-${SERVE_USAGE}
-
-${VALIDATE_USAGE}
-
-${RUN_USAGE}
-
-${REPLAY_USAGE}
-
-${SIMULATOR_USAGE}`;
+${Object.values(COMMANDS).map((c) => c.usage).join('\n\n')}`;
 
 export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   const [command, ...rest] = argv;
   try {
+    // Own keys only: "toString" is no command.
+    const known = command !== undefined && Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (known !== undefined) {
+      if (rest.includes('--help')) {
+        io.out(known.usage);
+        return 0;
+      }
+      return await known.run(rest, io);
+    }
     switch (command) {
-      case 'simulator':
-        if (rest.includes('--help')) {
-          io.out(SIMULATOR_USAGE);
-          return 0;
-        }
-        return await simulatorCommand(rest, io);
-      case 'serve':
-        if (rest.includes('--help')) {
-          io.out(SERVE_USAGE);
-          return 0;
-        }
-        return await serveCommand(rest, io);
-      case 'validate':
-        if (rest.includes('--help')) {
-          io.out(VALIDATE_USAGE);
-          return 0;
-        }
-        return await validateCommand(rest, io);
-      case 'replay':
-        if (rest.includes('--help')) {
-          io.out(REPLAY_USAGE);
-          return 0;
-        }
-        return await replayCommand(rest, io);
-      case 'run':
-        if (rest.includes('--help')) {
-          io.out(RUN_USAGE);
-          return 0;
-        }
-        return await runCommand(rest, io);
       case 'help':
       case '--help':
       case '-h':

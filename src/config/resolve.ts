@@ -182,7 +182,3 @@ function pathOf(path: readonly PropertyKey[], raw: unknown): string {
   }
   return parts.join('.');
 }
-
-export function journeyConfig(config: MonitorConfig, name: string): ConfiguredJourney | undefined {
-  return config.journeys.find((j) => j.definition.name === name);
-}

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { Target, TargetSecrets } from '../model/target.js';
 import type { RunInputs } from '../model/run-record.js';
-import type { JourneyFailure } from './failure.js';
 import { classify } from './failure.js';
 import { KIT_ATTACHMENT } from '../protocol/child.js';
 import { Redactor } from '../secrets/redactor.js';
@@ -29,7 +28,6 @@ export class JourneyRun {
   private readonly origin: number;
   private pendingMarks: { name: string; value: unknown }[] = [];
   private pendingSecrets: string[] = [];
-  private failureValue: JourneyFailure | undefined;
   private readonly extraArtifacts: { name: string; write: (path: string) => void }[] = [];
 
   constructor(
@@ -54,10 +52,6 @@ export class JourneyRun {
   /** Converts an epoch time (such as a page's timeOrigin + now) to the run clock. */
   fromEpoch(epochMs: number): number {
     return epochMs - this.startedAtEpochMs;
-  }
-
-  get failure(): JourneyFailure | undefined {
-    return this.failureValue;
   }
 
   mark(name: string, value: unknown): void {
@@ -85,7 +79,6 @@ export class JourneyRun {
         await body(control);
       } catch (error) {
         const failure = classify(error);
-        this.failureValue = failure;
         await attach(KIT_ATTACHMENT.failure, json({ reason: failure.reason, message: this.redactor.text(failure.detail), evidence: this.redactor.value(failure.evidence) }));
         throw failure;
       } finally {

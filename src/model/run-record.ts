@@ -32,6 +32,18 @@ export interface RunInputs {
   readonly expectedAnswer: string;
 }
 
+/** A run as it begins: what is known before its record, kept so a crash mid-run can still be recorded. */
+export interface RunStart {
+  readonly id: string;
+  readonly journey: string;
+  readonly target: string;
+  readonly trigger: Trigger;
+  readonly replayOf?: string;
+  readonly startedAt: string;
+  readonly inputs: RunInputs;
+  readonly steps: readonly string[];
+}
+
 export interface RunRecord {
   readonly id: string;
   readonly journey: string;

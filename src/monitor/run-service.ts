@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Executor } from '../run/executor.js';
 import type { ConfiguredJourney, ConfiguredTarget } from '../config/resolve.js';
-import type { RunInputs, RunRecord, Trigger } from '../model/run-record.js';
+import type { RunInputs, RunRecord, RunStart, Trigger } from '../model/run-record.js';
 
 /** Where a run goes when it starts and when it ends: the store, the metrics, the log. */
 export interface RunSink {
   readonly name: string;
-  runStarted?(start: { id: string; journey: string; target: string; trigger: Trigger; replayOf?: string; startedAt: string; inputs: RunInputs; steps: readonly string[] }): void;
+  runStarted?(start: RunStart): void;
   runFinished(record: RunRecord): void;
 }
 

@@ -47,8 +47,4 @@ export class Scheduler {
     for (const task of this.tasks) await task.destroy();
     this.tasks.length = 0;
   }
-
-  get running(): boolean {
-    return this.tasks.length > 0 && !this.stopped;
-  }
 }

@@ -1,20 +1,9 @@
 import Database from 'better-sqlite3';
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Outcome, RunInputs, RunRecord, Trigger } from '../model/run-record.js';
+import type { Outcome, RunRecord, RunStart } from '../model/run-record.js';
 
 /** The run history: one SQLite file (WAL), the only module that touches it. Artifacts live in a folder per run. */
-
-export interface RunStart {
-  readonly id: string;
-  readonly journey: string;
-  readonly target: string;
-  readonly trigger: Trigger;
-  readonly replayOf?: string;
-  readonly startedAt: string;
-  readonly inputs: RunInputs;
-  readonly steps: readonly string[];
-}
 
 export interface RetentionPolicy {
   readonly maxAgeDays: number;

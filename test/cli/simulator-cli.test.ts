@@ -3,20 +3,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
+import { gpmon as runToEnd } from '../helpers/gpmon-cli.js';
 
 const GPMON = new URL('../../bin/gpmon.js', import.meta.url).pathname;
 
 function gpmon(args: string[], env: Record<string, string> = {}) {
   return spawn(process.execPath, [GPMON, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-async function finish(child: ReturnType<typeof gpmon>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stdout, stderr };
 }
 
 describe('gpmon simulator (CLI)', () => {
@@ -61,7 +53,7 @@ describe('gpmon simulator (CLI)', () => {
   ];
   for (const [name, args, message] of usage) {
     it(`exits 2 naming ${name}`, async () => {
-      const { code, stderr } = await finish(gpmon(args));
+      const { code, stderr } = await runToEnd(args);
       assert.equal(code, 2);
       assert.match(stderr, message);
       assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
