@@ -6,9 +6,9 @@ import type { RunInputs } from '../model/run-record.js';
 import { Executor } from '../run/executor.js';
 import { startSimulator } from '../simulator/simulator.js';
 import { headerLines, stepLines, summaryLines } from './run-table.js';
-import { pushRun } from '../metrics/push.js';
+import { pushRun, type PushOptions } from '../metrics/push.js';
 import { loadConfig } from '../config/load.js';
-import { DEFAULT_STEP_BUCKETS } from '../config/resolve.js';
+import { DEFAULT_PAGE_AFTER_FAILURES, scheduleIntervalSeconds } from '../config/resolve.js';
 import { UsageError, parseFlags, parsePositiveInt, type CliIo, type ExitCode } from './usage.js';
 
 export const RUN_USAGE = `gpmon run <journey> [options]   run one journey now, print a live step table
@@ -22,7 +22,8 @@ export const RUN_USAGE = `gpmon run <journey> [options]   run one journey now, p
   --timeout MS             the journey's deadline
   --runs-dir DIR           where run folders go (default ./runs, or GPMON_RUNS_DIR)
   --json                   print the run record as JSON instead of the table
-  --push URL               push the run's metrics to a Prometheus Pushgateway (job = the journey)
+  --push URL               push the run's metrics to a Prometheus Pushgateway (job = the journey;
+                           grouped by target, and by location when GPMON_LOCATION is set)
   exit: 0 passed, 1 failed (the target), 2 error (the monitor) or bad usage`;
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -54,6 +55,24 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
     }
   }
   const timeoutMs = parsePositiveInt('--timeout', values.timeout);
+  const location = io.env.GPMON_LOCATION;
+  if (location !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(location)) throw new UsageError(`gpmon run: GPMON_LOCATION: "${location}" must be 1-64 letters, digits, "_", "-" or "."`);
+  // A push carries the journey's alerting settings and buckets from the config.
+  let pushSettings: Omit<PushOptions, 'location'> | undefined;
+  if (values.push !== undefined) {
+    const loaded = await loadConfig(values.config, io.env);
+    if (!loaded.ok) throw new UsageError(`gpmon run: the config has problems:\n  ${loaded.problems.join('\n  ')}`);
+    const configured = loaded.config.journeys.find((j) => j.definition.name === journey.name);
+    pushSettings = {
+      buckets: loaded.config.buckets,
+      steps: journey.steps,
+      alerting: {
+        sloMs: configured?.slo ?? {},
+        pageAfterFailures: configured?.pageAfterFailures ?? DEFAULT_PAGE_AFTER_FAILURES,
+        intervalSeconds: configured?.intervalSeconds ?? scheduleIntervalSeconds(journey.schedule),
+      },
+    };
+  }
   const which = values.target ?? (io.env.GPMON_APP_URL ? 'env' : 'simulator');
   let target: Target;
   let secrets: TargetSecrets;
@@ -101,13 +120,14 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
     });
     if (table) for (const line of summaryLines(record, printed, join(runsDir, record.id))) io.out(line);
     else io.out(JSON.stringify(record, null, 2));
-    if (values.push !== undefined) {
-      const pushed = await pushRun(values.push, record, { step: [...DEFAULT_STEP_BUCKETS], event: [...DEFAULT_STEP_BUCKETS], journey: [0.5, 1, 2, 5, 10, 20, 30, 60, 120] });
+    if (values.push !== undefined && pushSettings !== undefined) {
+      const pushed = await pushRun(values.push, record, { ...pushSettings, ...(location !== undefined ? { location } : {}) });
       if (!pushed.ok) {
         io.err(`gpmon run: --push ${values.push}: ${pushed.error}`);
         return 2;
       }
-      io.err(`pushed to ${values.push} (job ${record.journey}, target ${record.target})`);
+      if (pushed.warning !== undefined) io.err(`gpmon run: --push ${values.push}: ${pushed.warning}`);
+      io.err(`pushed to ${values.push} (job ${record.journey}, target ${record.target}${location !== undefined ? `, location ${location}` : ''})`);
     }
     return record.outcome === 'passed' ? 0 : record.outcome === 'failed' ? 1 : 2;
   } finally {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { createTask } from 'node-cron';
 import { DEFAULT_INPUTS, type JourneyDefinition } from '../model/journeys.js';
 import { targetFromEnv, withDefaults, type Target, type TargetSecrets } from '../model/target.js';
 import type { RunInputs } from '../model/run-record.js';
@@ -20,6 +21,10 @@ export interface ConfiguredJourney {
   readonly slo: Readonly<Record<string, number>>;
   readonly inputs: RunInputs;
   readonly targets: readonly string[];
+  /** Failed runs in a row before the golden path is down. */
+  readonly pageAfterFailures: number;
+  /** The longest gap between two ticks of the schedule: what "stale" is measured in. */
+  readonly intervalSeconds: number;
 }
 
 export interface MonitorConfig {
@@ -45,6 +50,7 @@ export const DEFAULT_STEP_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const DEFAULT_EVENT_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const DEFAULT_JOURNEY_BUCKETS = [0.5, 1, 2, 5, 10, 20, 30, 60, 120];
 export const DEFAULT_PORT = 9595;
+export const DEFAULT_PAGE_AFTER_FAILURES = 3;
 
 export type ConfigResult = { ok: true; config: MonitorConfig } | { ok: false; problems: string[] };
 
@@ -117,10 +123,12 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv): ConfigResul
         expectedAnswer: j.expectedAnswer ?? (targets === 'simulator' ? '^Golden path OK' : DEFAULT_INPUTS.expectedAnswer),
       },
       targets: j.targets ?? targetNames,
+      pageAfterFailures: j.pageAfterFailures ?? DEFAULT_PAGE_AFTER_FAILURES,
+      intervalSeconds: scheduleIntervalSeconds(j.schedule ?? definition.schedule),
     });
   }
 
-  // The SLO thresholds are bucket bounds, so "over the SLO" is exact in PromQL.
+  // The SLO thresholds are bucket bounds, so "over the SLO" is exact in PromQL (no interpolation).
   const sloSeconds = journeys.flatMap((j) => Object.values(j.slo).map((ms) => ms / 1000));
   const withSlo = (bounds: readonly number[]) => [...new Set([...bounds, ...sloSeconds])].sort((a, b) => a - b);
   const runsDir = input.runs?.dir ?? 'runs';
@@ -132,7 +140,8 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv): ConfigResul
       journeys,
       buckets: {
         step: withSlo(input.metrics?.stepBucketsSeconds ?? DEFAULT_STEP_BUCKETS),
-        event: input.metrics?.eventBucketsSeconds ?? DEFAULT_EVENT_BUCKETS,
+        // Event latencies are held against step SLOs too (time to first event vs agent_request).
+        event: withSlo(input.metrics?.eventBucketsSeconds ?? DEFAULT_EVENT_BUCKETS),
         journey: input.metrics?.journeyBucketsSeconds ?? DEFAULT_JOURNEY_BUCKETS,
       },
       retention: {
@@ -151,6 +160,22 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv): ConfigResul
       },
     },
   };
+}
+
+/**
+ * The longest gap between consecutive ticks of a cron expression, over its
+ * next 200 ticks (enough to see a whole cycle of the usual schedules).
+ */
+export function scheduleIntervalSeconds(schedule: string): number {
+  const task = createTask(schedule, () => undefined);
+  try {
+    const ticks = task.getNextRuns(200).map((date) => date.getTime());
+    let longest = 0;
+    for (let i = 1; i < ticks.length; i++) longest = Math.max(longest, (ticks[i] ?? 0) - (ticks[i - 1] ?? 0));
+    return longest / 1000;
+  } finally {
+    void task.destroy();
+  }
 }
 
 /** Zod's issues as `path: message` lines, with array items named by their `name` when they have one. */

@@ -31,6 +31,8 @@ export const journeyConfigSchema = z.strictObject({
   stepTimeoutMs: z.number().int().min(100).max(300_000).optional(),
   /** Per-step latency objectives in ms: drawn on dashboards, used as bucket bounds. */
   slo: z.record(z.string(), z.number().int().positive()).optional(),
+  /** Failed runs in a row before the golden path is down and pages; one failed run alone never pages. */
+  pageAfterFailures: z.number().int().min(2).max(100).optional(),
   prompt: z.string().min(1).max(4000).optional(),
   expectedAnswer: z
     .string()

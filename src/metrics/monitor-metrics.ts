@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { RunRecord } from '../model/run-record.js';
+import type { JourneyStanding, RunRecord } from '../model/run-record.js';
 import { FAILURE_REASONS } from '../model/reasons.js';
 import { CRITICAL_EVENTS } from '../kit/event-collector.js';
 
@@ -21,7 +21,15 @@ export interface KnownSeries {
   readonly journey: string;
   readonly target: string;
   readonly steps: readonly string[];
+  /** What the alert rules compare against, from config (so rules need no editing when config changes). */
+  readonly alerting?: {
+    /** Step name → latency objective in ms. */
+    readonly sloMs: Readonly<Record<string, number>>;
+    readonly pageAfterFailures: number;
+    readonly intervalSeconds: number;
+  };
 }
+
 
 const OUTCOMES = ['passed', 'failed', 'error'] as const;
 const TRIGGERS = ['schedule', 'manual', 'replay'] as const;
@@ -50,6 +58,13 @@ export class MonitorMetrics {
   private readonly maxGap: Gauge<'journey' | 'target'>;
   private readonly targetInfo: Gauge<'target' | 'version' | 'revision'>;
   private readonly skipped: Counter<'journey'>;
+  private readonly consecutiveFailures: Gauge<'journey' | 'target'>;
+  private readonly failureInfo: Gauge<'journey' | 'target' | 'step' | 'reason'>;
+  private readonly pageAfter: Gauge<'journey' | 'target'>;
+  private readonly interval: Gauge<'journey' | 'target'>;
+  private readonly stepSlo: Gauge<'journey' | 'target' | 'step'>;
+  /** journey + target → the labels of its failure_info series, while it fails. */
+  private readonly currentFailure = new Map<string, { step: string; reason: string }>();
   private readonly currentInfo = new Map<string, { version: string; revision: string }>();
 
   constructor(setup: MetricsSetup) {
@@ -66,12 +81,24 @@ export class MonitorMetrics {
     this.maxGap = new Gauge({ name: 'synthetic_stream_max_gap_seconds', help: 'Longest silence between two frames of the event stream in the last run.', labelNames: ['journey', 'target'], registers });
     this.targetInfo = new Gauge({ name: 'synthetic_target_info', help: 'What the target reports as deployed (api /api/system/info).', labelNames: ['target', 'version', 'revision'], registers });
     this.skipped = new Counter({ name: 'synthetic_scheduler_skipped_runs_total', help: 'Scheduler ticks skipped because the previous run of the journey was still running.', labelNames: ['journey'], registers });
+    // Beyond design.md's table: what "failed on its last N runs" and the SLO alerts need (README, Decisions).
+    this.consecutiveFailures = new Gauge({ name: 'synthetic_journey_consecutive_failures', help: 'Failed runs in a row; a pass resets it, a monitor error neither counts nor resets.', labelNames: ['journey', 'target'], registers });
+    this.failureInfo = new Gauge({ name: 'synthetic_journey_failure_info', help: 'The step and reason of the last failure, 1 while the journey is failing; gone once a run passes.', labelNames: ['journey', 'target', 'step', 'reason'], registers });
+    this.pageAfter = new Gauge({ name: 'synthetic_journey_page_after_failures', help: 'Configured: failed runs in a row before the golden path is down (pages).', labelNames: ['journey', 'target'], registers });
+    this.interval = new Gauge({ name: 'synthetic_journey_interval_seconds', help: 'Configured: the longest gap between two scheduled runs of the journey.', labelNames: ['journey', 'target'], registers });
+    this.stepSlo = new Gauge({ name: 'synthetic_step_slo_seconds', help: 'Configured: the latency objective of the step.', labelNames: ['journey', 'target', 'step'], registers });
     new Gauge({ name: 'synthetic_monitor_build_info', help: 'The monitor build.', labelNames: ['version', 'playwright'], registers }).set({ version: setup.version, playwright: setup.playwrightVersion }, 1);
   }
 
   /** Known series start at 0, so rate() and absent() work from the first scrape. */
   initialise(series: readonly KnownSeries[]): void {
-    for (const { journey, target, steps } of series) {
+    for (const { journey, target, steps, alerting } of series) {
+      this.consecutiveFailures.set({ journey, target }, 0);
+      if (alerting !== undefined) {
+        this.pageAfter.set({ journey, target }, alerting.pageAfterFailures);
+        this.interval.set({ journey, target }, alerting.intervalSeconds);
+        for (const [step, ms] of Object.entries(alerting.sloMs)) this.stepSlo.set({ journey, target, step }, ms / 1000);
+      }
       // Exemplar-enabled metrics take one argument object; the two-argument form would count an unlabelled series.
       for (const outcome of OUTCOMES) for (const trigger of TRIGGERS) this.runs.inc({ labels: { journey, target, outcome, trigger }, value: 0 });
       for (const step of steps) for (const reason of FAILURE_REASONS) this.stepFailures.inc({ labels: { journey, target, step, reason }, value: 0 });
@@ -79,8 +106,13 @@ export class MonitorMetrics {
     }
   }
 
-  restoreLastSuccess(journey: string, target: string, finishedAt: string): void {
-    this.lastSuccess.set({ journey, target }, Date.parse(finishedAt) / 1000);
+  /** After a restart: the last run, the last success and the current failure streak, from the run history (so staleness survives a restart). */
+  restore(standing: JourneyStanding): void {
+    const base = { journey: standing.journey, target: standing.target };
+    if (standing.lastRunAt !== undefined) this.lastRun.set(base, Date.parse(standing.lastRunAt) / 1000);
+    if (standing.lastSuccessAt !== undefined) this.lastSuccess.set(base, Date.parse(standing.lastSuccessAt) / 1000);
+    this.consecutiveFailures.set(base, standing.consecutiveFailures);
+    this.setFailure(base, standing.consecutiveFailures > 0 ? standing.lastFailure : undefined);
   }
 
   recordSkip(journey: string): void {
@@ -102,7 +134,14 @@ export class MonitorMetrics {
       this.success.set(base, record.outcome === 'passed' ? 1 : 0);
       for (const step of record.steps) this.stepSuccess.set({ ...base, step: step.name }, step.status === 'passed' ? 1 : 0);
     }
-    if (record.outcome === 'passed') this.lastSuccess.set(base, finished);
+    if (record.outcome === 'passed') {
+      this.lastSuccess.set(base, finished);
+      this.consecutiveFailures.set(base, 0);
+      this.setFailure(base, undefined);
+    } else if (record.outcome === 'failed') {
+      this.consecutiveFailures.inc(base);
+      this.setFailure(base, record.failure);
+    }
     for (const step of record.steps) {
       if (step.status === 'passed' && step.durationMs !== undefined) this.stepDuration.observe({ labels: { ...base, step: step.name }, value: step.durationMs / 1000, exemplarLabels: exemplarOf(id) });
     }
@@ -113,6 +152,24 @@ export class MonitorMetrics {
     if (typeof gap === 'number' && record.outcome !== 'error') this.maxGap.set(base, gap / 1000);
     const { version, revision } = record.targetInfo;
     if (revision !== null) this.setTargetInfo(record.target, version ?? 'unknown', revision);
+  }
+
+  /** Pushes start from what the gateway held: its failure streak (a group holds only the last run). */
+  continueStreak(journey: string, target: string, previous: number): void {
+    this.consecutiveFailures.inc({ journey, target }, previous);
+  }
+
+  /** One failure_info series per journey and target at most: the current failure, or none. */
+  private setFailure(base: { journey: string; target: string }, failure: { step: string; reason: string } | undefined): void {
+    const key = `${base.journey}\u0000${base.target}`;
+    const current = this.currentFailure.get(key);
+    if (current !== undefined && (current.step !== failure?.step || current.reason !== failure.reason)) this.failureInfo.remove({ ...base, step: current.step, reason: current.reason });
+    if (failure === undefined) {
+      this.currentFailure.delete(key);
+      return;
+    }
+    this.failureInfo.set({ ...base, step: failure.step, reason: failure.reason }, 1);
+    this.currentFailure.set(key, { step: failure.step, reason: failure.reason });
   }
 
   /** A new revision is a new series; the old one goes, so exactly one is 1 per target. */

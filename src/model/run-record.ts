@@ -62,3 +62,13 @@ export interface RunRecord {
   readonly artifacts: readonly ArtifactRecord[];
   readonly inputs: RunInputs;
 }
+
+/** Where a journey stands, as the run history says: restored into the metrics at start-up. */
+export interface JourneyStanding {
+  readonly journey: string;
+  readonly target: string;
+  readonly lastRunAt?: string;
+  readonly lastSuccessAt?: string;
+  readonly consecutiveFailures: number;
+  readonly lastFailure?: { readonly step: string; readonly reason: string };
+}

@@ -65,12 +65,21 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const registry = createMetricsRegistry();
   const metrics = new MonitorMetrics({ registry, buckets: config.buckets, version: options.version, playwrightVersion: options.playwrightVersion });
   const enabled = config.journeys.filter((j) => j.enabled);
-  metrics.initialise(enabled.flatMap((j) => j.targets.map((target) => ({ journey: j.definition.name, target, steps: [...j.definition.steps, 'journey'] }))));
+  metrics.initialise(
+    enabled.flatMap((j) =>
+      j.targets.map((target) => ({
+        journey: j.definition.name,
+        target,
+        steps: [...j.definition.steps, 'journey'],
+        alerting: { sloMs: j.slo, pageAfterFailures: j.pageAfterFailures, intervalSeconds: j.intervalSeconds },
+      })),
+    ),
+  );
   for (const record of store.recoverInterrupted(new Date())) {
     logger.warn({ run: record.id, journey: record.journey }, 'a run was in flight when the monitor stopped: closed as error');
     metrics.recordRun(record);
   }
-  for (const last of store.lastSuccesses()) metrics.restoreLastSuccess(last.journey, last.target, last.finishedAt);
+  for (const standing of store.standings()) metrics.restore(standing);
 
   const needsBrowser = enabled.some((j) => j.definition.kind === 'browser');
   const sharedBrowser = needsBrowser ? new SharedBrowser() : undefined;

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Outcome, RunRecord, RunStart } from '../model/run-record.js';
+import type { JourneyStanding, Outcome, RunRecord, RunStart } from '../model/run-record.js';
 
 /** The run history: one SQLite file (WAL), the only module that touches it. Artifacts live in a folder per run. */
 
@@ -133,10 +133,43 @@ export class RunStore {
   }
 
   /** The last passing run of every journey and target: restores the last-success metric after a restart. */
-  lastSuccesses(): { journey: string; target: string; finishedAt: string }[] {
-    return this.db
-      .prepare(`SELECT journey, target, MAX(finished_at) AS finishedAt FROM runs WHERE state = 'done' AND outcome = 'passed' GROUP BY journey, target`)
-      .all() as { journey: string; target: string; finishedAt: string }[];
+  /**
+   * Per journey and target: the last run, the last success, and the failed runs since it
+   * (monitor errors neither count nor break the streak) with the latest
+   * failure's step and reason. The metrics restore these after a restart.
+   */
+  standings(): JourneyStanding[] {
+    const lasts = this.db
+      .prepare(
+        `SELECT journey, target, MAX(finished_at) AS lastRunAt, MAX(CASE WHEN outcome = 'passed' THEN finished_at END) AS lastSuccessAt
+         FROM runs WHERE state = 'done' GROUP BY journey, target`,
+      )
+      .all() as { journey: string; target: string; lastRunAt: string; lastSuccessAt: string | null }[];
+    // SQLite takes the bare columns from the row holding MAX(finished_at): the latest failure.
+    const streaks = this.db
+      .prepare(
+        `SELECT journey, target, COUNT(*) AS failures, MAX(finished_at) AS latest, json_extract(record, '$.failure.step') AS step, json_extract(record, '$.failure.reason') AS reason
+         FROM runs r WHERE state = 'done' AND outcome = 'failed'
+           AND finished_at > COALESCE((SELECT MAX(finished_at) FROM runs p WHERE p.journey = r.journey AND p.target = r.target AND p.state = 'done' AND p.outcome = 'passed'), '')
+         GROUP BY journey, target`,
+      )
+      .all() as { journey: string; target: string; failures: number; step: string | null; reason: string | null }[];
+    const standings = new Map<string, JourneyStanding>();
+    const key = (journey: string, target: string) => `${journey}\u0000${target}`;
+    for (const l of lasts) {
+      standings.set(key(l.journey, l.target), { journey: l.journey, target: l.target, lastRunAt: l.lastRunAt, ...(l.lastSuccessAt !== null ? { lastSuccessAt: l.lastSuccessAt } : {}), consecutiveFailures: 0 });
+    }
+    for (const f of streaks) {
+      const before = standings.get(key(f.journey, f.target));
+      standings.set(key(f.journey, f.target), {
+        ...before,
+        journey: f.journey,
+        target: f.target,
+        consecutiveFailures: f.failures,
+        ...(f.step !== null && f.reason !== null ? { lastFailure: { step: f.step, reason: f.reason } } : {}),
+      });
+    }
+    return [...standings.values()];
   }
 
   /**

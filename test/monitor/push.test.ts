@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
 import { startPushgateway, type Service } from '../helpers/prom-tools.js';
 import { gpmon } from '../helpers/gpmon-cli.js';
+import { admin } from '../helpers/sim-client.js';
 
 /** `gpmon run --push`: a one-shot run (a Kubernetes CronJob) lands in a real Pushgateway. */
 describe('gpmon run --push', () => {
@@ -35,6 +36,44 @@ describe('gpmon run --push', () => {
     assert.match(text, /synthetic_journey_success\{instance="",job="golden-path-api",journey="golden-path-api",target="cron-sim"\} 1/);
     assert.match(text, /synthetic_step_duration_seconds_count\{instance="",job="golden-path-api",journey="golden-path-api",step="login",target="cron-sim"\} 1/);
     assert.match(text, /synthetic_journey_runs_total\{instance="",job="golden-path-api",journey="golden-path-api",outcome="passed",target="cron-sim",trigger="manual"\} 1/);
+  });
+
+  it('carries the failure streak from push to push, grouped by location; a pass ends it', async () => {
+    const d = sim.description;
+    const env = {
+      GPMON_TARGET: 'cron-eu', GPMON_APP_URL: d.app, GPMON_AUTH_URL: d.auth, GPMON_API_URL: d.api, GPMON_WS_URL: d.ws,
+      GPMON_LOGIN: 'bypass', GPMON_EMAIL: d.email, GPMON_BYPASS_KEY: d.bypassKey, GPMON_LOCATION: 'eu-west-1',
+    };
+    const push = () => gpmon(['run', 'golden-path-api', '--target', 'env', '--push', gateway.url, '--runs-dir', runsDir], env);
+    const group = '{instance="",job="golden-path-api",journey="golden-path-api",location="eu-west-1",target="cron-eu"}';
+    const value = async (name: string) => {
+      const text = await (await fetch(`${gateway.url}/metrics`)).text();
+      return new RegExp(`^${name}${group.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1];
+    };
+    assert.equal((await admin(d, 'POST', '/faults', { name: 'missing_event', event: 'tool_executing' })).status, 200);
+    try {
+      for (const expected of ['1', '2']) {
+        const result = await push();
+        assert.equal(result.code, 1, result.stdout + result.stderr);
+        assert.match(result.stderr, /location eu-west-1/);
+        assert.equal(await value('synthetic_journey_consecutive_failures'), expected);
+      }
+    } finally {
+      await admin(d, 'DELETE', '/faults');
+    }
+    const text = await (await fetch(`${gateway.url}/metrics`)).text();
+    assert.match(text, /synthetic_journey_failure_info\{instance="",job="golden-path-api",journey="golden-path-api",location="eu-west-1",reason="event_missing",step="live_events",target="cron-eu"\} 1/);
+    assert.equal(await value('synthetic_journey_page_after_failures'), '3');
+    assert.equal(await value('synthetic_journey_interval_seconds'), '15');
+    assert.equal((await push()).code, 0);
+    assert.equal(await value('synthetic_journey_consecutive_failures'), '0');
+    assert.doesNotMatch(await (await fetch(`${gateway.url}/metrics`)).text(), /synthetic_journey_failure_info\{[^}]*target="cron-eu"/);
+  });
+
+  it('refuses a location that cannot be a label value', async () => {
+    const result = await gpmon(['run', 'golden-path-api', '--target', 'env', '--push', gateway.url], { GPMON_LOCATION: 'eu west/1' });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /GPMON_LOCATION: "eu west\/1" must be/);
   });
 
   it('a gateway that is not there is a clear error, exit 2', async () => {

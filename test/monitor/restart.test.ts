@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -9,6 +9,7 @@ import { startSimulator, type Simulator } from '../../src/simulator/simulator.js
 import { targetFor } from '../helpers/daemon-harness.js';
 import { parseMetrics, waitFor } from '../helpers/prom-tools.js';
 import { PROJECT_ROOT } from '../helpers/journey-harness.js';
+import { killRunOrphans } from '../helpers/processes.js';
 import type { RunRecord } from '../../src/model/run-record.js';
 
 /** kill -9 during a run, then start again: history intact, the interrupted run closed as error, last success restored. */
@@ -37,17 +38,6 @@ async function serve(config: string, env: NodeJS.ProcessEnv): Promise<Served> {
   };
 }
 
-/** Processes of runs whose daemon was killed: in production their cgroup goes with it; here the test cleans up. */
-function killOrphans(): void {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/environ`).includes('GPMON_RUN_TAG=')) process.kill(Number(entry), 'SIGKILL');
-    } catch {
-      // Gone.
-    }
-  }
-}
 
 describe('restart after kill -9', () => {
   let sim: Simulator;
@@ -63,7 +53,7 @@ describe('restart after kill -9', () => {
     writeFileSync(join(dir, 'second.config.ts'), `export default ${JSON.stringify({ ...base, journeys: journeys('0 0 0 1 1 *') })};\n`);
   });
   after(async () => {
-    killOrphans();
+    killRunOrphans();
     await sim.stop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -85,7 +75,7 @@ describe('restart after kill -9', () => {
     } finally {
       first.child.kill('SIGKILL');
       await once(first.child, 'exit');
-      killOrphans();
+      killRunOrphans();
       sim.state.clearFaults();
     }
     const lastSuccess = Date.parse(passed.finishedAt) / 1000;

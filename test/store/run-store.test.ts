@@ -39,14 +39,25 @@ describe('run store (SQLite)', () => {
     assert.equal(store.get('nope'), undefined);
   });
 
-  it('reports the last success of each journey and target', () => {
-    assert.deepEqual(
-      store.lastSuccesses().sort((x, y) => x.journey.localeCompare(y.journey)),
-      [
-        { journey: 'golden-path', target: 'sim', finishedAt: '2026-01-01T00:02:00.000Z' },
-        { journey: 'golden-path-api', target: 'sim', finishedAt: '2026-01-01T00:00:00.000Z' },
-      ],
-    );
+  it('reports where each journey stands: last success, failures since, the latest failure', () => {
+    const other = (id: string, outcome: Outcome, at: string, step = 'login', reason = 'auth_rejected'): RunRecord => {
+      const base = record(id, outcome, at);
+      return { ...base, target: 'other', ...(base.failure ? { failure: { ...base.failure, step, reason: reason as 'auth_rejected' } } : {}) };
+    };
+    const fresh = RunStore.open(join(dir, 'standings.db'), dir);
+    fresh.runFinished(record('p1', 'passed', '2026-01-01T00:02:00.000Z', 'golden-path'));
+    // target "other": failed, passed, failed, error (does not count or break), failed (connect/ws_subprotocol).
+    fresh.runFinished(other('o1', 'failed', '2026-01-01T00:00:00.000Z'));
+    fresh.runFinished(other('o2', 'passed', '2026-01-01T00:00:10.000Z'));
+    fresh.runFinished(other('o3', 'failed', '2026-01-01T00:00:20.000Z'));
+    fresh.runFinished(other('o4', 'error', '2026-01-01T00:00:30.000Z', 'journey', 'monitor_error'));
+    fresh.runFinished(other('o5', 'failed', '2026-01-01T00:00:40.000Z', 'connect', 'ws_subprotocol'));
+    const standings = fresh.standings().sort((x, y) => (x.journey === y.journey ? 0 : x.journey < y.journey ? -1 : 1));
+    assert.deepEqual(standings, [
+      { journey: 'golden-path', target: 'sim', lastRunAt: '2026-01-01T00:02:00.000Z', lastSuccessAt: '2026-01-01T00:02:00.000Z', consecutiveFailures: 0 },
+      { journey: 'golden-path-api', target: 'other', lastRunAt: '2026-01-01T00:00:40.000Z', lastSuccessAt: '2026-01-01T00:00:10.000Z', consecutiveFailures: 2, lastFailure: { step: 'connect', reason: 'ws_subprotocol' } },
+    ]);
+    fresh.close();
   });
 
   it('closes a run left in flight as error at the next open', () => {

@@ -1,0 +1,85 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startAlertStack, type AlertStack } from '../helpers/alert-stack.js';
+import { admin } from '../helpers/sim-client.js';
+import type { RunRecord } from '../../src/model/run-record.js';
+
+/**
+ * From a fault in the target to the page that names it, with real parts:
+ * simulator → gpmon serve → Prometheus (the project's rules) → Alertmanager →
+ * a webhook. Times are printed as diagnostics; `npm run bench` reports them.
+ */
+describe('alerts end to end', () => {
+  let stack: AlertStack;
+  const labels = () => ({ journey: stack.journey, target: 'sim' });
+  const runs = async (query: string) => ((await stack.api(`/api/runs?journey=${stack.journey}&${query}`)) as { runs: RunRecord[] }).runs;
+
+  before(async () => {
+    stack = await startAlertStack();
+    // Healthy first: a passed run scraped, and the rules evaluated on it.
+    const healthy = async () => (await stack.prometheus.query(`synthetic_journey_success{journey="${stack.journey}"} == 1`)).length > 0;
+    const deadline = Date.now() + 60_000;
+    while (!(await healthy())) {
+      if (Date.now() > deadline) throw new Error('no passing run reached Prometheus');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  });
+  after(async () => {
+    await stack.stop();
+  });
+
+  /** Fault on → GoldenPathDown naming journey, step and reason; fault off → resolved. */
+  async function faultPages(fault: Record<string, unknown>, step: string, reason: string, t: { diagnostic: (m: string) => void }): Promise<void> {
+    const on = Date.now();
+    assert.equal((await admin(stack.sim.description, 'POST', '/faults', fault)).status, 200);
+    let firing;
+    try {
+      firing = await stack.waitForNotification('GoldenPathDown', labels(), 'firing', on);
+    } finally {
+      await admin(stack.sim.description, 'DELETE', '/faults');
+    }
+    const off = Date.now();
+    t.diagnostic(`${String(fault.name)}: fault to page ${firing.receivedAt - on} ms`);
+    assert.equal(firing.labels.step, step);
+    assert.equal(firing.labels.reason, reason);
+    assert.equal(firing.labels.severity, 'page');
+    for (const word of [stack.journey, 'sim', step, reason]) {
+      assert.ok(firing.annotations.summary?.includes(word), `summary names ${word}: ${firing.annotations.summary ?? ''}`);
+      assert.ok(firing.annotations.description?.includes(word), `description names ${word}: ${firing.annotations.description ?? ''}`);
+    }
+    assert.match(firing.annotations.runbook_url ?? '', /docs\/runbook\.md#goldenpathdown$/);
+    // One failed run alone does not page: the alert started only once N runs in a row had failed.
+    const failedBefore = (await runs('limit=50')).filter((r) => Date.parse(r.startedAt) >= on && Date.parse(r.finishedAt) <= Date.parse(firing.startsAt));
+    assert.ok(failedBefore.length >= stack.pageAfterFailures, `${failedBefore.length} runs finished between the fault and the alert`);
+    assert.ok(failedBefore.every((r) => r.outcome === 'failed' && r.failure?.step === step && r.failure.reason === reason), JSON.stringify(failedBefore.map((r) => [r.outcome, r.failure?.step, r.failure?.reason])));
+    const resolved = await stack.waitForNotification('GoldenPathDown', { ...labels(), step, reason }, 'resolved', off);
+    t.diagnostic(`${String(fault.name)}: fault cleared to resolved ${resolved.receivedAt - off} ms`);
+  }
+
+  it('the server echoing a subprotocol the client did not offer pages as connect / ws_subprotocol, and resolves', async (t) => {
+    await faultPages({ name: 'subprotocol_mismatch' }, 'connect', 'ws_subprotocol', t);
+  });
+
+  it('a missing critical event pages as live_events / event_missing, and resolves', async (t) => {
+    await faultPages({ name: 'missing_event', event: 'tool_executing' }, 'live_events', 'event_missing', t);
+  });
+
+  it('a dead monitor pages as stale (not as the target down), and resolves once it runs again', async (t) => {
+    const killed = Date.now();
+    await stack.killMonitor();
+    const stale = await stack.waitForNotification('GoldenPathMonitorStale', labels(), 'firing', killed);
+    t.diagnostic(`monitor killed to stale page ${stale.receivedAt - killed} ms`);
+    assert.equal(stale.labels.severity, 'page');
+    assert.ok(stale.annotations.summary?.includes(stack.journey) && stale.annotations.summary.includes('sim'), stale.annotations.summary);
+    assert.equal(stack.notifications.filter((n) => n.receivedAt >= killed && n.labels.alertname === 'GoldenPathDown' && n.status === 'firing').length, 0, 'a dead monitor is not the target down');
+    const restarted = Date.now();
+    await stack.startMonitor();
+    const resolved = await stack.waitForNotification('GoldenPathMonitorStale', labels(), 'resolved', restarted);
+    t.diagnostic(`monitor restarted to stale resolved ${resolved.receivedAt - restarted} ms`);
+  });
+
+  it('no alert fired that the faults did not cause', () => {
+    const unexpected = stack.notifications.filter((n) => n.status === 'firing' && !['GoldenPathDown', 'GoldenPathMonitorStale'].includes(n.labels.alertname ?? ''));
+    assert.deepEqual(unexpected.map((n) => n.labels), []);
+  });
+});

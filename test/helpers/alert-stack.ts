@@ -1,0 +1,193 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
+import { targetFor } from './daemon-harness.js';
+import { freePort, startPrometheus, waitFor, type Service } from './prom-tools.js';
+import { PROJECT_ROOT } from './journey-harness.js';
+import { killRunOrphans } from './processes.js';
+
+/**
+ * The whole alerting path with real parts on loopback ports: the simulator,
+ * `gpmon serve` (a child process, so it can die by kill -9), Prometheus with
+ * the project's own rules file, Alertmanager, and a webhook receiver that
+ * keeps every notification with the time it arrived. Used by the alert
+ * end-to-end test and by `npm run bench` (fault-to-alert time).
+ */
+
+export interface Notified {
+  readonly receivedAt: number;
+  readonly status: 'firing' | 'resolved';
+  readonly labels: Record<string, string>;
+  readonly annotations: Record<string, string>;
+  readonly startsAt: string;
+}
+
+export interface AlertStack {
+  readonly sim: Simulator;
+  readonly journey: string;
+  readonly pageAfterFailures: number;
+  readonly prometheus: Service & { query: (q: string) => Promise<{ metric: Record<string, string>; value: [number, string] }[]> };
+  readonly monitorUrl: string;
+  readonly notifications: readonly Notified[];
+  /** kill -9 the monitor: what a crash, an OOM kill or a lost node looks like. */
+  killMonitor(): Promise<void>;
+  startMonitor(): Promise<void>;
+  /** The first notification after `since` for this alert (labels must all match) in this status. */
+  waitForNotification(alertname: string, labels: Record<string, string>, status: 'firing' | 'resolved', since: number, timeoutMs?: number): Promise<Notified>;
+  api(path: string): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+export const RULES_FILE = join(PROJECT_ROOT, 'alerts/golden-path.rules.yml');
+const TOKEN = 'alert-stack-token-0123456789';
+
+export async function startAlertStack(options: { scheduleSeconds?: number; pageAfterFailures?: number } = {}): Promise<AlertStack> {
+  const journey = 'golden-path-api';
+  const scheduleSeconds = options.scheduleSeconds ?? 2;
+  const pageAfterFailures = options.pageAfterFailures ?? 2;
+  const dir = mkdtempSync(join(tmpdir(), 'gpmon-alerts-'));
+  const cleanups: (() => Promise<void>)[] = [];
+  const notifications: Notified[] = [];
+  try {
+    const sim = await startSimulator();
+    cleanups.push(() => sim.stop());
+
+    // The webhook receiver: Alertmanager's webhook payload (version 4).
+    const receiver: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        const receivedAt = Date.now();
+        try {
+          const payload = JSON.parse(body) as { alerts?: { status: 'firing' | 'resolved'; labels: Record<string, string>; annotations: Record<string, string>; startsAt: string }[] };
+          for (const alert of payload.alerts ?? []) notifications.push({ receivedAt, status: alert.status, labels: alert.labels, annotations: alert.annotations, startsAt: alert.startsAt });
+        } catch {
+          // Not ours to judge here; an unparsable payload simply matches nothing.
+        }
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => { receiver.close(() => { resolve(); }); receiver.closeAllConnections(); }));
+    const receiverPort = (receiver.address() as { port: number }).port;
+
+    const amPort = await freePort();
+    writeFileSync(
+      join(dir, 'alertmanager.yml'),
+      [
+        'route:',
+        '  receiver: webhook',
+        '  group_by: [alertname, journey, target, step, reason]',
+        '  group_wait: 1s',
+        '  group_interval: 1s',
+        '  repeat_interval: 1h',
+        'receivers:',
+        '  - name: webhook',
+        '    webhook_configs:',
+        `      - url: http://127.0.0.1:${receiverPort}/alerts`,
+        '        send_resolved: true',
+        '',
+      ].join('\n'),
+    );
+    const am = spawn('/usr/bin/prometheus-alertmanager', [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'am')}`, `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address='], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let amLog = '';
+    am.stderr?.on('data', (chunk: Buffer) => (amLog = (amLog + chunk.toString()).slice(-4000)));
+    cleanups.push(async () => {
+      if (am.exitCode === null) {
+        am.kill('SIGTERM');
+        await Promise.race([once(am, 'exit'), sleep(5000)]);
+      }
+    });
+    await waitFor(`Alertmanager ready (${amLog})`, async () => {
+      if (am.exitCode !== null) throw new Error(`alertmanager exited ${am.exitCode}: ${amLog}`);
+      return (await fetch(`http://127.0.0.1:${amPort}/-/ready`).catch(() => undefined))?.ok === true ? true : undefined;
+    }, 30_000);
+
+    // The monitor on a fixed port, so a restarted monitor is the same scrape target.
+    const monitorPort = await freePort();
+    const monitorUrl = `http://127.0.0.1:${monitorPort}`;
+    writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
+    const config = {
+      targets: [targetFor(sim)],
+      journeys: {
+        'golden-path': { enabled: false },
+        'ws-auth-enforced': { enabled: false },
+        [journey]: { schedule: `*/${scheduleSeconds} * * * * *`, stepTimeoutMs: 3000, timeoutMs: 15_000, pageAfterFailures },
+      },
+      server: { port: monitorPort },
+      runs: { dir: join(dir, 'runs') },
+    };
+    writeFileSync(join(dir, 'monitor.config.ts'), `export default ${JSON.stringify(config)};\n`);
+    let monitor: ChildProcess | undefined;
+    const startMonitor = async () => {
+      const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/gpmon.js'), 'serve', '--config', join(dir, 'monitor.config.ts')], {
+        env: { ...process.env, GPMON_API_TOKEN: TOKEN, SIM_BYPASS_KEY: sim.description.bypassKey, GPMON_LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let log = '';
+      child.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
+      monitor = child;
+      await waitFor('the monitor to be ready', async () => {
+        if (child.exitCode !== null) throw new Error(`gpmon serve exited ${child.exitCode}: ${log}`);
+        return (await fetch(`${monitorUrl}/readyz`).catch(() => undefined))?.ok === true ? true : undefined;
+      }, 60_000);
+    };
+    const killMonitor = async () => {
+      const child = monitor;
+      if (child === undefined || child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGKILL');
+      await exited;
+      killRunOrphans();
+    };
+    await startMonitor();
+    cleanups.push(async () => {
+      const child = monitor;
+      if (child !== undefined && child.exitCode === null) {
+        const exited = once(child, 'exit');
+        child.kill('SIGTERM');
+        await Promise.race([exited, sleep(20_000)]);
+        if (child.exitCode === null) await killMonitor();
+      }
+    });
+
+    const prometheus = await startPrometheus(monitorUrl, [
+      'rule_files:',
+      `  - ${RULES_FILE}`,
+      'alerting:',
+      '  alertmanagers:',
+      '    - static_configs:',
+      `        - targets: ['127.0.0.1:${amPort}']`,
+      '',
+    ].join('\n'));
+    cleanups.push(() => prometheus.stop());
+
+    const matches = (n: Notified, alertname: string, labels: Record<string, string>) => n.labels.alertname === alertname && Object.entries(labels).every(([k, v]) => n.labels[k] === v);
+    return {
+      sim,
+      journey,
+      pageAfterFailures,
+      prometheus,
+      monitorUrl,
+      notifications,
+      killMonitor,
+      startMonitor,
+      waitForNotification: (alertname, labels, status, since, timeoutMs = 90_000) =>
+        waitFor(`${status} ${alertname} ${JSON.stringify(labels)}`, () => Promise.resolve(notifications.find((n) => n.receivedAt >= since && n.status === status && matches(n, alertname, labels))), timeoutMs),
+      api: async (path) => (await (await fetch(`${monitorUrl}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as unknown,
+      stop: async () => {
+        for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
