@@ -55,7 +55,8 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
     }
   }
   const timeoutMs = parsePositiveInt('--timeout', values.timeout);
-  const location = io.env.GPMON_LOCATION;
+  // Empty is unset: a pod without a location label gets GPMON_LOCATION="" from its downward API.
+  const location = (io.env.GPMON_LOCATION ?? '') === '' ? undefined : io.env.GPMON_LOCATION;
   if (location !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(location)) throw new UsageError(`gpmon run: GPMON_LOCATION: "${location}" must be 1-64 letters, digits, "_", "-" or "."`);
   // A push carries the journey's alerting settings and buckets from the config.
   let pushSettings: Omit<PushOptions, 'location'> | undefined;

@@ -1,0 +1,68 @@
+/**
+ * Fault to page: how long from a fault switched on in the target until the
+ * alert reaches Alertmanager's webhook, and from the fault cleared until the
+ * alert resolves. Real parts on loopback ports: simulator, gpmon serve,
+ * Prometheus with alerts/golden-path.rules.yml, Alertmanager, a webhook.
+ *
+ *   npm run bench            # or: npx tsx bench/alert-latency.ts [--rounds N] [--schedule S] [--page-after N]
+ *
+ * What dominates: N failed runs in a row (N × the schedule interval), then a
+ * scrape, a rule evaluation and Alertmanager's group_wait (1 s each here;
+ * Compose uses 15 s scrapes and evaluations).
+ */
+import { parseArgs } from 'node:util';
+import { startAlertStack } from '../test/helpers/alert-stack.js';
+import { admin } from '../test/helpers/sim-client.js';
+
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, schedule: { type: 'string', default: '2' }, 'page-after': { type: 'string', default: '2' } } });
+const ROUNDS = Number(values.rounds);
+const stack = await startAlertStack({ scheduleSeconds: Number(values.schedule), pageAfterFailures: Number(values['page-after']) });
+const labels = { journey: stack.journey, target: 'sim' };
+const results = new Map<string, { page: number[]; resolve: number[] }>();
+const record = (name: string, page: number, resolve: number) => {
+  const entry = results.get(name) ?? { page: [], resolve: [] };
+  entry.page.push(page);
+  entry.resolve.push(resolve);
+  results.set(name, entry);
+};
+
+try {
+  await waitHealthy();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const fault of [{ name: 'subprotocol_mismatch' }, { name: 'missing_event', event: 'tool_executing' }]) {
+      const on = Date.now();
+      await admin(stack.sim.description, 'POST', '/faults', fault);
+      const firing = await stack.waitForNotification('GoldenPathDown', labels, 'firing', on);
+      await admin(stack.sim.description, 'DELETE', '/faults');
+      const off = Date.now();
+      const resolved = await stack.waitForNotification('GoldenPathDown', { ...labels, step: firing.labels.step ?? '', reason: firing.labels.reason ?? '' }, 'resolved', off);
+      record(`${fault.name} (${firing.labels.step ?? ''}/${firing.labels.reason ?? ''})`, firing.receivedAt - on, resolved.receivedAt - off);
+    }
+    const killed = Date.now();
+    await stack.killMonitor();
+    const stale = await stack.waitForNotification('GoldenPathMonitorStale', labels, 'firing', killed);
+    const restarted = Date.now();
+    await stack.startMonitor();
+    const back = await stack.waitForNotification('GoldenPathMonitorStale', labels, 'resolved', restarted);
+    record('dead monitor (kill -9) → GoldenPathMonitorStale', stale.receivedAt - killed, back.receivedAt - restarted);
+    await waitHealthy();
+  }
+} finally {
+  await stack.stop();
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+console.log(`\nfault → alert at the webhook (golden-path-api every ${values.schedule} s, page after ${values['page-after']} failures; scrape, evaluation and group_wait 1 s; ${ROUNDS} rounds)\n`);
+console.log(`${'fault'.padEnd(52)} ${'to page: median'.padStart(16)} ${'max'.padStart(8)}   ${'cleared to resolved: median'.padStart(28)} ${'max'.padStart(8)}`);
+for (const [name, r] of results) {
+  console.log(`${name.padEnd(52)} ${s(median(r.page)).padStart(16)} ${s(Math.max(...r.page)).padStart(8)}   ${s(median(r.resolve)).padStart(28)} ${s(Math.max(...r.resolve)).padStart(8)}`);
+}
+
+async function waitHealthy(): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while ((await stack.prometheus.query(`synthetic_journey_consecutive_failures{journey="${stack.journey}"} == 0`)).length === 0) {
+    if (Date.now() > deadline) throw new Error('the journey did not pass again');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
