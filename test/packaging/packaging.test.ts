@@ -184,7 +184,7 @@ describe('docker-compose.yml', () => {
     assert.ok(existsSync(repoPath(typeof gpmon.build === 'object' ? gpmon.build.dockerfile ?? 'Dockerfile' : 'Dockerfile')));
     assert.match(service(compose, 'prometheus').image ?? '', /^prom\/prometheus:v\d/);
     assert.match(service(compose, 'alertmanager').image ?? '', /^prom\/alertmanager:v\d/);
-    assert.match(service(compose, 'grafana').image ?? '', /^grafana\/grafana-oss:\d/);
+    assert.match(service(compose, 'grafana').image ?? '', /^grafana\/grafana:\d/);
     const published = new Map(Object.entries(compose.services).map(([name, s]) => [name, (s.ports ?? []).map((p) => p.split(':').at(-1))]));
     const port = execForm(lastOf(image, 'CMD') ?? '[]').at(-1);
     assert.deepEqual(Object.fromEntries(published), { gpmon: [port], prometheus: ['9090'], alertmanager: ['9093'], grafana: ['3000'] });
