@@ -1,6 +1,6 @@
 /**
  * The TypeScript types `scripts/gen-dashboard-schema.ts` turns into
- * `dashboards/schema/dashboard.schema.json`. Types only: nothing here runs.
+ * `dashboards/.schema/dashboard.schema.json`. Types only: nothing here runs.
  *
  * The model is `@grafana/schema`'s classic (v1) `Dashboard`, unchanged but for
  * two things the package's TypeScript cannot say:

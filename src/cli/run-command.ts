@@ -70,7 +70,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
       alerting: {
         sloMs: configured?.slo ?? {},
         pageAfterFailures: configured?.pageAfterFailures ?? DEFAULT_PAGE_AFTER_FAILURES,
-        intervalSeconds: configured?.intervalSeconds ?? scheduleIntervalSeconds(journey.schedule),
+        intervalSeconds: configured?.intervalSeconds ?? Math.max(scheduleIntervalSeconds(journey.schedule), journey.timeoutMs / 1000),
       },
     };
   }

@@ -23,7 +23,7 @@ export interface ConfiguredJourney {
   readonly targets: readonly string[];
   /** Failed runs in a row before the golden path is down. */
   readonly pageAfterFailures: number;
-  /** The longest gap between two ticks of the schedule: what "stale" is measured in. */
+  /** The longest gap expected between two finished runs (the schedule's, or the timeout when longer): what "stale" is measured in. */
   readonly intervalSeconds: number;
 }
 
@@ -124,7 +124,8 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv): ConfigResul
       },
       targets: j.targets ?? targetNames,
       pageAfterFailures: j.pageAfterFailures ?? DEFAULT_PAGE_AFTER_FAILURES,
-      intervalSeconds: scheduleIntervalSeconds(j.schedule ?? definition.schedule),
+      // A run that hangs to its deadline makes the scheduler skip ticks: the gap between two finished runs can reach the timeout.
+      intervalSeconds: Math.max(scheduleIntervalSeconds(j.schedule ?? definition.schedule), timeoutMs / 1000),
     });
   }
 

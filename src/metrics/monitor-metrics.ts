@@ -85,7 +85,7 @@ export class MonitorMetrics {
     this.consecutiveFailures = new Gauge({ name: 'synthetic_journey_consecutive_failures', help: 'Failed runs in a row; a pass resets it, a monitor error neither counts nor resets.', labelNames: ['journey', 'target'], registers });
     this.failureInfo = new Gauge({ name: 'synthetic_journey_failure_info', help: 'The step and reason of the last failure, 1 while the journey is failing; gone once a run passes.', labelNames: ['journey', 'target', 'step', 'reason'], registers });
     this.pageAfter = new Gauge({ name: 'synthetic_journey_page_after_failures', help: 'Configured: failed runs in a row before the golden path is down (pages).', labelNames: ['journey', 'target'], registers });
-    this.interval = new Gauge({ name: 'synthetic_journey_interval_seconds', help: 'Configured: the longest gap between two scheduled runs of the journey.', labelNames: ['journey', 'target'], registers });
+    this.interval = new Gauge({ name: 'synthetic_journey_interval_seconds', help: 'Configured: the longest gap expected between two finished runs: the schedule\'s interval, or the timeout when longer.', labelNames: ['journey', 'target'], registers });
     this.stepSlo = new Gauge({ name: 'synthetic_step_slo_seconds', help: 'Configured: the latency objective of the step.', labelNames: ['journey', 'target', 'step'], registers });
     new Gauge({ name: 'synthetic_monitor_build_info', help: 'The monitor build.', labelNames: ['version', 'playwright'], registers }).set({ version: setup.version, playwright: setup.playwrightVersion }, 1);
   }

@@ -25,6 +25,7 @@ describe('config validation: each kind of mistake, named by its path', () => {
     ['a bad answer pattern', { journeys: { 'golden-path-api': { expectedAnswer: '([' } } }, {}, ['journeys.golden-path-api.expectedAnswer: is not a valid regular expression']],
     ['buckets that do not increase', { metrics: { stepBucketsSeconds: [1, 0.5] } }, {}, ['metrics.stepBucketsSeconds: bucket bounds must increase']],
     ['a port out of range', { server: { port: 70000 } }, {}, ['server.port: Too big: expected number to be <=65535']],
+    ['one failed run paging', { journeys: { 'golden-path': { pageAfterFailures: 1 } } }, {}, ['journeys.golden-path.pageAfterFailures: Too small: expected number to be >=2']],
     ['a step timeout longer than the journey', { journeys: { 'golden-path-api': { timeoutMs: 5000, stepTimeoutMs: 8000 } } }, {}, ['journeys.golden-path-api.stepTimeoutMs: 8000 is longer than timeoutMs 5000']],
   ];
   for (const [name, raw, environment, problems] of bad) {
@@ -50,6 +51,13 @@ describe('config validation: each kind of mistake, named by its path', () => {
       ['ws-auth-enforced', '30 */5 * * * *', true],
     ]);
     for (const slo of [3, 1, 2, 10]) assert.ok(result.config.buckets.step.includes(slo), `${slo} s among the step buckets`);
+    assert.ok(result.config.buckets.event.includes(2), 'the agent_request SLO among the event buckets (time to first event)');
+    // Alerting: page after 3 failures in a row; stale after 3 intervals, the schedule's or the timeout when longer.
+    assert.deepEqual(result.config.journeys.map((j) => [j.definition.name, j.pageAfterFailures, j.intervalSeconds]), [
+      ['golden-path', 3, 60],
+      ['golden-path-api', 3, 30],
+      ['ws-auth-enforced', 3, 300],
+    ]);
   });
 
   it('a target from the environment when none is configured', () => {
