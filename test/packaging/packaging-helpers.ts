@@ -5,7 +5,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { parseAllDocuments } from 'yaml';
-import { createTask } from 'node-cron';
+import { scheduleIntervalSeconds } from '../../src/config/resolve.js';
 
 /**
  * What the packaging tests read: the Dockerfile, the Compose file and the
@@ -462,19 +462,10 @@ export function servedRoutes(): Set<string> {
 
 /**
  * The longest gap in seconds between two ticks of a cron expression (5 fields
- * as Kubernetes has them, or 6 with seconds as gpmon's config has them).
+ * as Kubernetes has them, or 6 with seconds as gpmon's config has them): the
+ * monitor's own reading of a schedule.
  */
-export function cronIntervalSeconds(expression: string): number {
-  const task = createTask(expression, () => undefined);
-  try {
-    const ticks = task.getNextRuns(400).map((d) => d.getTime());
-    let longest = 0;
-    for (let i = 1; i < ticks.length; i++) longest = Math.max(longest, (ticks[i] ?? 0) - (ticks[i - 1] ?? 0));
-    return longest / 1000;
-  } finally {
-    void task.destroy();
-  }
-}
+export const cronIntervalSeconds = scheduleIntervalSeconds;
 
 /** Inside a repo path (for messages), or the path as given. */
 export function shown(path: string): string {
