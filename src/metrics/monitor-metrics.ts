@@ -99,6 +99,10 @@ export class MonitorMetrics {
         this.interval.set({ journey, target }, alerting.intervalSeconds);
         for (const [step, ms] of Object.entries(alerting.sloMs)) this.stepSlo.set({ journey, target, step }, ms / 1000);
       }
+      // Histograms too, so the first observation after a start shows in rate() (journey is the monitor's pseudo-step, never timed).
+      this.duration.zero({ journey, target });
+      for (const step of steps) if (step !== 'journey') this.stepDuration.zero({ journey, target, step });
+      if (steps.includes('live_events')) for (const event of CRITICAL_EVENTS) this.eventLatency.zero({ journey, target, event });
       // Exemplar-enabled metrics take one argument object; the two-argument form would count an unlabelled series.
       for (const outcome of OUTCOMES) for (const trigger of TRIGGERS) this.runs.inc({ labels: { journey, target, outcome, trigger }, value: 0 });
       for (const step of steps) for (const reason of FAILURE_REASONS) this.stepFailures.inc({ labels: { journey, target, step, reason }, value: 0 });

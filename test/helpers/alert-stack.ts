@@ -117,7 +117,7 @@ export async function startAlertStack(options: { scheduleSeconds?: number; pageA
       journeys: {
         'golden-path': { enabled: false },
         'ws-auth-enforced': { enabled: false },
-        [journey]: { schedule: `*/${scheduleSeconds} * * * * *`, stepTimeoutMs: 3000, timeoutMs: 5000, pageAfterFailures },
+        [journey]: { schedule: `*/${scheduleSeconds} * * * * *`, stepTimeoutMs: 3000, timeoutMs: 3000, pageAfterFailures },
       },
       server: { port: monitorPort },
       runs: { dir: join(dir, 'runs') },

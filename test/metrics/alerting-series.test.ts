@@ -35,6 +35,10 @@ describe('alerting series', () => {
     assert.equal(m.get(`synthetic_step_slo_seconds{${base},step="login"}`), 3);
     assert.equal(m.get(`synthetic_step_slo_seconds{${base},step="connect"}`), 1);
     assert.equal(m.get(`synthetic_journey_consecutive_failures{${base}}`), 0);
+    // Histograms start at 0 too, so the first run after a start counts in rate().
+    assert.equal(m.get(`synthetic_step_duration_seconds_count{${base},step="login"}`), 0);
+    assert.equal(m.get(`synthetic_step_duration_seconds_count{${base},step="journey"}`), undefined, 'the pseudo-step is never timed');
+    assert.equal(m.get(`synthetic_journey_duration_seconds_count{${base}}`), 0);
   });
 
   it('counts failures in a row: an error neither counts nor resets; the failure info follows the last failure; a pass clears both', async () => {

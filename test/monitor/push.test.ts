@@ -24,21 +24,7 @@ describe('gpmon run --push', () => {
     rmSync(runsDir, { recursive: true, force: true });
   });
 
-  it('pushes the run under a job named for the journey, grouped by target', async () => {
-    const d = sim.description;
-    const result = await gpmon(['run', 'golden-path-api', '--target', 'env', '--push', gateway.url, '--runs-dir', runsDir], {
-      GPMON_TARGET: 'cron-sim', GPMON_APP_URL: d.app, GPMON_AUTH_URL: d.auth, GPMON_API_URL: d.api, GPMON_WS_URL: d.ws,
-      GPMON_LOGIN: 'bypass', GPMON_EMAIL: d.email, GPMON_BYPASS_KEY: d.bypassKey,
-    });
-    assert.equal(result.code, 0, result.stdout + result.stderr);
-    assert.match(result.stderr, /pushed to/);
-    const text = await (await fetch(`${gateway.url}/metrics`)).text();
-    assert.match(text, /synthetic_journey_success\{instance="",job="golden-path-api",journey="golden-path-api",target="cron-sim"\} 1/);
-    assert.match(text, /synthetic_step_duration_seconds_count\{instance="",job="golden-path-api",journey="golden-path-api",step="login",target="cron-sim"\} 1/);
-    assert.match(text, /synthetic_journey_runs_total\{instance="",job="golden-path-api",journey="golden-path-api",outcome="passed",target="cron-sim",trigger="manual"\} 1/);
-  });
-
-  it('carries the failure streak from push to push, grouped by location; a pass ends it', async () => {
+  it('pushes each run under a job named for the journey, grouped by target and location, carrying the failure streak; a pass ends it', async () => {
     const d = sim.description;
     const env = {
       GPMON_TARGET: 'cron-eu', GPMON_APP_URL: d.app, GPMON_AUTH_URL: d.auth, GPMON_API_URL: d.api, GPMON_WS_URL: d.ws,
@@ -66,8 +52,15 @@ describe('gpmon run --push', () => {
     assert.equal(await value('synthetic_journey_page_after_failures'), '3');
     // Every 15 s, but a run may take up to its 30 s timeout before the next one starts.
     assert.equal(await value('synthetic_journey_interval_seconds'), '30');
-    assert.equal((await push()).code, 0);
+    const passed = await push();
+    assert.equal(passed.code, 0, passed.stdout + passed.stderr);
+    assert.match(passed.stderr, /pushed to .* \(job golden-path-api, target cron-eu, location eu-west-1\)/);
     assert.equal(await value('synthetic_journey_consecutive_failures'), '0');
+    assert.equal(await value('synthetic_journey_success'), '1');
+    // The group holds the last run: its counters count that run.
+    const last = await (await fetch(`${gateway.url}/metrics`)).text();
+    assert.match(last, /synthetic_step_duration_seconds_count\{instance="",job="golden-path-api",journey="golden-path-api",location="eu-west-1",step="login",target="cron-eu"\} 1/);
+    assert.match(last, /synthetic_journey_runs_total\{instance="",job="golden-path-api",journey="golden-path-api",location="eu-west-1",outcome="passed",target="cron-eu",trigger="manual"\} 1/);
     assert.doesNotMatch(await (await fetch(`${gateway.url}/metrics`)).text(), /synthetic_journey_failure_info\{[^}]*target="cron-eu"/);
   });
 
@@ -80,6 +73,8 @@ describe('gpmon run --push', () => {
   it('a gateway that is not there is a clear error, exit 2', async () => {
     const d = sim.description;
     const result = await gpmon(['run', 'ws-auth-enforced', '--target', 'env', '--push', 'http://127.0.0.1:1', '--runs-dir', runsDir], {
+      // An empty location is no location (a pod without the label), not a bad one.
+      GPMON_LOCATION: '',
       GPMON_APP_URL: d.app, GPMON_AUTH_URL: d.auth, GPMON_API_URL: d.api, GPMON_WS_URL: d.ws, GPMON_LOGIN: 'bypass', GPMON_EMAIL: d.email, GPMON_BYPASS_KEY: d.bypassKey,
     });
     assert.equal(result.code, 2);
