@@ -6,7 +6,7 @@ import type { RunInputs } from '../model/run-record.js';
 import { Executor } from '../run/executor.js';
 import { startSimulator } from '../simulator/simulator.js';
 import { headerLines, stepLines, summaryLines } from './run-table.js';
-import { pushRun, type PushOptions } from '../metrics/push.js';
+import { displayUrl, pushRun, type PushOptions } from '../metrics/push.js';
 import { loadConfig } from '../config/load.js';
 import { DEFAULT_PAGE_AFTER_FAILURES, scheduleIntervalSeconds } from '../config/resolve.js';
 import { UsageError, parseFlags, parsePositiveInt, type CliIo, type ExitCode } from './usage.js';
@@ -41,7 +41,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
     json: { type: 'boolean' },
     push: { type: 'string' },
   });
-  if (values.push !== undefined && !/^https?:\/\/[^\s/]+/.test(values.push)) throw new UsageError(`gpmon run: --push: "${values.push}" is not an http(s) URL`);
+  if (values.push !== undefined && !/^https?:\/\/[^\s/]+/.test(values.push)) throw new UsageError(`gpmon run: --push: "${displayUrl(values.push)}" is not an http(s) URL`);
   const [name, ...extra] = positionals;
   if (name === undefined) throw new UsageError(`gpmon run: name a journey (${JOURNEYS.map((j) => j.name).join(', ')})`);
   if (extra.length > 0) throw new UsageError(`gpmon run: unexpected argument "${extra[0] ?? ''}"`);
@@ -124,11 +124,11 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
     if (values.push !== undefined && pushSettings !== undefined) {
       const pushed = await pushRun(values.push, record, { ...pushSettings, ...(location !== undefined ? { location } : {}) });
       if (!pushed.ok) {
-        io.err(`gpmon run: --push ${values.push}: ${pushed.error}`);
+        io.err(`gpmon run: --push ${displayUrl(values.push)}: ${pushed.error}`);
         return 2;
       }
-      if (pushed.warning !== undefined) io.err(`gpmon run: --push ${values.push}: ${pushed.warning}`);
-      io.err(`pushed to ${values.push} (job ${record.journey}, target ${record.target}${location !== undefined ? `, location ${location}` : ''})`);
+      if (pushed.warning !== undefined) io.err(`gpmon run: --push ${displayUrl(values.push)}: ${pushed.warning}`);
+      io.err(`pushed to ${displayUrl(values.push)} (job ${record.journey}, target ${record.target}${location !== undefined ? `, location ${location}` : ''})`);
     }
     return record.outcome === 'passed' ? 0 : record.outcome === 'failed' ? 1 : 2;
   } finally {

@@ -117,6 +117,9 @@ export class MonitorMetrics {
     if (standing.lastSuccessAt !== undefined) this.lastSuccess.set(base, Date.parse(standing.lastSuccessAt) / 1000);
     this.consecutiveFailures.set(base, standing.consecutiveFailures);
     this.setFailure(base, standing.consecutiveFailures > 0 ? standing.lastFailure : undefined);
+    // The last verdict on the target: failing while the streak runs, passed if it ever passed since.
+    if (standing.consecutiveFailures > 0) this.success.set(base, 0);
+    else if (standing.lastSuccessAt !== undefined) this.success.set(base, 1);
   }
 
   recordSkip(journey: string): void {
@@ -128,8 +131,11 @@ export class MonitorMetrics {
     const id = record.id;
     const finished = Date.parse(record.finishedAt) / 1000;
     this.runs.inc({ labels: { ...base, outcome: record.outcome, trigger: record.trigger }, value: 1, exemplarLabels: exemplarOf(id) });
-    this.duration.observe({ labels: base, value: record.durationMs / 1000, exemplarLabels: exemplarOf(id) });
-    this.lastRun.set(base, finished);
+    // A run closed at start-up after a crash did not run: it neither takes time nor counts as the monitor being alive.
+    if (record.marks.recovered !== true) {
+      this.duration.observe({ labels: base, value: record.durationMs / 1000, exemplarLabels: exemplarOf(id) });
+      this.lastRun.set(base, finished);
+    }
     if (record.failure !== undefined) {
       this.stepFailures.inc({ labels: { ...base, step: record.failure.step, reason: record.failure.reason }, value: 1, exemplarLabels: exemplarOf(id) });
     }
@@ -158,10 +164,6 @@ export class MonitorMetrics {
     if (revision !== null) this.setTargetInfo(record.target, version ?? 'unknown', revision);
   }
 
-  /** Pushes start from what the gateway held: its failure streak (a group holds only the last run). */
-  continueStreak(journey: string, target: string, previous: number): void {
-    this.consecutiveFailures.inc({ journey, target }, previous);
-  }
 
   /** One failure_info series per journey and target at most: the current failure, or none. */
   private setFailure(base: { journey: string; target: string }, failure: { step: string; reason: string } | undefined): void {

@@ -1,5 +1,5 @@
 import { Pushgateway, Registry } from 'prom-client';
-import type { RunRecord } from '../model/run-record.js';
+import type { JourneyStanding, RunRecord } from '../model/run-record.js';
 import { MonitorMetrics, createMetricsRegistry, type KnownSeries } from './monitor-metrics.js';
 import { monitorVersion, playwrightVersion } from '../cli/versions.js';
 
@@ -18,16 +18,18 @@ export type PushResult = { ok: true; warning?: string } | { ok: false; error: st
  * One run's metrics to a Pushgateway, under a job named for the journey and a
  * `target` grouping, plus `location` when set (design.md, Scale: `gpmon run
  * --push` as Kubernetes CronJobs). The group is replaced on each push: it
- * holds the last run. The one thing carried over is the failure streak, read
- * back from the gateway, so "failed on its last N runs" works for CronJobs too.
+ * holds the last run. What the alert rules need across runs is read back from
+ * the gateway first and carried on: the failure streak, the current failure,
+ * the last success, so "failed on its last N runs" works for CronJobs and a
+ * monitor error changes nothing about the target.
  */
 export async function pushRun(url: string, record: RunRecord, options: PushOptions): Promise<PushResult> {
   const groupings: Record<string, string> = { target: record.target, ...(options.location !== undefined ? { location: options.location } : {}) };
   const registry = createMetricsRegistry();
   const metrics = new MonitorMetrics({ registry, buckets: options.buckets, version: monitorVersion(), playwrightVersion: playwrightVersion() });
   metrics.initialise([{ journey: record.journey, target: record.target, steps: [...options.steps, 'journey'], alerting: options.alerting }]);
-  const previous = await previousStreak(url, record.journey, groupings);
-  if (typeof previous === 'number') metrics.continueStreak(record.journey, record.target, previous);
+  const previous = await previousStanding(url, record.journey, record.target, groupings);
+  if (typeof previous !== 'string') metrics.restore(previous);
   metrics.recordRun(record);
   // A Pushgateway reads Prometheus text, not OpenMetrics.
   (registry as unknown as { setContentType(type: string): void }).setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
@@ -35,21 +37,39 @@ export async function pushRun(url: string, record: RunRecord, options: PushOptio
   try {
     await gateway.push({ jobName: record.journey, groupings });
   } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    return { ok: false, error: withoutCredentials(error instanceof Error ? error.message : String(error), url) };
   }
   return typeof previous === 'string' ? { ok: true, warning: `the failure streak starts again: ${previous}` } : { ok: true };
 }
 
-interface GatewayGroup {
-  labels?: Record<string, string>;
-  synthetic_journey_consecutive_failures?: { metrics?: { value?: string }[] };
+/** A URL as it may be shown: no user or password. */
+export function displayUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1');
 }
 
-/** The streak the gateway holds for this group: a number, 0 when the group is new, or why it could not be read. */
-async function previousStreak(url: string, job: string, groupings: Record<string, string>): Promise<number | string> {
+function withoutCredentials(message: string, url: string): string {
+  return message.split(url).join(displayUrl(url)).replace(/\/\/[^/@\s]*:[^/@\s]*@/g, '//');
+}
+
+interface GatewayMetric {
+  metrics?: { labels?: Record<string, string>; value?: string }[];
+}
+
+type GatewayGroup = { labels?: Record<string, string> } & Partial<Record<string, GatewayMetric>>;
+
+/** What the gateway holds for this group (nothing yet is a fresh standing), or why it could not be read. */
+async function previousStanding(url: string, job: string, target: string, groupings: Record<string, string>): Promise<JourneyStanding | string> {
   try {
-    const response = await fetch(new URL('/api/v1/metrics', url), { signal: AbortSignal.timeout(10_000) });
-    if (!response.ok) return `GET /api/v1/metrics answered ${response.status}`;
+    // Relative to the gateway's URL, so a path prefix (a gateway behind a proxy) is kept; credentials go in a header.
+    const base = new URL(url.endsWith('/') ? url : `${url}/`);
+    const headers: Record<string, string> = {};
+    if (base.username !== '' || base.password !== '') {
+      headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`).toString('base64')}`;
+      base.username = '';
+      base.password = '';
+    }
+    const response = await fetch(new URL('api/v1/metrics', base), { headers, signal: AbortSignal.timeout(10_000) });
+    if (!response.ok) return `GET api/v1/metrics answered ${response.status}`;
     const body = (await response.json()) as { data?: GatewayGroup[] };
     const wanted: Record<string, string> = { job, ...groupings };
     const group = (body.data ?? []).find((g) => {
@@ -58,9 +78,22 @@ async function previousStreak(url: string, job: string, groupings: Record<string
       const keys = Object.keys(labels).filter((k) => !(k === 'instance' && labels[k] === ''));
       return keys.length === Object.keys(wanted).length && keys.every((k) => labels[k] === wanted[k]);
     });
-    const value = Number(group?.synthetic_journey_consecutive_failures?.metrics?.[0]?.value ?? 0);
-    return Number.isFinite(value) && value >= 0 ? value : 0;
+    const first = (name: string) => group?.[name]?.metrics?.[0];
+    const number = (name: string) => {
+      const value = Number(first(name)?.value ?? NaN);
+      return Number.isFinite(value) ? value : undefined;
+    };
+    const streak = number('synthetic_journey_consecutive_failures') ?? 0;
+    const failure = first('synthetic_journey_failure_info')?.labels;
+    const lastSuccess = number('synthetic_journey_last_success_timestamp_seconds');
+    return {
+      journey: job,
+      target,
+      consecutiveFailures: Math.max(0, streak),
+      ...(failure?.step !== undefined && failure.reason !== undefined ? { lastFailure: { step: failure.step, reason: failure.reason } } : {}),
+      ...(lastSuccess !== undefined && lastSuccess > 0 ? { lastSuccessAt: new Date(lastSuccess * 1000).toISOString() } : {}),
+    };
   } catch (error) {
-    return `cannot read the gateway: ${error instanceof Error ? error.message : String(error)}`;
+    return `cannot read the gateway: ${withoutCredentials(error instanceof Error ? error.message : String(error), url)}`;
   }
 }

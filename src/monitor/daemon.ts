@@ -75,11 +75,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       })),
     ),
   );
+  // Only what the config still runs: a journey or target dropped from it must not keep its series (a restored failure would page for ever).
+  const watched = new Set(enabled.flatMap((j) => j.targets.map((target) => `${j.definition.name}\u0000${target}`)));
+  const isWatched = (run: { journey: string; target: string }) => watched.has(`${run.journey}\u0000${run.target}`);
   for (const record of store.recoverInterrupted(new Date())) {
     logger.warn({ run: record.id, journey: record.journey }, 'a run was in flight when the monitor stopped: closed as error');
-    metrics.recordRun(record);
+    if (isWatched(record)) metrics.recordRun(record);
   }
-  for (const standing of store.standings()) metrics.restore(standing);
+  for (const standing of store.standings()) if (isWatched(standing)) metrics.restore(standing);
 
   const needsBrowser = enabled.some((j) => j.definition.kind === 'browser');
   const sharedBrowser = needsBrowser ? new SharedBrowser() : undefined;

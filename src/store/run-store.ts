@@ -90,7 +90,8 @@ export class RunStore {
         failure: { step: 'journey', reason: 'monitor_error', message: 'the monitor stopped while this run was in flight', evidence: {} },
         steps: start.steps.map((name) => ({ name, status: 'skipped' as const })),
         events: [],
-        marks: {},
+        // Not a run that finished: the last-run time (what "stale" is measured from) must not move.
+        marks: { recovered: true },
         targetInfo: { version: null, revision: null },
         artifacts: [],
         inputs: start.inputs,
@@ -141,10 +142,11 @@ export class RunStore {
   standings(): JourneyStanding[] {
     const lasts = this.db
       .prepare(
-        `SELECT journey, target, MAX(finished_at) AS lastRunAt, MAX(CASE WHEN outcome = 'passed' THEN finished_at END) AS lastSuccessAt
+        `SELECT journey, target, MAX(CASE WHEN json_extract(record, '$.marks.recovered') IS NULL THEN finished_at END) AS lastRunAt,
+                MAX(CASE WHEN outcome = 'passed' THEN finished_at END) AS lastSuccessAt
          FROM runs WHERE state = 'done' GROUP BY journey, target`,
       )
-      .all() as { journey: string; target: string; lastRunAt: string; lastSuccessAt: string | null }[];
+      .all() as { journey: string; target: string; lastRunAt: string | null; lastSuccessAt: string | null }[];
     // SQLite takes the bare columns from the row holding MAX(finished_at): the latest failure.
     const streaks = this.db
       .prepare(
@@ -157,7 +159,13 @@ export class RunStore {
     const standings = new Map<string, JourneyStanding>();
     const key = (journey: string, target: string) => `${journey}\u0000${target}`;
     for (const l of lasts) {
-      standings.set(key(l.journey, l.target), { journey: l.journey, target: l.target, lastRunAt: l.lastRunAt, ...(l.lastSuccessAt !== null ? { lastSuccessAt: l.lastSuccessAt } : {}), consecutiveFailures: 0 });
+      standings.set(key(l.journey, l.target), {
+        journey: l.journey,
+        target: l.target,
+        ...(l.lastRunAt !== null ? { lastRunAt: l.lastRunAt } : {}),
+        ...(l.lastSuccessAt !== null ? { lastSuccessAt: l.lastSuccessAt } : {}),
+        consecutiveFailures: 0,
+      });
     }
     for (const f of streaks) {
       const before = standings.get(key(f.journey, f.target));

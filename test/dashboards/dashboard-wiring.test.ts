@@ -85,11 +85,8 @@ describe('dashboard wiring', () => {
         assert.ok(requires.some((r) => r.type === 'datasource' && r.id === 'prometheus'));
         const grafana = requires.find((r) => r.type === 'grafana');
         assert.ok(grafana !== undefined);
-        const compose = join(ROOT, 'docker-compose.yml');
-        if (existsSync(compose)) {
-          const image = /image:\s*grafana\/grafana(?:-oss)?:(\S+)/.exec(readFileSync(compose, 'utf8'))?.[1];
-          assert.equal(grafana.version, image, 'the Grafana version docker-compose.yml runs');
-        }
+        const image = /image:\s*grafana\/grafana(?:-oss)?:(\S+)/.exec(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'))?.[1];
+        assert.equal(grafana.version, image, 'the Grafana version docker-compose.yml runs');
       });
 
       it('template variables: target and journey (multi, All) from the monitor’s metrics; step follows them', () => {
@@ -180,11 +177,8 @@ describe('dashboard wiring', () => {
     const providers = readYaml(join(PROVISIONING, 'dashboards', 'gpmon.yaml')) as { apiVersion: number; providers: { type: string; options: { path: string } }[] };
     assert.equal(providers.apiVersion, 1);
     assert.deepEqual(providers.providers.map((p) => [p.type, p.options.path]), [['file', '/var/lib/grafana/dashboards']]);
-    const compose = join(ROOT, 'docker-compose.yml');
-    if (existsSync(compose)) {
-      const text = readFileSync(compose, 'utf8');
-      assert.match(text, /- \.\/dashboards:\/var\/lib\/grafana\/dashboards(:ro)?\s/, 'Compose mounts dashboards/ where the provider reads');
-      assert.match(text, /- \.\/deploy\/grafana\/provisioning:\/etc\/grafana\/provisioning(:ro)?\s/, 'Compose mounts the provisioning folder');
-    }
+    const text = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
+    assert.match(text, /- \.\/dashboards:\/var\/lib\/grafana\/dashboards(:ro)?\s/, 'Compose mounts dashboards/ where the provider reads');
+    assert.match(text, /- \.\/deploy\/grafana\/provisioning:\/etc\/grafana\/provisioning(:ro)?\s/, 'Compose mounts the provisioning folder');
   });
 });

@@ -9,7 +9,7 @@ import { startSimulator, type Simulator } from '../../src/simulator/simulator.js
 import { targetFor } from './daemon-harness.js';
 import { freePort, startPrometheus, waitFor, type Service } from './prom-tools.js';
 import { PROJECT_ROOT } from './journey-harness.js';
-import { killRunOrphans } from './processes.js';
+import { OWNER_VARIABLE, killRunOrphans, newOwner } from './processes.js';
 
 /**
  * The whole alerting path with real parts on loopback ports: the simulator,
@@ -53,6 +53,7 @@ export async function startAlertStack(options: { scheduleSeconds?: number; pageA
   const dir = mkdtempSync(join(tmpdir(), 'gpmon-alerts-'));
   const cleanups: (() => Promise<void>)[] = [];
   const notifications: Notified[] = [];
+  const owner = newOwner();
   try {
     const sim = await startSimulator();
     cleanups.push(() => sim.stop());
@@ -126,7 +127,7 @@ export async function startAlertStack(options: { scheduleSeconds?: number; pageA
     let monitor: ChildProcess | undefined;
     const startMonitor = async () => {
       const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/gpmon.js'), 'serve', '--config', join(dir, 'monitor.config.ts')], {
-        env: { ...process.env, GPMON_API_TOKEN: TOKEN, SIM_BYPASS_KEY: sim.description.bypassKey, GPMON_LOG_LEVEL: 'warn' },
+        env: { ...process.env, GPMON_API_TOKEN: TOKEN, SIM_BYPASS_KEY: sim.description.bypassKey, GPMON_LOG_LEVEL: 'warn', [OWNER_VARIABLE]: owner },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       let log = '';
@@ -143,7 +144,7 @@ export async function startAlertStack(options: { scheduleSeconds?: number; pageA
       const exited = once(child, 'exit');
       child.kill('SIGKILL');
       await exited;
-      killRunOrphans();
+      killRunOrphans(owner);
     };
     await startMonitor();
     cleanups.push(async () => {

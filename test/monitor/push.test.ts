@@ -7,6 +7,8 @@ import { startSimulator, type Simulator } from '../../src/simulator/simulator.js
 import { startPushgateway, type Service } from '../helpers/prom-tools.js';
 import { gpmon } from '../helpers/gpmon-cli.js';
 import { admin } from '../helpers/sim-client.js';
+import { pushRun } from '../../src/metrics/push.js';
+import type { RunRecord } from '../../src/model/run-record.js';
 
 /** `gpmon run --push`: a one-shot run (a Kubernetes CronJob) lands in a real Pushgateway. */
 describe('gpmon run --push', () => {
@@ -47,16 +49,27 @@ describe('gpmon run --push', () => {
     } finally {
       await admin(d, 'DELETE', '/faults');
     }
+    // A monitor error in between (the monitor's fault, not the target's) changes nothing the alerts read.
+    const errored: RunRecord = {
+      id: 'error-run', journey: 'golden-path-api', target: 'cron-eu', trigger: 'schedule', startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), durationMs: 5,
+      outcome: 'error', failure: { step: 'journey', reason: 'monitor_error', message: 'could not start playwright', evidence: {} },
+      steps: [], events: [], marks: {}, targetInfo: { version: null, revision: null }, artifacts: [], inputs: { prompt: 'p', expectedAnswer: '.' },
+    };
+    const pushed = await pushRun(gateway.url, errored, { buckets: { step: [1], event: [1], journey: [1] }, steps: ['login'], alerting: { sloMs: {}, pageAfterFailures: 3, intervalSeconds: 30 }, location: 'eu-west-1' });
+    assert.deepEqual(pushed, { ok: true });
+    assert.equal(await value('synthetic_journey_consecutive_failures'), '2');
+    assert.equal(await value('synthetic_journey_success'), '0');
+    assert.match(await (await fetch(`${gateway.url}/metrics`)).text(), /synthetic_journey_runs_total\{[^}]*outcome="error"[^}]*\} 1/);
     const text = await (await fetch(`${gateway.url}/metrics`)).text();
     assert.match(text, /synthetic_journey_failure_info\{instance="",job="golden-path-api",journey="golden-path-api",location="eu-west-1",reason="event_missing",step="live_events",target="cron-eu"\} 1/);
     assert.equal(await value('synthetic_journey_page_after_failures'), '3');
-    // Every 15 s, but a run may take up to its 30 s timeout before the next one starts.
-    assert.equal(await value('synthetic_journey_interval_seconds'), '30');
     const passed = await push();
     assert.equal(passed.code, 0, passed.stdout + passed.stderr);
     assert.match(passed.stderr, /pushed to .* \(job golden-path-api, target cron-eu, location eu-west-1\)/);
     assert.equal(await value('synthetic_journey_consecutive_failures'), '0');
     assert.equal(await value('synthetic_journey_success'), '1');
+    // Every 15 s, but a run may take up to its 30 s timeout before the next one starts.
+    assert.equal(await value('synthetic_journey_interval_seconds'), '30');
     // The group holds the last run: its counters count that run.
     const last = await (await fetch(`${gateway.url}/metrics`)).text();
     assert.match(last, /synthetic_step_duration_seconds_count\{instance="",job="golden-path-api",journey="golden-path-api",location="eu-west-1",step="login",target="cron-eu"\} 1/);

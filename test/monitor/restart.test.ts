@@ -9,12 +9,14 @@ import { startSimulator, type Simulator } from '../../src/simulator/simulator.js
 import { targetFor } from '../helpers/daemon-harness.js';
 import { parseMetrics, waitFor } from '../helpers/prom-tools.js';
 import { PROJECT_ROOT } from '../helpers/journey-harness.js';
-import { killRunOrphans } from '../helpers/processes.js';
+import { OWNER_VARIABLE, killRunOrphans, newOwner } from '../helpers/processes.js';
 import type { RunRecord } from '../../src/model/run-record.js';
+import { RunStore } from '../../src/store/run-store.js';
 
 /** kill -9 during a run, then start again: history intact, the interrupted run closed as error, last success restored. */
 
 const TOKEN = 'restart-test-token-0123456789';
+const owner = newOwner();
 
 interface Served {
   readonly child: ChildProcess;
@@ -53,13 +55,13 @@ describe('restart after kill -9', () => {
     writeFileSync(join(dir, 'second.config.ts'), `export default ${JSON.stringify({ ...base, journeys: journeys('0 0 0 1 1 *') })};\n`);
   });
   after(async () => {
-    killRunOrphans();
+    killRunOrphans(owner);
     await sim.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('closes the interrupted run as error, keeps history, restores the last success, and stops cleanly on SIGTERM', async () => {
-    const env = { GPMON_API_TOKEN: TOKEN, SIM_BYPASS_KEY: sim.description.bypassKey };
+    const env = { GPMON_API_TOKEN: TOKEN, SIM_BYPASS_KEY: sim.description.bypassKey, [OWNER_VARIABLE]: owner };
     const first = await serve(join(dir, 'first.config.ts'), env);
     let passed: RunRecord;
     let inFlight: string;
@@ -75,10 +77,20 @@ describe('restart after kill -9', () => {
     } finally {
       first.child.kill('SIGKILL');
       await once(first.child, 'exit');
-      killRunOrphans();
+      killRunOrphans(owner);
       sim.state.clearFaults();
     }
     const lastSuccess = Date.parse(passed.finishedAt) / 1000;
+
+    // A journey the second config does not run, which failed on security before: it must not come back as a page.
+    const store = RunStore.open(join(dir, 'runs', 'gpmon.db'), join(dir, 'runs'));
+    const at = new Date().toISOString();
+    store.runFinished({
+      id: 'old-security-failure', journey: 'ws-auth-enforced', target: 'sim', trigger: 'schedule', startedAt: at, finishedAt: at, durationMs: 100, outcome: 'failed',
+      failure: { step: 'no_token', reason: 'security', message: 'accepted', evidence: {} }, steps: [{ name: 'no_token', status: 'failed' }], events: [], marks: {},
+      targetInfo: { version: null, revision: null }, artifacts: [], inputs: { prompt: 'p', expectedAnswer: '.' },
+    });
+    store.close();
 
     const second = await serve(join(dir, 'second.config.ts'), env);
     try {
@@ -92,6 +104,11 @@ describe('restart after kill -9', () => {
       const restored = metrics.get('synthetic_journey_last_success_timestamp_seconds{journey="golden-path-api",target="sim"}') ?? 0;
       assert.ok(Math.abs(restored - lastSuccess) < 0.01 || restored > lastSuccess, `restored ${restored}, last success ${lastSuccess}`);
       assert.ok((metrics.get('synthetic_journey_runs_total{journey="golden-path-api",target="sim",outcome="error",trigger="schedule"}') ?? 0) >= 1);
+      // The interrupted run did not run: the last-run time (what "stale" counts from) is the last run that finished.
+      const lastFinished = Math.max(...history.filter((r) => r.id !== inFlight && r.journey === 'golden-path-api').map((r) => Date.parse(r.finishedAt) / 1000));
+      const lastRun = metrics.get('synthetic_journey_last_run_timestamp_seconds{journey="golden-path-api",target="sim"}') ?? 0;
+      assert.ok(Math.abs(lastRun - lastFinished) < 0.01, `last run ${lastRun}, last finished ${lastFinished}`);
+      assert.equal([...metrics.keys()].filter((k) => k.includes('journey="ws-auth-enforced"')).length, 0, 'nothing restored for a journey the config does not run');
     } finally {
       second.child.kill('SIGTERM');
       const [code] = (await once(second.child, 'exit')) as [number | null];
