@@ -8,7 +8,7 @@ import { startSimulator } from '../simulator/simulator.js';
 import { headerLines, stepLines, summaryLines } from './run-table.js';
 import { displayUrl, pushRun, type PushOptions } from '../metrics/push.js';
 import { loadConfig } from '../config/load.js';
-import { DEFAULT_PAGE_AFTER_FAILURES, scheduleIntervalSeconds } from '../config/resolve.js';
+import type { MonitorConfig } from '../config/resolve.js';
 import { UsageError, parseFlags, parsePositiveInt, type CliIo, type ExitCode } from './usage.js';
 
 export const RUN_USAGE = `gpmon run <journey> [options]   run one journey now, print a live step table
@@ -58,30 +58,30 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
   // Empty is unset: a pod without a location label gets GPMON_LOCATION="" from its downward API.
   const location = (io.env.GPMON_LOCATION ?? '') === '' ? undefined : io.env.GPMON_LOCATION;
   if (location !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(location)) throw new UsageError(`gpmon run: GPMON_LOCATION: "${location}" must be 1-64 letters, digits, "_", "-" or "."`);
-  // A push carries the journey's alerting settings and buckets from the config.
-  let pushSettings: Omit<PushOptions, 'location'> | undefined;
-  if (values.push !== undefined) {
+  const which = values.target ?? (io.env.GPMON_APP_URL ? 'env' : 'simulator');
+  // The config, when something needs it: a named target, or a push (the journey's alerting settings and buckets).
+  let config: MonitorConfig | undefined;
+  if (values.push !== undefined || (which !== 'env' && which !== 'simulator')) {
     const loaded = await loadConfig(values.config, io.env);
     if (!loaded.ok) throw new UsageError(`gpmon run: the config has problems:\n  ${loaded.problems.join('\n  ')}`);
-    const configured = loaded.config.journeys.find((j) => j.definition.name === journey.name);
+    config = loaded.config;
+  }
+  let pushSettings: Omit<PushOptions, 'location'> | undefined;
+  if (values.push !== undefined && config !== undefined) {
+    // The resolved config holds every journey of the catalogue, configured or not.
+    const configured = config.journeys.find((j) => j.definition.name === journey.name);
+    if (configured === undefined) throw new UsageError(`gpmon run: journey "${journey.name}" is not in the resolved config`);
     pushSettings = {
-      buckets: loaded.config.buckets,
+      buckets: config.buckets,
       steps: journey.steps,
-      alerting: {
-        sloMs: configured?.slo ?? {},
-        pageAfterFailures: configured?.pageAfterFailures ?? DEFAULT_PAGE_AFTER_FAILURES,
-        intervalSeconds: configured?.intervalSeconds ?? Math.max(scheduleIntervalSeconds(journey.schedule), journey.timeoutMs / 1000),
-      },
+      alerting: { sloMs: configured.slo, pageAfterFailures: configured.pageAfterFailures, intervalSeconds: configured.intervalSeconds },
     };
   }
-  const which = values.target ?? (io.env.GPMON_APP_URL ? 'env' : 'simulator');
   let target: Target;
   let secrets: TargetSecrets;
   let stopSimulator: (() => Promise<void>) | undefined;
   if (which !== 'env' && which !== 'simulator') {
-    const loaded = await loadConfig(values.config, io.env);
-    if (!loaded.ok) throw new UsageError(`gpmon run: the config has problems:\n  ${loaded.problems.join('\n  ')}`);
-    const configured = loaded.config.targets === 'simulator' ? [] : loaded.config.targets;
+    const configured = config === undefined || config.targets === 'simulator' ? [] : config.targets;
     const found = configured.find((t) => t.target.name === which);
     if (found === undefined) throw new UsageError(`gpmon run: --target: unknown target "${which}"; known: ${[...configured.map((t) => t.target.name), 'env', 'simulator'].join(', ')}`);
     ({ target, secrets } = found);

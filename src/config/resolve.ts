@@ -50,7 +50,7 @@ export const DEFAULT_STEP_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const DEFAULT_EVENT_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const DEFAULT_JOURNEY_BUCKETS = [0.5, 1, 2, 5, 10, 20, 30, 60, 120];
 export const DEFAULT_PORT = 9595;
-export const DEFAULT_PAGE_AFTER_FAILURES = 3;
+const DEFAULT_PAGE_AFTER_FAILURES = 3;
 
 export type ConfigResult = { ok: true; config: MonitorConfig } | { ok: false; problems: string[] };
 
