@@ -15,7 +15,6 @@
  */
 import { parseArgs } from 'node:util';
 import { startAlertStack } from '../test/helpers/alert-stack.js';
-import { admin } from '../test/helpers/sim-client.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, schedule: { type: 'string', default: '2' }, 'page-after': { type: 'string', default: '2' } } });
 const ROUNDS = Number(values.rounds);
@@ -30,15 +29,10 @@ const record = (name: string, page: number, resolve: number) => {
 };
 
 try {
-  await waitHealthy();
+  await stack.waitHealthy();
   for (let round = 0; round < ROUNDS; round++) {
     for (const fault of [{ name: 'subprotocol_mismatch' }, { name: 'missing_event', event: 'tool_executing' }]) {
-      const on = Date.now();
-      await admin(stack.sim.description, 'POST', '/faults', fault);
-      const firing = await stack.waitForNotification('GoldenPathDown', labels, 'firing', on);
-      await admin(stack.sim.description, 'DELETE', '/faults');
-      const off = Date.now();
-      const resolved = await stack.waitForNotification('GoldenPathDown', { ...labels, step: firing.labels.step ?? '', reason: firing.labels.reason ?? '' }, 'resolved', off);
+      const { on, firing, off, resolved } = await stack.pageFor(fault);
       record(`${fault.name} (${firing.labels.step ?? ''}/${firing.labels.reason ?? ''})`, firing.receivedAt - on, resolved.receivedAt - off);
     }
     const killed = Date.now();
@@ -48,7 +42,7 @@ try {
     await stack.startMonitor();
     const back = await stack.waitForNotification('GoldenPathMonitorStale', labels, 'resolved', restarted);
     record('dead monitor (kill -9) → GoldenPathMonitorStale', stale.receivedAt - killed, back.receivedAt - restarted);
-    await waitHealthy();
+    await stack.waitHealthy();
   }
   const runs = ((await stack.api('/api/runs?limit=200')) as { runs: { startedAt: string }[] }).runs;
   report(runs.map((r) => Date.parse(r.startedAt)).sort((a, b) => a - b));
@@ -64,13 +58,5 @@ function report(starts: number[]): void {
   console.log(`${'fault'.padEnd(52)} ${'to page: median'.padStart(16)} ${'max'.padStart(8)}   ${'cleared to resolved: median'.padStart(28)} ${'max'.padStart(8)}`);
   for (const [name, r] of results) {
     console.log(`${name.padEnd(52)} ${s(median(r.page)).padStart(16)} ${s(Math.max(...r.page)).padStart(8)}   ${s(median(r.resolve)).padStart(28)} ${s(Math.max(...r.resolve)).padStart(8)}`);
-  }
-}
-
-async function waitHealthy(): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while ((await stack.prometheus.query(`synthetic_journey_consecutive_failures{journey="${stack.journey}"} == 0`)).length === 0) {
-    if (Date.now() > deadline) throw new Error('the journey did not pass again');
-    await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }

@@ -1,7 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAlertStack, type AlertStack } from '../helpers/alert-stack.js';
-import { admin } from '../helpers/sim-client.js';
 import type { RunRecord } from '../../src/model/run-record.js';
 
 /**
@@ -16,13 +15,7 @@ describe('alerts end to end', () => {
 
   before(async () => {
     stack = await startAlertStack();
-    // Healthy first: a passed run scraped, and the rules evaluated on it.
-    const healthy = async () => (await stack.prometheus.query(`synthetic_journey_success{journey="${stack.journey}"} == 1`)).length > 0;
-    const deadline = Date.now() + 60_000;
-    while (!(await healthy())) {
-      if (Date.now() > deadline) throw new Error('no passing run reached Prometheus');
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    await stack.waitHealthy();
   });
   after(async () => {
     await stack.stop();
@@ -30,15 +23,7 @@ describe('alerts end to end', () => {
 
   /** Fault on → GoldenPathDown naming journey, step and reason; fault off → resolved. */
   async function faultPages(fault: Record<string, unknown>, step: string, reason: string, t: { diagnostic: (m: string) => void }): Promise<void> {
-    const on = Date.now();
-    assert.equal((await admin(stack.sim.description, 'POST', '/faults', fault)).status, 200);
-    let firing;
-    try {
-      firing = await stack.waitForNotification('GoldenPathDown', labels(), 'firing', on);
-    } finally {
-      await admin(stack.sim.description, 'DELETE', '/faults');
-    }
-    const off = Date.now();
+    const { on, firing, off, resolved } = await stack.pageFor(fault);
     t.diagnostic(`${String(fault.name)}: fault to page ${firing.receivedAt - on} ms`);
     assert.equal(firing.labels.step, step);
     assert.equal(firing.labels.reason, reason);
@@ -52,7 +37,8 @@ describe('alerts end to end', () => {
     const failedBefore = (await runs('limit=50')).filter((r) => Date.parse(r.startedAt) >= on && Date.parse(r.finishedAt) <= Date.parse(firing.startsAt));
     assert.ok(failedBefore.length >= stack.pageAfterFailures, `${failedBefore.length} runs finished between the fault and the alert`);
     assert.ok(failedBefore.every((r) => r.outcome === 'failed' && r.failure?.step === step && r.failure.reason === reason), JSON.stringify(failedBefore.map((r) => [r.outcome, r.failure?.step, r.failure?.reason])));
-    const resolved = await stack.waitForNotification('GoldenPathDown', { ...labels(), step, reason }, 'resolved', off);
+    assert.equal(resolved.labels.step, step);
+    assert.equal(resolved.labels.reason, reason);
     t.diagnostic(`${String(fault.name)}: fault cleared to resolved ${resolved.receivedAt - off} ms`);
   }
 

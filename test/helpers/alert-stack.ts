@@ -7,9 +7,11 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
 import { targetFor } from './daemon-harness.js';
-import { freePort, startPrometheus, waitFor, type Service } from './prom-tools.js';
+import { freePort, startAlertmanager, startPrometheus, waitFor, type Service } from './prom-tools.js';
 import { PROJECT_ROOT } from './journey-harness.js';
 import { OWNER_VARIABLE, killRunOrphans, newOwner } from './processes.js';
+import { RULES_FILE } from '../../scripts/grafana-alerts.js';
+import { admin } from './sim-client.js';
 
 /**
  * The whole alerting path with real parts on loopback ports: the simulator,
@@ -37,13 +39,20 @@ export interface AlertStack {
   /** kill -9 the monitor: what a crash, an OOM kill or a lost node looks like. */
   killMonitor(): Promise<void>;
   startMonitor(): Promise<void>;
+  /** Until Prometheus has seen the journey pass. */
+  waitHealthy(): Promise<void>;
+  /**
+   * A simulator fault on until GoldenPathDown for the journey reaches the
+   * webhook, then off until that alert resolves: the two notifications, and
+   * when the fault went on and off. The fault is cleared whatever happens.
+   */
+  pageFor(fault: Record<string, unknown>): Promise<{ on: number; firing: Notified; off: number; resolved: Notified }>;
   /** The first notification after `since` for this alert (labels must all match) in this status. */
   waitForNotification(alertname: string, labels: Record<string, string>, status: 'firing' | 'resolved', since: number, timeoutMs?: number): Promise<Notified>;
   api(path: string): Promise<unknown>;
   stop(): Promise<void>;
 }
 
-export const RULES_FILE = join(PROJECT_ROOT, 'alerts/golden-path.rules.yml');
 const TOKEN = 'alert-stack-token-0123456789';
 
 export async function startAlertStack(options: { scheduleSeconds?: number; pageAfterFailures?: number } = {}): Promise<AlertStack> {
@@ -77,7 +86,6 @@ export async function startAlertStack(options: { scheduleSeconds?: number; pageA
     cleanups.push(() => new Promise<void>((resolve) => { receiver.close(() => { resolve(); }); receiver.closeAllConnections(); }));
     const receiverPort = (receiver.address() as { port: number }).port;
 
-    const amPort = await freePort();
     writeFileSync(
       join(dir, 'alertmanager.yml'),
       [
@@ -95,19 +103,8 @@ export async function startAlertStack(options: { scheduleSeconds?: number; pageA
         '',
       ].join('\n'),
     );
-    const am = spawn('/usr/bin/prometheus-alertmanager', [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'am')}`, `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address='], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let amLog = '';
-    am.stderr?.on('data', (chunk: Buffer) => (amLog = (amLog + chunk.toString()).slice(-4000)));
-    cleanups.push(async () => {
-      if (am.exitCode === null) {
-        am.kill('SIGTERM');
-        await Promise.race([once(am, 'exit'), sleep(5000)]);
-      }
-    });
-    await waitFor(`Alertmanager ready (${amLog})`, async () => {
-      if (am.exitCode !== null) throw new Error(`alertmanager exited ${am.exitCode}: ${amLog}`);
-      return (await fetch(`http://127.0.0.1:${amPort}/-/ready`).catch(() => undefined))?.ok === true ? true : undefined;
-    }, 30_000);
+    const alertmanager = await startAlertmanager(join(dir, 'alertmanager.yml'));
+    cleanups.push(() => alertmanager.stop());
 
     // The monitor on a fixed port, so a restarted monitor is the same scrape target.
     const monitorPort = await freePort();
@@ -163,12 +160,15 @@ export async function startAlertStack(options: { scheduleSeconds?: number; pageA
       'alerting:',
       '  alertmanagers:',
       '    - static_configs:',
-      `        - targets: ['127.0.0.1:${amPort}']`,
+      `        - targets: ['${new URL(alertmanager.url).host}']`,
       '',
     ].join('\n'));
     cleanups.push(() => prometheus.stop());
 
     const matches = (n: Notified, alertname: string, labels: Record<string, string>) => n.labels.alertname === alertname && Object.entries(labels).every(([k, v]) => n.labels[k] === v);
+    const waitForNotification: AlertStack['waitForNotification'] = (alertname, labels, status, since, timeoutMs = 90_000) =>
+      waitFor(`${status} ${alertname} ${JSON.stringify(labels)}`, () => Promise.resolve(notifications.find((n) => n.receivedAt >= since && n.status === status && matches(n, alertname, labels))), timeoutMs);
+    const down = { journey, target: 'sim' };
     return {
       sim,
       journey,
@@ -178,8 +178,24 @@ export async function startAlertStack(options: { scheduleSeconds?: number; pageA
       notifications,
       killMonitor,
       startMonitor,
-      waitForNotification: (alertname, labels, status, since, timeoutMs = 90_000) =>
-        waitFor(`${status} ${alertname} ${JSON.stringify(labels)}`, () => Promise.resolve(notifications.find((n) => n.receivedAt >= since && n.status === status && matches(n, alertname, labels))), timeoutMs),
+      waitForNotification,
+      waitHealthy: async () => {
+        await waitFor('a passed run in Prometheus', async () => ((await prometheus.query(`synthetic_journey_success{journey="${journey}"} == 1`)).length > 0 ? true : undefined));
+      },
+      pageFor: async (fault) => {
+        const on = Date.now();
+        let firing: Notified;
+        try {
+          const switched = await admin(sim.description, 'POST', '/faults', fault);
+          if (switched.status !== 200) throw new Error(`fault ${JSON.stringify(fault)}: ${switched.status} ${JSON.stringify(switched.json)}`);
+          firing = await waitForNotification('GoldenPathDown', down, 'firing', on);
+        } finally {
+          await admin(sim.description, 'DELETE', '/faults');
+        }
+        const off = Date.now();
+        const resolved = await waitForNotification('GoldenPathDown', { ...down, step: firing.labels.step ?? '', reason: firing.labels.reason ?? '' }, 'resolved', off);
+        return { on, firing, off, resolved };
+      },
       api: async (path) => (await (await fetch(`${monitorUrl}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as unknown,
       stop: async () => {
         for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);

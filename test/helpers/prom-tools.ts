@@ -89,6 +89,17 @@ export async function startPushgateway(): Promise<Service> {
   return { url, stop: () => stopChild(child, dir) };
 }
 
+/** A real Alertmanager with the given config file, on a free loopback port, no cluster listener. */
+export async function startAlertmanager(configFile: string): Promise<Service> {
+  const dir = mkdtempSync(join(tmpdir(), 'gpmon-am-'));
+  const port = await freePort();
+  const child = spawn('/usr/bin/prometheus-alertmanager', [`--config.file=${configFile}`, `--storage.path=${dir}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = track(child);
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(`${url}/-/ready`, child, log);
+  return { url, stop: () => stopChild(child, dir) };
+}
+
 /** Prometheus text as {series → value}, the series written as in the text. */
 export function parseMetrics(text: string): Map<string, number> {
   const out = new Map<string, number>();

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { MetricsRenderer, MonitorMetrics, createMetricsRegistry } from '../../src/metrics/monitor-metrics.js';
 import type { Outcome, RunRecord } from '../../src/model/run-record.js';
 import { parseMetrics } from '../helpers/prom-tools.js';
+import { runRecord } from '../helpers/records.js';
 
 /** The series the alert rules stand on: the failure streak, the current failure, and the configured thresholds. */
 
@@ -10,12 +11,11 @@ const JOURNEY = 'golden-path-api';
 const base = `journey="${JOURNEY}",target="staging"`;
 
 function run(id: string, outcome: Outcome, failure?: { step: string; reason: 'ws_subprotocol' | 'event_missing' | 'monitor_error' }): RunRecord {
-  return {
-    id, journey: JOURNEY, target: 'staging', trigger: 'schedule', startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:01.000Z', durationMs: 1000, outcome,
-    steps: [{ name: 'login', status: outcome === 'passed' ? 'passed' : 'failed', durationMs: 100 }], events: [], marks: {},
-    targetInfo: { version: null, revision: null }, artifacts: [], inputs: { prompt: 'p', expectedAnswer: '.' },
+  return runRecord({
+    id, outcome, journey: JOURNEY, target: 'staging', finishedAt: '2026-01-01T00:00:01.000Z', durationMs: 1000,
+    steps: [{ name: 'login', status: outcome === 'passed' ? 'passed' : 'failed', durationMs: 100 }],
     ...(failure !== undefined ? { failure: { ...failure, message: 'm', evidence: {} } } : {}),
-  };
+  });
 }
 
 function setup() {

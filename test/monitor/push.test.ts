@@ -8,7 +8,7 @@ import { startPushgateway, type Service } from '../helpers/prom-tools.js';
 import { gpmon } from '../helpers/gpmon-cli.js';
 import { admin } from '../helpers/sim-client.js';
 import { pushRun } from '../../src/metrics/push.js';
-import type { RunRecord } from '../../src/model/run-record.js';
+import { runRecord } from '../helpers/records.js';
 
 /** `gpmon run --push`: a one-shot run (a Kubernetes CronJob) lands in a real Pushgateway. */
 describe('gpmon run --push', () => {
@@ -50,11 +50,10 @@ describe('gpmon run --push', () => {
       await admin(d, 'DELETE', '/faults');
     }
     // A monitor error in between (the monitor's fault, not the target's) changes nothing the alerts read.
-    const errored: RunRecord = {
-      id: 'error-run', journey: 'golden-path-api', target: 'cron-eu', trigger: 'schedule', startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), durationMs: 5,
-      outcome: 'error', failure: { step: 'journey', reason: 'monitor_error', message: 'could not start playwright', evidence: {} },
-      steps: [], events: [], marks: {}, targetInfo: { version: null, revision: null }, artifacts: [], inputs: { prompt: 'p', expectedAnswer: '.' },
-    };
+    const errored = runRecord({
+      id: 'error-run', outcome: 'error', target: 'cron-eu', startedAt: new Date().toISOString(), durationMs: 5,
+      failure: { step: 'journey', reason: 'monitor_error', message: 'could not start playwright', evidence: {} },
+    });
     const pushed = await pushRun(gateway.url, errored, { buckets: { step: [1], event: [1], journey: [1] }, steps: ['login'], alerting: { sloMs: {}, pageAfterFailures: 3, intervalSeconds: 30 }, location: 'eu-west-1' });
     assert.deepEqual(pushed, { ok: true });
     assert.equal(await value('synthetic_journey_consecutive_failures'), '2');

@@ -12,6 +12,7 @@ import { PROJECT_ROOT } from '../helpers/journey-harness.js';
 import { OWNER_VARIABLE, killRunOrphans, newOwner } from '../helpers/processes.js';
 import type { RunRecord } from '../../src/model/run-record.js';
 import { RunStore } from '../../src/store/run-store.js';
+import { runRecord } from '../helpers/records.js';
 
 /** kill -9 during a run, then start again: history intact, the interrupted run closed as error, last success restored. */
 
@@ -39,7 +40,6 @@ async function serve(config: string, env: NodeJS.ProcessEnv): Promise<Served> {
     },
   };
 }
-
 
 describe('restart after kill -9', () => {
   let sim: Simulator;
@@ -84,12 +84,10 @@ describe('restart after kill -9', () => {
 
     // A journey the second config does not run, which failed on security before: it must not come back as a page.
     const store = RunStore.open(join(dir, 'runs', 'gpmon.db'), join(dir, 'runs'));
-    const at = new Date().toISOString();
-    store.runFinished({
-      id: 'old-security-failure', journey: 'ws-auth-enforced', target: 'sim', trigger: 'schedule', startedAt: at, finishedAt: at, durationMs: 100, outcome: 'failed',
-      failure: { step: 'no_token', reason: 'security', message: 'accepted', evidence: {} }, steps: [{ name: 'no_token', status: 'failed' }], events: [], marks: {},
-      targetInfo: { version: null, revision: null }, artifacts: [], inputs: { prompt: 'p', expectedAnswer: '.' },
-    });
+    store.runFinished(runRecord({
+      id: 'old-security-failure', outcome: 'failed', journey: 'ws-auth-enforced', startedAt: new Date().toISOString(),
+      failure: { step: 'no_token', reason: 'security', message: 'accepted', evidence: {} }, steps: [{ name: 'no_token', status: 'failed' }],
+    }));
     store.close();
 
     const second = await serve(join(dir, 'second.config.ts'), env);

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { JOURNEYS, findJourney } from '../../src/model/journeys.js';
 import { targetFromEnv } from '../../src/model/target.js';
 import { loadConfig } from '../../src/config/load.js';
 import { RUN_USAGE } from '../../src/cli/run-command.js';
-import { freePort } from '../helpers/prom-tools.js';
+import { startAlertmanager, type Service } from '../helpers/prom-tools.js';
 import {
   checkImports,
   commandFlag,
@@ -318,33 +318,14 @@ describe('docker-compose.yml', () => {
 });
 
 describe('Alertmanager with the Compose config', () => {
-  let child: ChildProcess | undefined;
+  let alertmanager: Service;
   let url = '';
-  let dir = '';
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'gpmon-am-'));
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    // No cluster listener: one Alertmanager on loopback only.
-    child = spawn('prometheus-alertmanager', [`--config.file=${repoPath('deploy/alertmanager/alertmanager.yml')}`, `--storage.path=${dir}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='], { stdio: 'ignore' });
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      try {
-        if ((await fetch(`${url}/-/ready`)).ok) break;
-      } catch {
-        // Not listening yet.
-      }
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`Alertmanager did not start (exit ${String(child.exitCode)})`);
-      await sleep(200);
-    }
+    alertmanager = await startAlertmanager(repoPath('deploy/alertmanager/alertmanager.yml'));
+    url = alertmanager.url;
   });
   after(async () => {
-    if (child !== undefined && child.exitCode === null) {
-      const exited = new Promise((resolve) => child?.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await alertmanager.stop();
   });
 
   it('loads it, routes alerts by severity, and holds back a ticket while its journey pages', async () => {

@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunStore } from '../../src/store/run-store.js';
 import type { Outcome, RunRecord } from '../../src/model/run-record.js';
+import { runRecord } from '../helpers/records.js';
 
 function record(id: string, outcome: Outcome, startedAt: string, journey = 'golden-path-api'): RunRecord {
-  return {
-    id, journey, target: 'sim', trigger: 'schedule', startedAt, finishedAt: startedAt, durationMs: 700, outcome,
-    steps: [{ name: 'login', status: outcome === 'passed' ? 'passed' : 'failed' }], events: [], marks: {},
-    targetInfo: { version: null, revision: null }, artifacts: [], inputs: { prompt: 'p', expectedAnswer: '.' },
+  return runRecord({
+    id, outcome, journey, startedAt, durationMs: 700,
+    steps: [{ name: 'login', status: outcome === 'passed' ? 'passed' : 'failed' }],
     ...(outcome === 'passed' ? {} : { failure: { step: 'login', reason: 'auth_rejected', message: 'no', evidence: {} } }),
-  };
+  });
 }
 
 describe('run store (SQLite)', () => {
