@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,8 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
 import { targetFor } from './daemon-harness.js';
 import { freePort, startAlertmanager, startPrometheus, waitFor, type Service } from './prom-tools.js';
-import { PROJECT_ROOT } from './journey-harness.js';
 import { OWNER_VARIABLE, killRunOrphans, newOwner } from './processes.js';
+import { spawnServe } from './serve-child.js';
 import { RULES_FILE } from '../../scripts/grafana-alerts.js';
 import { admin } from './sim-client.js';
 
@@ -123,17 +123,7 @@ export async function startAlertStack(options: { scheduleSeconds?: number; pageA
     writeFileSync(join(dir, 'monitor.config.ts'), `export default ${JSON.stringify(config)};\n`);
     let monitor: ChildProcess | undefined;
     const startMonitor = async () => {
-      const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/gpmon.js'), 'serve', '--config', join(dir, 'monitor.config.ts')], {
-        env: { ...process.env, GPMON_API_TOKEN: TOKEN, SIM_BYPASS_KEY: sim.description.bypassKey, GPMON_LOG_LEVEL: 'warn', [OWNER_VARIABLE]: owner },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let log = '';
-      child.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
-      monitor = child;
-      await waitFor('the monitor to be ready', async () => {
-        if (child.exitCode !== null) throw new Error(`gpmon serve exited ${child.exitCode}: ${log}`);
-        return (await fetch(`${monitorUrl}/readyz`).catch(() => undefined))?.ok === true ? true : undefined;
-      }, 60_000);
+      ({ child: monitor } = await spawnServe(join(dir, 'monitor.config.ts'), { GPMON_API_TOKEN: TOKEN, SIM_BYPASS_KEY: sim.description.bypassKey, [OWNER_VARIABLE]: owner }));
     };
     const killMonitor = async () => {
       const child = monitor;

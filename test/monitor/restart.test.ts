@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +8,8 @@ import { once } from 'node:events';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
 import { targetFor } from '../helpers/daemon-harness.js';
 import { parseMetrics, waitFor } from '../helpers/prom-tools.js';
-import { PROJECT_ROOT } from '../helpers/journey-harness.js';
 import { OWNER_VARIABLE, killRunOrphans, newOwner } from '../helpers/processes.js';
+import { spawnServe } from '../helpers/serve-child.js';
 import type { RunRecord } from '../../src/model/run-record.js';
 import { RunStore } from '../../src/store/run-store.js';
 import { runRecord } from '../helpers/records.js';
@@ -26,10 +26,7 @@ interface Served {
 }
 
 async function serve(config: string, env: NodeJS.ProcessEnv): Promise<Served> {
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/gpmon.js'), 'serve', '--config', config], { env: { ...process.env, ...env, GPMON_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const url = await waitFor('the daemon to listen', () => Promise.resolve(/gpmon serve: (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1]), 60_000);
+  const { child, url } = await spawnServe(config, env);
   return {
     child,
     url,
