@@ -44,13 +44,8 @@ export interface RunStart {
   readonly steps: readonly string[];
 }
 
-export interface RunRecord {
-  readonly id: string;
-  readonly journey: string;
-  readonly target: string;
-  readonly trigger: Trigger;
-  readonly replayOf?: string;
-  readonly startedAt: string;
+/** A finished run (design.md's run record): its start, with step results in place of step names, and what happened. */
+export interface RunRecord extends Omit<RunStart, 'steps'> {
   readonly finishedAt: string;
   readonly durationMs: number;
   readonly outcome: Outcome;
@@ -60,7 +55,6 @@ export interface RunRecord {
   readonly marks: Readonly<Record<string, unknown>>;
   readonly targetInfo: { readonly version: string | null; readonly revision: string | null };
   readonly artifacts: readonly ArtifactRecord[];
-  readonly inputs: RunInputs;
 }
 
 /** Where a journey stands, as the run history says: restored into the metrics at start-up. */
