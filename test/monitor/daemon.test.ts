@@ -53,7 +53,8 @@ describe('the monitor daemon', () => {
     }
     assert.ok((m.get(series('synthetic_event_latency_seconds_count', { ...base, event: 'agent_completed' })) ?? 0) >= 2);
     assert.ok((m.get(series('synthetic_journey_last_success_timestamp_seconds', base)) ?? 0) > Date.now() / 1000 - 60);
-    const revision = ((await h.api('GET', '/api/runs?limit=1')).json as { runs: RunRecord[] }).runs[0]?.targetInfo.revision ?? '';
+    // From a run of the journey that reads the revision (ws-auth-enforced, also scheduled here, does not).
+    const revision = ((await h.api('GET', `/api/runs?journey=${API}&limit=1`)).json as { runs: RunRecord[] }).runs[0]?.targetInfo.revision ?? '';
     assert.equal(m.get(series('synthetic_target_info', { target: 'sim', version: '1.42.0', revision })), 1);
   });
 
