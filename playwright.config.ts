@@ -1,15 +1,17 @@
 import { defineConfig } from '@playwright/test';
 import { chromiumLaunchOptions } from './src/browser/chromium.js';
+import { browserEnvironment } from './src/run/child-environment.js';
 import { CHILD_ENV } from './src/protocol/child.js';
 
 /**
  * Journeys are ordinary Playwright tests: `npx playwright test journeys/x.spec.ts`
  * runs one by hand (UI mode and the trace viewer included) against the target
  * named in the environment, or an embedded simulator. Under the executor the
- * environment also brings a shared browser to connect to and the journey's
- * timeout. The browser comes from the one place that chooses it.
+ * environment also brings the journey's timeout. Each run launches its own
+ * browser (a fresh profile, trace folder and cache: nothing of another run or
+ * target), from the one place that chooses it, with an environment that holds
+ * no secret.
  */
-const sharedBrowser = process.env[CHILD_ENV.browserWs];
 const timeout = Number(process.env[CHILD_ENV.testTimeoutMs] ?? '') || 60_000;
 
 export default defineConfig({
@@ -24,9 +26,7 @@ export default defineConfig({
   use: {
     browserName: 'chromium',
     headless: true,
-    ...(sharedBrowser !== undefined && sharedBrowser !== ''
-      ? { connectOptions: { wsEndpoint: sharedBrowser } }
-      : { launchOptions: chromiumLaunchOptions() }),
+    launchOptions: { ...chromiumLaunchOptions(), env: browserEnvironment(process.env) },
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
   },

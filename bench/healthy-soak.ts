@@ -13,7 +13,6 @@ import { startSimulator } from '../src/simulator/simulator.js';
 import { withDefaults } from '../src/model/target.js';
 import { findJourney } from '../src/model/journeys.js';
 import { Executor } from '../src/run/executor.js';
-import { SharedBrowser } from '../src/run/shared-browser.js';
 
 const { values } = parseArgs({ options: { api: { type: 'string', default: '50' }, browser: { type: 'string', default: '10' } } });
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -22,8 +21,7 @@ const d = sim.description;
 const target = withDefaults({ name: 'simulator', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login: 'form', email: d.email });
 const secrets = { password: d.password, bypassKey: d.bypassKey };
 const runsDir = mkdtempSync(join(tmpdir(), 'gpmon-soak-'));
-const browser = new SharedBrowser();
-const executor = new Executor({ projectRoot: ROOT, runsDir, sharedBrowser: browser, keepWarm: true });
+const executor = new Executor({ projectRoot: ROOT, runsDir, keepWarm: true });
 let bad = 0;
 try {
   for (const [name, count] of [['golden-path-api', Number(values.api)], ['golden-path', Number(values.browser)]] as const) {
@@ -43,7 +41,6 @@ try {
   }
 } finally {
   await executor.close();
-  await browser.close();
   await sim.stop();
   rmSync(runsDir, { recursive: true, force: true });
 }

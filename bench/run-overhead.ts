@@ -16,7 +16,6 @@ import { startSimulator } from '../src/simulator/simulator.js';
 import { withDefaults } from '../src/model/target.js';
 import { findJourney, type JourneyDefinition } from '../src/model/journeys.js';
 import { Executor } from '../src/run/executor.js';
-import { SharedBrowser } from '../src/run/shared-browser.js';
 import type { RunRecord } from '../src/model/run-record.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '8' }, cold: { type: 'string', default: '3' } } });
@@ -61,13 +60,12 @@ async function measure(journey: JourneyDefinition, executor: Executor, runs: num
 }
 
 const lines: string[] = [];
-const browser = new SharedBrowser();
 try {
   for (const name of ['golden-path-api', 'golden-path']) {
     const journey = findJourney(name);
     if (journey === undefined) throw new Error(name);
-    const scheduled = new Executor({ projectRoot: ROOT, runsDir, sharedBrowser: browser, keepWarm: true });
-    await measure(journey, scheduled, 1, true); // the shared browser's first start is not a run's cost
+    const scheduled = new Executor({ projectRoot: ROOT, runsDir, keepWarm: true });
+    await measure(journey, scheduled, 1, true); // the first child's cold start is not a scheduled run's cost
     const warm = await measure(journey, scheduled, RUNS, true);
     await scheduled.close();
     const coldExecutor = new Executor({ projectRoot: ROOT, runsDir });
@@ -75,12 +73,11 @@ try {
     await coldExecutor.close();
     lines.push(
       `${name} (target time ${stats(warm, 'target')})`,
-      `  scheduled (loaded ahead, shared browser), ${RUNS} runs: overhead ${stats(warm, 'overhead')}`,
+      `  scheduled (loaded ahead, browser up)    , ${RUNS} runs: overhead ${stats(warm, 'overhead')}`,
       `  cold (started at the tick), ${COLD} runs:                 overhead ${stats(cold, 'overhead')}`,
     );
   }
 } finally {
-  await browser.close();
   await sim.stop();
   rmSync(runsDir, { recursive: true, force: true });
 }

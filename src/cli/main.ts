@@ -65,17 +65,33 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
   }
 }
 
-/** The process edge: real streams, env and signals. */
+/**
+ * The process edge: real streams, env and signals. The first SIGINT or
+ * SIGTERM asks the command to stop (a daemon drains, a run stops); a second
+ * one forces it. Once the command returns, the process exits with its code:
+ * nothing left open (a simulator, a socket, a timer) may keep a stopped
+ * command alive, and a restart policy always sees the exit.
+ */
 export async function runFromProcess(): Promise<void> {
-  const stopSignal = new Promise<string>((resolve) => {
-    process.once('SIGINT', () => { resolve('SIGINT'); });
-    process.once('SIGTERM', () => { resolve('SIGTERM'); });
-  });
+  let signals = 0;
+  let stop: (name: string) => void = () => undefined;
+  let force: (name: string) => void = () => undefined;
+  const stopSignal = new Promise<string>((resolve) => (stop = resolve));
+  const forceSignal = new Promise<string>((resolve) => (force = resolve));
+  const onSignal = (name: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) stop(name);
+    else force(name);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const io: CliIo = {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
     env: process.env,
     stopSignal,
+    forceSignal,
   };
-  process.exitCode = await main(process.argv.slice(2), io);
+  const code = await main(process.argv.slice(2), io);
+  process.exit(code);
 }

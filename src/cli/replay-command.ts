@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/load.js';
 import { RunStore } from '../store/run-store.js';
@@ -7,7 +7,7 @@ import { Executor } from '../run/executor.js';
 import { findJourney } from '../model/journeys.js';
 import { withDefaults, type Target, type TargetSecrets } from '../model/target.js';
 import { startSimulator } from '../simulator/simulator.js';
-import { headerLines, stepLines, summaryLines } from './run-table.js';
+import { runOnce } from './run-once.js';
 import { UsageError, parseFlags, type CliIo, type ExitCode } from './usage.js';
 
 export const REPLAY_USAGE = `gpmon replay <run-id> [--config FILE] [--json]   run a stored run's journey again: same target, same inputs
@@ -46,32 +46,18 @@ export async function replayCommand(args: readonly string[], io: CliIo): Promise
       if (found === undefined) throw new UsageError(`gpmon replay: run ${id} was against target "${original.target}", which the config does not have`);
       ({ target, secrets } = found);
     }
-    const table = values.json !== true;
-    const printed = new Set<string>();
-    if (table) for (const line of headerLines(journey.name, target.name)) io.out(line);
     const timeoutMs = config.journeys.find((j) => j.definition.name === journey.name)?.timeoutMs ?? journey.timeoutMs;
     const newId = randomUUID();
     // Stored as in flight first: a replay cut short by a crash is closed as error at the next start.
     store.runStarted({ id: newId, journey: journey.name, target: target.name, trigger: 'replay', replayOf: id, startedAt: new Date().toISOString(), inputs: original.inputs, steps: journey.steps });
-    const record = await executor.run({
-      id: newId,
-      journey,
-      target,
-      secrets,
-      trigger: 'replay',
-      replayOf: id,
-      inputs: original.inputs,
-      timeoutMs,
-      onProgress: (progress) => {
-        if (!table || progress.type !== 'step_end') return;
-        printed.add(progress.step.name);
-        for (const line of stepLines(progress.step, progress.failure)) io.out(line);
-      },
-    });
+    const { record, exitCode } = await runOnce(
+      executor,
+      { id: newId, journey, target, secrets, trigger: 'replay', replayOf: id, inputs: original.inputs, timeoutMs },
+      io,
+      { json: values.json === true, runsDir },
+    );
     store.runFinished(record);
-    if (table) for (const line of summaryLines(record, printed, join(runsDir, record.id))) io.out(line);
-    else io.out(JSON.stringify(record, null, 2));
-    return record.outcome === 'passed' ? 0 : record.outcome === 'failed' ? 1 : 2;
+    return exitCode;
   } finally {
     await executor.close();
     await stopSimulator?.();

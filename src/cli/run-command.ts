@@ -1,11 +1,11 @@
-import { resolve, join } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findJourney, JOURNEYS, DEFAULT_INPUTS } from '../model/journeys.js';
 import { targetFromEnv, withDefaults, type Target, type TargetSecrets } from '../model/target.js';
 import type { RunInputs } from '../model/run-record.js';
 import { Executor } from '../run/executor.js';
 import { startSimulator } from '../simulator/simulator.js';
-import { headerLines, stepLines, summaryLines } from './run-table.js';
+import { runOnce } from './run-once.js';
 import { displayUrl, pushRun, type PushOptions } from '../metrics/push.js';
 import { loadConfig } from '../config/load.js';
 import type { MonitorConfig } from '../config/resolve.js';
@@ -24,7 +24,8 @@ export const RUN_USAGE = `gpmon run <journey> [options]   run one journey now, p
   --json                   print the run record as JSON instead of the table
   --push URL               push the run's metrics to a Prometheus Pushgateway (job = the journey;
                            grouped by target, and by location when GPMON_LOCATION is set)
-  exit: 0 passed, 1 failed (the target), 2 error (the monitor) or bad usage`;
+  exit: 0 passed, 1 failed (the target), 2 error (the monitor) or bad usage,
+        130 stopped by Ctrl-C (143 by SIGTERM): the run stops at once and is reported as interrupted`;
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -102,25 +103,15 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
   };
   const runsDir = resolve(values['runs-dir'] ?? io.env.GPMON_RUNS_DIR ?? 'runs');
   const executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir });
-  const table = values.json !== true;
-  const printed = new Set<string>();
-  if (table) for (const line of headerLines(journey.name, target.name)) io.out(line);
   try {
-    const record = await executor.run({
-      journey,
-      target,
-      secrets,
-      trigger: 'manual',
-      inputs,
-      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      onProgress: (progress) => {
-        if (!table || progress.type !== 'step_end') return;
-        printed.add(progress.step.name);
-        for (const line of stepLines(progress.step, progress.failure)) io.out(line);
-      },
-    });
-    if (table) for (const line of summaryLines(record, printed, join(runsDir, record.id))) io.out(line);
-    else io.out(JSON.stringify(record, null, 2));
+    const { record, exitCode } = await runOnce(
+      executor,
+      { journey, target, secrets, trigger: 'manual', inputs, ...(timeoutMs !== undefined ? { timeoutMs } : {}) },
+      io,
+      { json: values.json === true, runsDir },
+    );
+    // An interrupted run is not pushed: it says nothing about the target.
+    if (exitCode === 130 || exitCode === 143) return exitCode;
     if (values.push !== undefined && pushSettings !== undefined) {
       const pushed = await pushRun(values.push, record, { ...pushSettings, ...(location !== undefined ? { location } : {}) });
       if (!pushed.ok) {
@@ -130,7 +121,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
       if (pushed.warning !== undefined) io.err(`gpmon run: --push ${displayUrl(values.push)}: ${pushed.warning}`);
       io.err(`pushed to ${displayUrl(values.push)} (job ${record.journey}, target ${record.target}${location !== undefined ? `, location ${location}` : ''})`);
     }
-    return record.outcome === 'passed' ? 0 : record.outcome === 'failed' ? 1 : 2;
+    return exitCode;
   } finally {
     await executor.close();
     await stopSimulator?.();

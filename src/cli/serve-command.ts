@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { loadConfig } from '../config/load.js';
-import { startDaemon } from '../monitor/daemon.js';
+import { StartupError, startDaemon, type Daemon } from '../monitor/daemon.js';
+import { SIGNAL_EXIT } from './run-once.js';
 import { UsageError, parseFlags, parsePort, type CliIo, type ExitCode } from './usage.js';
 import { monitorVersion, playwrightVersion } from './versions.js';
 
@@ -44,21 +45,31 @@ export async function serveCommand(args: readonly string[], io: CliIo): Promise<
   }
   const logger = pino({ level: io.env.GPMON_LOG_LEVEL ?? 'info', base: { service: 'gpmon' } });
   const envToken = io.env.GPMON_API_TOKEN;
-  const daemon = await startDaemon({
-    config: loaded.config,
-    projectRoot: PROJECT_ROOT,
-    logger,
-    version: monitorVersion(),
-    playwrightVersion: playwrightVersion(),
-    ...(envToken !== undefined && envToken !== '' ? { token: envToken } : {}),
-    ...(port !== undefined ? { port } : {}),
-    ...(values.host !== undefined ? { host: values.host } : {}),
-  });
+  let daemon: Daemon;
+  try {
+    daemon = await startDaemon({
+      config: loaded.config,
+      projectRoot: PROJECT_ROOT,
+      logger,
+      version: monitorVersion(),
+      playwrightVersion: playwrightVersion(),
+      ...(envToken !== undefined && envToken !== '' ? { token: envToken } : {}),
+      ...(port !== undefined ? { port } : {}),
+      ...(values.host !== undefined ? { host: values.host } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof StartupError)) throw error;
+    io.err(`gpmon serve: ${error.message}; not starting`);
+    return 2;
+  }
   io.err(`gpmon serve: ${daemon.url}  (status page /, metrics /metrics, API /api)`);
   if (daemon.tokenGenerated) io.err(`gpmon serve: API token (shown once; set GPMON_API_TOKEN to choose one): ${daemon.token}`);
   if (daemon.simulator !== undefined) io.err(`gpmon serve: watching the embedded simulator; open ${daemon.simulator.description.app}/login as ${daemon.simulator.description.email} / ${daemon.simulator.description.password}`);
   const signal = await io.stopSignal;
-  io.err(`gpmon serve: ${signal}: finishing runs in flight, then stopping`);
-  await daemon.stop();
-  return 0;
+  io.err(`gpmon serve: ${signal}: finishing runs in flight, then stopping (again to stop at once)`);
+  const forced = io.forceSignal?.then((again) => {
+    io.err(`gpmon serve: ${again}: stopping now; runs in flight are cut and recorded as interrupted`);
+    return daemon.stop({ now: true }).then(() => SIGNAL_EXIT[again] ?? 130);
+  });
+  return await Promise.race([daemon.stop().then(() => 0 as const), ...(forced !== undefined ? [forced] : [])]);
 }

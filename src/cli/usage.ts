@@ -12,11 +12,14 @@ export interface CliIo {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
   readonly env: NodeJS.ProcessEnv;
-  /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
+  /** Resolves when the process is asked to stop (the first SIGINT/SIGTERM), with the signal's name. */
   readonly stopSignal: Promise<string>;
+  /** Resolves on a second signal: stop now, without waiting for runs in flight. */
+  readonly forceSignal?: Promise<string>;
 }
 
-export type ExitCode = 0 | 1 | 2;
+/** 0 ok or passed, 1 failed (the target), 2 error or bad usage, 130/143 stopped by SIGINT/SIGTERM. */
+export type ExitCode = 0 | 1 | 2 | 130 | 143;
 
 export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(
   command: string,

@@ -34,7 +34,7 @@ export interface MonitorConfig {
   readonly buckets: { readonly step: readonly number[]; readonly event: readonly number[]; readonly journey: readonly number[] };
   readonly retention: { readonly maxAgeDays: number; readonly maxRuns: number; readonly failedMaxAgeDays: number; readonly failedMaxRuns: number };
   readonly server: { readonly host: string; readonly port: number };
-  readonly runs: { readonly dir: string; readonly database: string; readonly concurrency: number; readonly jitterMs: number; readonly prewarm: boolean };
+  readonly runs: { readonly dir: string; readonly database: string; readonly concurrency: number; readonly jitterMs: number; readonly prewarm: boolean; readonly passEnv: readonly string[] };
 }
 
 export const DEFAULT_SLO_MS: Readonly<Record<string, number>> = {
@@ -158,6 +158,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv): ConfigResul
         concurrency: input.runs?.concurrency ?? 2,
         jitterMs: input.runs?.jitterMs ?? 0,
         prewarm: input.runs?.prewarm ?? true,
+        passEnv: input.runs?.passEnv ?? [],
       },
     },
   };

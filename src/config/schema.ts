@@ -82,6 +82,12 @@ export const monitorConfigSchema = z.strictObject({
       jitterMs: z.number().int().min(0).max(60_000).optional(),
       /** Load each journey's next run ahead of its tick (fast, costs memory per journey and target). */
       prewarm: z.boolean().optional(),
+      /**
+       * More environment variables a journey's process inherits (a journey of your own that reads one).
+       * Journeys get only an allow-list of the monitor's environment (PATH, HOME, locale, proxies, CAs)
+       * and their own target's secret, never another target's secret or GPMON_API_TOKEN.
+       */
+      passEnv: z.array(envName).max(100).optional(),
     })
     .optional(),
 });

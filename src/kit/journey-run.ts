@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { Target, TargetSecrets } from '../model/target.js';
 import type { RunInputs } from '../model/run-record.js';
-import { classify } from './failure.js';
+import { JourneyFailure, classify } from './failure.js';
 import { KIT_ATTACHMENT } from '../protocol/child.js';
 import { Redactor } from '../secrets/redactor.js';
 import { Transcript } from './transcript.js';
@@ -79,8 +79,10 @@ export class JourneyRun {
         await body(control);
       } catch (error) {
         const failure = classify(error);
-        await attach(KIT_ATTACHMENT.failure, json({ reason: failure.reason, message: this.redactor.text(failure.detail), evidence: this.redactor.value(failure.evidence) }));
-        throw failure;
+        // What Playwright prints and keeps (the terminal, the trace, the error context) gets the redacted failure only.
+        const redacted = new JourneyFailure(failure.reason, this.redactor.text(failure.detail), this.redactor.value(failure.evidence));
+        await attach(KIT_ATTACHMENT.failure, json({ reason: redacted.reason, message: redacted.detail, evidence: redacted.evidence }));
+        throw redacted;
       } finally {
         await attach(KIT_ATTACHMENT.timing, json({ durationMs: measured ?? this.clock() - started, measured: measured !== undefined }));
         await this.flush(attach);

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { SkipReason } from '../schedule/scheduler.js';
 import type { JourneyStanding, RunRecord } from '../model/run-record.js';
 import { FAILURE_REASONS } from '../model/reasons.js';
 import { CRITICAL_EVENTS } from '../kit/event-collector.js';
@@ -45,6 +46,8 @@ function exemplarOf<T extends string>(runId: string): Partial<Record<T, string>>
   return { run_id: runId } as unknown as Partial<Record<T, string>>;
 }
 
+const SKIP_REASONS: readonly SkipReason[] = ['overlap', 'missed'];
+
 export class MonitorMetrics {
   private readonly runs: Counter<'journey' | 'target' | 'outcome' | 'trigger'>;
   private readonly success: Gauge<'journey' | 'target'>;
@@ -57,7 +60,8 @@ export class MonitorMetrics {
   private readonly eventLatency: Histogram<'journey' | 'target' | 'event'>;
   private readonly maxGap: Gauge<'journey' | 'target'>;
   private readonly targetInfo: Gauge<'target' | 'version' | 'revision'>;
-  private readonly skipped: Counter<'journey'>;
+  private readonly skipped: Counter<'journey' | 'reason'>;
+  private readonly notStored: Counter;
   private readonly consecutiveFailures: Gauge<'journey' | 'target'>;
   private readonly failureInfo: Gauge<'journey' | 'target' | 'step' | 'reason'>;
   private readonly pageAfter: Gauge<'journey' | 'target'>;
@@ -80,7 +84,8 @@ export class MonitorMetrics {
     this.eventLatency = new Histogram({ name: 'synthetic_event_latency_seconds', help: 'Time from sending the request to the first arrival of each critical event.', labelNames: ['journey', 'target', 'event'], buckets: [...setup.buckets.event], registers, enableExemplars: true });
     this.maxGap = new Gauge({ name: 'synthetic_stream_max_gap_seconds', help: 'Longest silence between two frames of the event stream in the last run.', labelNames: ['journey', 'target'], registers });
     this.targetInfo = new Gauge({ name: 'synthetic_target_info', help: 'What the target reports as deployed (api /api/system/info).', labelNames: ['target', 'version', 'revision'], registers });
-    this.skipped = new Counter({ name: 'synthetic_scheduler_skipped_runs_total', help: 'Scheduler ticks skipped because the previous run of the journey was still running.', labelNames: ['journey'], registers });
+    this.skipped = new Counter({ name: 'synthetic_scheduler_skipped_runs_total', help: 'Scheduler ticks not run: overlap (the last run still ran) or missed (the monitor was stalled past the tick).', labelNames: ['journey', 'reason'], registers });
+    this.notStored = new Counter({ name: 'synthetic_monitor_runs_not_stored_total', help: 'Finished runs the run history could not store (retried until given up); each is logged with its run id.', registers });
     // Beyond design.md's table: what "failed on its last N runs" and the SLO alerts need (README, Decisions).
     this.consecutiveFailures = new Gauge({ name: 'synthetic_journey_consecutive_failures', help: 'Failed runs in a row; a pass resets it, a monitor error neither counts nor resets.', labelNames: ['journey', 'target'], registers });
     this.failureInfo = new Gauge({ name: 'synthetic_journey_failure_info', help: 'The step and reason of the last failure, 1 while the journey is failing; gone once a run passes.', labelNames: ['journey', 'target', 'step', 'reason'], registers });
@@ -106,7 +111,7 @@ export class MonitorMetrics {
       // Exemplar-enabled metrics take one argument object; the two-argument form would count an unlabelled series.
       for (const outcome of OUTCOMES) for (const trigger of TRIGGERS) this.runs.inc({ labels: { journey, target, outcome, trigger }, value: 0 });
       for (const step of steps) for (const reason of FAILURE_REASONS) this.stepFailures.inc({ labels: { journey, target, step, reason }, value: 0 });
-      this.skipped.inc({ journey }, 0);
+      for (const reason of SKIP_REASONS) this.skipped.inc({ journey, reason }, 0);
     }
   }
 
@@ -122,8 +127,14 @@ export class MonitorMetrics {
     else if (standing.lastSuccessAt !== undefined) this.success.set(base, 1);
   }
 
-  recordSkip(journey: string): void {
-    this.skipped.inc({ journey });
+  /** A scheduler tick that did not run, and why (design.md: `overlap`, `missed`). */
+  recordSkip(journey: string, reason: SkipReason): void {
+    this.skipped.inc({ journey, reason });
+  }
+
+  /** A run the history could not store (it is in the metrics and the log, with its id, but not in the history). */
+  recordNotStored(): void {
+    this.notStored.inc();
   }
 
   recordRun(record: RunRecord): void {

@@ -7,9 +7,9 @@ import type { ConfiguredTarget, MonitorConfig } from '../config/resolve.js';
 import { startSimulator, type Simulator } from '../simulator/simulator.js';
 import { withDefaults } from '../model/target.js';
 import { RunStore } from '../store/run-store.js';
+import { HistoryWriter } from '../store/history-writer.js';
 import { MetricsRenderer, MonitorMetrics, createMetricsRegistry } from '../metrics/monitor-metrics.js';
 import { Executor } from '../run/executor.js';
-import { SharedBrowser } from '../run/shared-browser.js';
 import { RunService, type RunSink } from './run-service.js';
 import { Scheduler, type ScheduledRun } from '../schedule/scheduler.js';
 import { createHttpApp } from '../http/server.js';
@@ -35,7 +35,8 @@ export interface Daemon {
   readonly simulator: Simulator | undefined;
   readonly targets: readonly ConfiguredTarget[];
   readonly runs: RunService;
-  readonly stop: () => Promise<void>;
+  /** Drains: no new runs, runs in flight finish and are recorded. `now`: runs in flight are cut (recorded as interrupted). */
+  readonly stop: (how?: { now?: boolean }) => Promise<void>;
 }
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
@@ -46,6 +47,17 @@ const PRUNE_EVERY_MS = 10 * 60 * 1000;
  * passed to the parts that need it.
  */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+  // Whatever started before a failure is stopped again: a half-started monitor must not live on.
+  const undo: (() => Promise<void> | void)[] = [];
+  try {
+    return await start(options, undo);
+  } catch (error) {
+    for (const step of undo.reverse()) await Promise.resolve(step()).catch(() => undefined);
+    throw new StartupError(describeStartupError(error));
+  }
+}
+
+async function start(options: DaemonOptions, undo: (() => Promise<void> | void)[]): Promise<Daemon> {
   const { config, logger } = options;
   const cwd = options.cwd ?? process.cwd();
   const runsDir = resolve(cwd, config.runs.dir);
@@ -54,6 +66,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   let targets: readonly ConfiguredTarget[];
   if (config.targets === 'simulator') {
     simulator = await startSimulator();
+    undo.push(simulator.stop);
     const d = simulator.description;
     targets = [{ target: withDefaults({ name: 'simulator', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login: 'form', email: d.email }), secrets: { password: d.password, bypassKey: d.bypassKey } }];
     logger.info({ app: d.app }, 'no target configured: watching the embedded staging simulator');
@@ -61,7 +74,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     targets = config.targets;
   }
 
-  const store = RunStore.open(resolve(cwd, config.runs.database), runsDir);
+  const databasePath = resolve(cwd, config.runs.database);
+  let store: RunStore;
+  try {
+    store = RunStore.open(databasePath, runsDir);
+  } catch (error) {
+    throw new StartupError(`${databasePath}: cannot open the run history: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  undo.push(() => {
+    store.close();
+  });
   const registry = createMetricsRegistry();
   const metrics = new MonitorMetrics({ registry, buckets: config.buckets, version: options.version, playwrightVersion: options.playwrightVersion });
   const enabled = config.journeys.filter((j) => j.enabled);
@@ -84,28 +106,48 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   }
   for (const standing of store.standings()) if (isWatched(standing)) metrics.restore(standing);
 
-  const needsBrowser = enabled.some((j) => j.definition.kind === 'browser');
-  const sharedBrowser = needsBrowser ? new SharedBrowser() : undefined;
   const executor = new Executor({
     projectRoot: options.projectRoot,
     runsDir,
-    ...(sharedBrowser !== undefined ? { sharedBrowser } : {}),
     keepWarm: config.runs.prewarm,
+    passEnv: config.runs.passEnv,
   });
+  undo.push(() => executor.close(0));
 
+  // From here on the history never blocks the event loop: a locked database defers writes, never stalls HTTP.
+  store.neverWait();
+  const history = new HistoryWriter(store, {
+    onDeferred: (id, error) => {
+      logger.warn({ run: id, err: errorText(error) }, 'the run history is busy: the run is kept and will be stored when it can be');
+    },
+    onStored: (id, attempts) => {
+      logger.info({ run: id, attempts }, 'a deferred run is now in the history');
+    },
+    onLost: (id, error) => {
+      metrics.recordNotStored();
+      logger.error({ run: id, err: errorText(error) }, 'a run could not be stored in the history');
+    },
+  });
   let lastPrune = 0;
   const sinks: RunSink[] = [
     {
       name: 'store',
       runStarted: (start) => {
-        store.runStarted(start);
+        history.runStarted(start);
       },
       runFinished: (record) => {
-        store.runFinished(record);
+        history.runFinished(record);
         if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
           lastPrune = Date.now();
-          const removed = store.prune(config.retention, new Date());
-          if (removed.length > 0) logger.info({ removed: removed.length }, 'retention: old runs removed');
+          store.prune(config.retention, new Date()).then(
+            (removed) => {
+              if (removed.length > 0) logger.info({ removed: removed.length }, 'retention: old runs removed');
+            },
+            (error: unknown) => {
+              // Tried again at the next run after PRUNE_EVERY_MS.
+              logger.warn({ err: errorText(error) }, 'retention: could not remove old runs now');
+            },
+          );
         }
       },
     },
@@ -127,10 +169,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const scheduler = new Scheduler(scheduled, {
     jitterMs: config.runs.jitterMs,
     start: (run) => runs.trigger({ journey: run.journey, target: run.target, trigger: 'schedule' }).kind === 'started',
-    onSkip: (run) => {
-      metrics.recordSkip(run.journey);
-      logger.warn({ journey: run.journey, target: run.target, running: runs.running(run.journey, run.target) }, 'tick skipped: the last run still runs');
+    onSkip: (run, reason, tick) => {
+      metrics.recordSkip(run.journey, reason);
+      const why = reason === 'overlap' ? 'tick skipped: the last run still runs' : 'tick missed: the monitor was stalled past it';
+      logger.warn({ journey: run.journey, target: run.target, reason, tick: tick.toISOString(), ...(reason === 'overlap' ? { running: runs.running(run.journey, run.target) } : {}) }, why);
     },
+    logger: logger.child({ component: 'scheduler' }),
   });
 
   const token = options.token ?? randomBytes(24).toString('base64url');
@@ -148,13 +192,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   });
   const server: Server = createServer(app);
   const host = options.host ?? config.server.host;
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? config.server.port, host, () => {
-      server.off('error', reject);
-      resolveListen();
+  const port = options.port ?? config.server.port;
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolveListen();
+      });
     });
-  });
+  } catch (error) {
+    throw new StartupError(`cannot listen on ${host}:${port}: ${listenProblem(error)}`);
+  }
+  undo.push(() => new Promise<void>((resolveClose) => server.close(() => { resolveClose(); })));
   const address = server.address() as AddressInfo;
   const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${address.port}`;
 
@@ -174,20 +224,24 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   }
 
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
+  const stop = (how: { now?: boolean } = {}): Promise<void> => {
+    // Asked again to stop now: cut the runs the first stop waits for.
+    if (how.now === true) runs.abort('the monitor was stopped');
     stopping ??= (async () => {
       ready = false;
       await scheduler.stop();
-      // Runs in flight finish, or are cut at their deadline by the executor.
+      executor.stopPreparing();
+      // Runs in flight finish (or are cut at their deadline by the executor, or at once when stopped now) and are recorded.
       await runs.drain();
       await executor.close();
-      await sharedBrowser?.close();
       await new Promise<void>((resolveClose) => {
         server.close(() => {
           resolveClose();
         });
         server.closeAllConnections();
       });
+      const lost = history.flush();
+      if (lost.length > 0) logger.error({ runs: lost }, 'runs not stored in the history at shutdown');
       store.close();
       await simulator?.stop();
       logger.info('monitor stopped');
@@ -195,6 +249,42 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     return stopping;
   };
   return { url, token, tokenGenerated: options.token === undefined, simulator, targets, runs, stop };
+}
+
+/** The monitor could not start; the message names the one problem (the CLI prints it and exits 2). */
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
+function describeStartupError(error: unknown): string {
+  if (error instanceof StartupError) return error.message;
+  return error instanceof Error ? error.message.split('\n')[0] ?? error.name : String(error);
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** What a failed listen means, in an operator's words (Node's codes: EADDRINUSE and friends). */
+function listenProblem(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  switch (code) {
+    case 'EADDRINUSE':
+      return 'the port is in use (another gpmon, or another server)';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+      return 'the host name does not resolve';
+    case 'EADDRNOTAVAIL':
+      return 'that address is not one of this machine\'s';
+    case 'EACCES':
+      return 'permission denied (ports under 1024 need privileges)';
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
 }
 
 function logRun(logger: Logger, record: RunRecord): void {

@@ -38,6 +38,8 @@ export class RunService {
   private readonly inFlight = new Map<string, { id: string; done: Promise<RunRecord> }>();
   private active = 0;
   private readonly waiting: (() => void)[] = [];
+  /** Aborted to cut every run in flight at once (a forced stop). */
+  private readonly cut = new AbortController();
 
   constructor(
     private readonly deps: {
@@ -105,6 +107,8 @@ export class RunService {
         ...(request.replayOf !== undefined ? { replayOf: request.replayOf } : {}),
         inputs,
         timeoutMs: journey.timeoutMs,
+        stepTimeoutMs: journey.stepTimeoutMs,
+        signal: this.cut.signal,
       });
     } finally {
       this.release();
@@ -137,6 +141,11 @@ export class RunService {
   private release(): void {
     this.active--;
     this.waiting.shift()?.();
+  }
+
+  /** Cuts every run in flight now (each is recorded as interrupted, with the reason) and every later one. */
+  abort(reason: string): void {
+    this.cut.abort(reason);
   }
 
   /** Waits for every run in flight. */

@@ -18,8 +18,6 @@ export const CHILD_ENV = {
   artifactDir: 'GPMON_ARTIFACT_DIR',
   /** File descriptor the reporter writes NDJSON events to. */
   eventsFd: 'GPMON_EVENTS_FD',
-  /** A shared browser to connect to instead of launching one. */
-  browserWs: 'GPMON_BROWSER_WS',
   /** Playwright's per-test timeout for this journey. */
   testTimeoutMs: 'GPMON_TEST_TIMEOUT_MS',
   /** Tags every process of one child, so leftovers can be found and killed. */

@@ -1,61 +1,65 @@
-import { mkdir, readFile, stat, writeFile, copyFile } from 'node:fs/promises';
-import { basename, extname, join, relative } from 'node:path';
-import JSZip from 'jszip';
+import { mkdir, realpath, stat, writeFile } from 'node:fs/promises';
+import { basename, extname, join, relative, sep } from 'node:path';
 import type { ArtifactRecord } from '../model/run-record.js';
 import type { Redactor } from '../secrets/redactor.js';
-
-/** Images hold pixels, not text: nothing in them to replace byte by byte. */
-const OPAQUE = new Set(['.png', '.jpg', '.jpeg', '.webm', '.webp']);
+import { learnFrom, loadArtifact, redactedBytes, type LoadedArtifact } from '../secrets/artifact-files.js';
 
 export interface ArtifactSource {
   readonly name: string;
   readonly path: string;
 }
 
+export interface ArtifactPlaces {
+  /** The run's own folder, where the artifacts go. */
+  readonly runDir: string;
+  /** The runs folder: stored paths are relative to it. */
+  readonly runsRoot: string;
+  /** Only files whose real path is inside this folder are taken (the child's own scratch). */
+  readonly allowedRoot: string;
+}
+
 /**
  * Moves a run's artifacts into its run folder with every secret replaced,
- * inside trace archives too (each entry of the zip is rewritten). Returns what
- * was stored; a file that cannot be read is skipped and reported.
+ * inside trace archives too. All of them are read first and the redactor
+ * learns every credential they show by its place (a refresh token in the
+ * network log, a session cookie), then each is written redacted. A file that
+ * cannot be read, or whose real path is outside the child's folder (a symlink,
+ * a path a journey made up), is skipped and reported.
  */
 export async function storeArtifacts(
   sources: readonly ArtifactSource[],
-  runDir: string,
-  runsRoot: string,
+  places: ArtifactPlaces,
   redactor: Redactor,
 ): Promise<{ stored: ArtifactRecord[]; problems: string[] }> {
-  await mkdir(runDir, { recursive: true });
+  await mkdir(places.runDir, { recursive: true });
   const stored: ArtifactRecord[] = [];
   const problems: string[] = [];
   const used = new Set<string>();
+  const root = await realpath(places.allowedRoot).catch(() => places.allowedRoot);
+  const loaded: { name: string; artifact: LoadedArtifact }[] = [];
   for (const source of sources) {
     const name = uniqueName(fileNameFor(source), used);
-    const destination = join(runDir, name);
     try {
-      const ext = extname(name).toLowerCase();
-      if (ext === '.zip') await writeFile(destination, await redactZip(await readFile(source.path), redactor));
-      else if (OPAQUE.has(ext)) await copyFile(source.path, destination);
-      else await writeFile(destination, redactor.bytes(await readFile(source.path)));
-      stored.push({ name, path: relative(runsRoot, destination), bytes: (await stat(destination)).size });
+      const real = await realpath(source.path);
+      if (!real.startsWith(root + sep)) throw new Error('not inside the run\'s own folder; not taken');
+      if (!(await stat(real)).isFile()) throw new Error('not a regular file; not taken');
+      loaded.push({ name, artifact: await loadArtifact(real, name) });
     } catch (error) {
-      problems.push(`${source.name}: ${error instanceof Error ? error.message : String(error)}`);
+      problems.push(`${source.name}: ${redactor.text(error instanceof Error ? error.message : String(error))}`);
+    }
+  }
+  for (const { artifact } of loaded) learnFrom(artifact, redactor);
+  for (const { name, artifact } of loaded) {
+    const destination = join(places.runDir, name);
+    try {
+      const bytes = await redactedBytes(artifact, redactor);
+      await writeFile(destination, bytes);
+      stored.push({ name, path: relative(places.runsRoot, destination), bytes: bytes.length });
+    } catch (error) {
+      problems.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
   return { stored, problems };
-}
-
-export async function redactZip(archive: Buffer, redactor: Redactor): Promise<Buffer> {
-  const zip = await JSZip.loadAsync(archive);
-  const out = new JSZip();
-  for (const entry of Object.values(zip.files)) {
-    const name = redactor.text(entry.name);
-    if (entry.dir) {
-      out.folder(name);
-      continue;
-    }
-    const content = await entry.async('nodebuffer');
-    out.file(name, OPAQUE.has(extname(entry.name).toLowerCase()) ? content : redactor.bytes(content));
-  }
-  return out.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 6 } });
 }
 
 /** Playwright names its attachments `trace` and `screenshot`; files keep a safe base name. */

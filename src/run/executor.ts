@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CHILD_ENV, type ChildEvent, type GoMessage } from '../protocol/child.js';
@@ -12,14 +12,13 @@ import { Redactor } from '../secrets/redactor.js';
 import { JourneyChild } from './journey-child.js';
 import { buildRecord, type MonitorFault } from './record-builder.js';
 import { storeArtifacts } from './artifacts.js';
-import type { SharedBrowser } from './shared-browser.js';
+import { childEnvironment } from './child-environment.js';
 
 export interface ExecutorOptions {
   readonly projectRoot: string;
   /** Run folders go here, one per run id. */
   readonly runsDir: string;
   readonly configFile?: string;
-  readonly sharedBrowser?: SharedBrowser;
   /** Time past a journey's timeout before the whole child is killed. */
   readonly graceMs?: number;
   /** How long a child may take to load before it counts as broken. */
@@ -31,7 +30,10 @@ export interface ExecutorOptions {
    * soon as a run starts (back-to-back runs, as in tests, wait less).
    */
   readonly keepWarm?: boolean | 'overlap';
+  /** The monitor's environment; a child inherits only its allow-listed part (src/run/child-environment.ts). */
   readonly env?: NodeJS.ProcessEnv;
+  /** More variable names a child inherits (config `runs.passEnv`). */
+  readonly passEnv?: readonly string[];
 }
 
 export interface RunRequest {
@@ -43,6 +45,10 @@ export interface RunRequest {
   readonly replayOf?: string;
   readonly inputs: RunInputs;
   readonly timeoutMs?: number;
+  /** The journey's per-step timeout (config `stepTimeoutMs`); else the executor's default. */
+  readonly stepTimeoutMs?: number;
+  /** Aborting it stops the run at once (Ctrl-C): the record says interrupted, outcome `error`. */
+  readonly signal?: AbortSignal;
   readonly onProgress?: (progress: Progress) => void;
 }
 
@@ -60,14 +66,18 @@ interface Prepared {
   readonly ready: Promise<Socket>;
   /** Settles when the child waits for its go, or has exited. */
   readonly loaded: Promise<void>;
+  /** The child's private folder in the temp dir (its TMPDIR, artifacts, Playwright output): removed once it is gone. */
   readonly scratch: string;
   readonly goServer: Server;
+  /** Settles once the child and everything it started are gone and the scratch is removed. */
+  gone?: Promise<void>;
 }
 
 const DEFAULT_GRACE_MS = 5_000;
 const DEFAULT_READY_TIMEOUT_MS = 90_000;
 const DEFAULT_STEP_TIMEOUT_MS = 15_000;
 const EXIT_GRACE_MS = 10_000;
+const CLOSE_GRACE_MS = 5_000;
 
 /**
  * Runs one journey against one target as a `playwright test` child and
@@ -79,6 +89,7 @@ export class Executor {
   private readonly warm = new Map<string, Prepared>();
   private readonly live = new Set<Prepared>();
   private closed = false;
+  private preparing = true;
 
   constructor(private readonly options: ExecutorOptions) {}
 
@@ -89,13 +100,17 @@ export class Executor {
   async prepare(journey: JourneyDefinition, target: Target, secrets: TargetSecrets, timeoutMs = journey.timeoutMs): Promise<void> {
     const key = keyOf(journey, target, timeoutMs);
     const existing = this.warm.get(key);
-    if (this.closed || existing !== undefined) {
+    if (!this.takesChildren() || existing !== undefined) {
       await existing?.loaded;
       return;
     }
     const prepared = await this.spawn(key, journey, target, secrets, timeoutMs);
-    // Another prepare for the same key may have finished meanwhile: keep one.
-    if (this.warm.has(key)) this.retire(prepared);
+    // Closed meanwhile, or another prepare for the same key finished first: keep one, or none.
+    if (!this.takesChildren()) {
+      await this.dispose(prepared);
+      return;
+    }
+    if (this.warm.has(key)) void this.retire(prepared);
     else this.warm.set(key, prepared);
     await prepared.loaded;
   }
@@ -119,7 +134,7 @@ export class Executor {
       const fault: MonitorFault = { reason: 'monitor_error', message: `executor failed: ${error instanceof Error ? error.message : String(error)}`, evidence: {} };
       return redactor.value(recordOf(request, id, { startedAt, finishedAt, events: prepared?.events ?? [], fault, artifacts: [] }));
     } finally {
-      if (prepared !== undefined) this.retire(prepared);
+      if (prepared !== undefined) void this.retire(prepared);
       if (this.options.keepWarm !== undefined && this.options.keepWarm !== false && !this.closed && !this.warm.has(key)) {
         void this.prepare(request.journey, request.target, request.secrets, timeoutMs).catch(() => undefined);
       }
@@ -146,12 +161,16 @@ export class Executor {
       }
     };
     for (const event of prepared.events) if (event.type === 'secret') redactor.add(event.value);
+    const interrupted = abortOf(request.signal);
 
     // Loading (a cold start) has its own limit; the journey's deadline starts at the go.
-    const socket = await raceTimeout(Promise.race([prepared.ready, child.exited.then(() => undefined)]), this.options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
+    const loaded = Promise.race([prepared.ready, child.exited.then(() => undefined), interrupted.then(() => 'interrupted' as const)]);
+    const socket = await raceTimeout(loaded, this.options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
     const startedAt = new Date();
     progress?.({ type: 'started', id });
-    if (socket === undefined || socket === 'timeout') {
+    if (socket === 'interrupted') {
+      fault = interruptedFault(request.signal);
+    } else if (socket === undefined || socket === 'timeout') {
       child.kill();
       const exit = await child.exited;
       fault = {
@@ -160,10 +179,14 @@ export class Executor {
         evidence: { output: redactor.text(lastLines(child.outputTail)) },
       };
     } else {
-      const go: GoMessage = { runId: id, inputs: request.inputs, stepTimeoutMs: this.options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS };
+      const stepTimeoutMs = request.stepTimeoutMs ?? this.options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
+      const go: GoMessage = { runId: id, inputs: request.inputs, stepTimeoutMs };
       socket.end(`${JSON.stringify(go)}\n`);
-      const result = await raceTimeout(Promise.race([ended.then(() => 'ended' as const), child.exited.then(() => 'exited' as const)]), timeoutMs + graceMs);
-      if (result === 'timeout') {
+      const outcome = Promise.race([ended.then(() => 'ended' as const), child.exited.then(() => 'exited' as const), interrupted.then(() => 'interrupted' as const)]);
+      const result = await raceTimeout(outcome, timeoutMs + graceMs);
+      if (result === 'interrupted') {
+        fault = interruptedFault(request.signal);
+      } else if (result === 'timeout') {
         child.kill();
         fault = { reason: 'timeout', message: `journey killed at its deadline (${timeoutMs} ms + ${graceMs} ms grace)`, evidence: { deadlineMs: timeoutMs + graceMs } };
       } else if (result === 'exited' && !prepared.events.some((e) => e.type === 'test_end')) {
@@ -175,24 +198,31 @@ export class Executor {
         };
       }
     }
+    if (fault?.evidence.interrupted !== undefined) {
+      // Stopped at once: nothing of the run is worth waiting for.
+      await this.dispose(prepared);
+    }
     if (fault === undefined && prepared.hooks.badLine !== undefined) {
       fault = { reason: 'monitor_error', message: `unreadable event stream: ${prepared.hooks.badLine}`, evidence: {} };
     }
     const finishedAt = new Date();
 
     const artifactSources = prepared.events.flatMap((event) => (event.type === 'artifact' ? [{ name: event.name, path: event.path }] : []));
-    const { stored, problems } = await storeArtifacts(artifactSources, join(this.options.runsDir, id), this.options.runsDir, redactor);
+    // The child writes its artifacts before it reports its end; a file named outside its own folder is not taken.
+    const { stored, problems } = await storeArtifacts(artifactSources, { runDir: join(this.options.runsDir, id), runsRoot: this.options.runsDir, allowedRoot: prepared.scratch }, redactor);
     const record = recordOf(request, id, { startedAt, finishedAt, events: prepared.events, fault, artifacts: stored });
     const withProblems = problems.length > 0 ? { ...record, marks: { ...record.marks, artifactProblems: problems } } : record;
     return redactor.value(withProblems);
   }
 
   private async spawn(key: string, journey: JourneyDefinition, target: Target, secrets: TargetSecrets, timeoutMs: number): Promise<Prepared> {
+    if (this.closed) throw new Error('the executor is closed');
     const root = this.options.projectRoot;
-    const scratch = join(this.options.runsDir, '.work', randomUUID());
-    mkdirSync(scratch, { recursive: true });
-    // Unix socket paths are short (108 bytes): keep it in the temp folder.
-    const socketPath = join(tmpdir(), `gpmon-${randomUUID().slice(0, 12)}.sock`);
+    // In the temp folder, short: the child's TMPDIR holds the browser's profile and sockets (paths of 108 bytes at most).
+    const scratch = await mkdtemp(join(tmpdir(), 'gpmon-run-'));
+    const childTmp = join(scratch, 'tmp');
+    await mkdir(childTmp);
+    const socketPath = join(scratch, 'go.sock');
     const goServer = createServer();
     const ready = new Promise<Socket>((resolveReady) => {
       goServer.once('connection', (socket: Socket) => {
@@ -201,17 +231,13 @@ export class Executor {
         resolveReady(socket);
       });
     });
-    await new Promise<void>((resolveListen, reject) => {
-      goServer.once('error', reject);
-      goServer.listen(socketPath, resolveListen);
-    });
-    let browserWs: string | undefined;
     try {
-      browserWs = journey.kind === 'browser' && this.options.sharedBrowser !== undefined ? await this.options.sharedBrowser.endpoint() : undefined;
-      if (this.closed) throw new Error('the executor is closed');
+      await new Promise<void>((resolveListen, reject) => {
+        goServer.once('error', reject);
+        goServer.listen(socketPath, resolveListen);
+      });
     } catch (error) {
-      goServer.close();
-      rmSync(scratch, { recursive: true, force: true });
+      await rm(scratch, { recursive: true, force: true });
       throw error;
     }
     const events: ChildEvent[] = [];
@@ -221,22 +247,18 @@ export class Executor {
       [CHILD_ENV.goSocket]: socketPath,
       [CHILD_ENV.artifactDir]: join(scratch, 'artifacts'),
       [CHILD_ENV.testTimeoutMs]: String(timeoutMs),
+      // Its own target's secret, and nothing of any other target's.
       [CHILD_ENV.password]: secrets.password,
       [CHILD_ENV.bypassKey]: secrets.bypassKey,
-      [CHILD_ENV.browserWs]: browserWs,
+      TMPDIR: childTmp,
     };
-    // Only what this run is given: nothing inherited stands in for a missing secret or browser.
-    const env: NodeJS.ProcessEnv = Object.fromEntries([
-      ...Object.entries(this.options.env ?? process.env).filter(([name]) => !(name in given)),
-      ...Object.entries(given).filter(([, value]) => value !== undefined),
-    ]);
     const child = new JourneyChild({
       projectRoot: root,
       journeyFile: resolve(root, journey.file),
       configFile: this.options.configFile ?? resolve(root, 'playwright.config.ts'),
       reporterFile: resolve(root, 'src/reporter/ndjson-reporter.ts'),
       outputDir: join(scratch, 'playwright'),
-      env,
+      env: childEnvironment(this.options.env ?? process.env, given, this.options.passEnv),
       runTag: randomUUID(),
       onEvent: (event) => {
         events.push(event);
@@ -252,35 +274,52 @@ export class Executor {
     return prepared;
   }
 
-  /** After a run: the child gets a moment to exit by itself, then is killed; its scratch goes. */
-  private retire(prepared: Prepared): void {
+  /**
+   * After a run: the child gets a moment to exit by itself (Playwright closes
+   * its browser and removes its profile), then it and everything carrying its
+   * tag is killed, and its scratch goes.
+   */
+  private retire(prepared: Prepared, graceMs = EXIT_GRACE_MS): Promise<void> {
     prepared.goServer.close();
     // A child still waiting for its go hears the socket close and ends itself.
     void prepared.ready.then((socket) => socket.destroy());
-    // Kept referenced: the process does not exit while a detached child might outlive it.
-    const timer = setTimeout(() => {
-      prepared.child.kill();
-    }, EXIT_GRACE_MS);
-    void prepared.child.exited.then(() => {
-      clearTimeout(timer);
-      // Anything it started in a group of its own (a browser it launched) goes with it.
-      prepared.child.kill();
-      rmSync(prepared.scratch, { recursive: true, force: true });
-      this.live.delete(prepared);
-    });
+    prepared.gone ??= (async () => {
+      await raceTimeout(prepared.child.exited, graceMs);
+      await this.dispose(prepared);
+    })();
+    return prepared.gone;
   }
 
-  /** Kills every child, warm or running, and waits for them to go. */
-  async close(): Promise<void> {
+  /** Kills the child and anything it started, waits for them to go, removes its scratch. */
+  private async dispose(prepared: Prepared): Promise<void> {
+    prepared.goServer.close();
+    await prepared.child.killAndWait();
+    await rm(prepared.scratch, { recursive: true, force: true, maxRetries: 3 });
+    this.live.delete(prepared);
+  }
+
+  /** Whether children may still be loaded ahead (read after every await: close() may have run meanwhile). */
+  private takesChildren(): boolean {
+    return !this.closed && this.preparing;
+  }
+
+  /** No more children loaded ahead (a draining monitor); runs still run. */
+  stopPreparing(): void {
+    this.preparing = false;
+    for (const prepared of this.warm.values()) void this.retire(prepared, 0);
+    this.warm.clear();
+  }
+
+  /**
+   * Stops every child and waits for them to go: a child waiting for a run is
+   * killed at once; one whose run has ended gets `graceMs` to close its
+   * browser by itself. Nothing of any run is left in the temp folder after.
+   */
+  async close(graceMs = CLOSE_GRACE_MS): Promise<void> {
     this.closed = true;
     const all = [...this.live];
     this.warm.clear();
-    for (const prepared of all) {
-      prepared.goServer.close();
-      prepared.child.kill();
-    }
-    await Promise.all(all.map((prepared) => prepared.child.exited));
-    for (const prepared of all) rmSync(prepared.scratch, { recursive: true, force: true });
+    await Promise.all(all.map((prepared) => (prepared.gone === undefined ? this.dispose(prepared) : this.retire(prepared, graceMs).then(() => this.dispose(prepared)))));
   }
 }
 
@@ -329,4 +368,18 @@ function describeExit(exit: { code: number | null; signal: string | null; spawnE
 
 function lastLines(text: string, count = 12): string {
   return text.split('\n').filter((line) => line.trim() !== '').slice(-count).join('\n');
+}
+
+/** Settles when the signal aborts (never, without one). */
+function abortOf(signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return new Promise<void>(() => undefined);
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolveAbort) => {
+    signal.addEventListener('abort', () => { resolveAbort(); }, { once: true });
+  });
+}
+
+function interruptedFault(signal: AbortSignal | undefined): MonitorFault {
+  const why = typeof signal?.reason === 'string' ? signal.reason : 'interrupted';
+  return { reason: 'monitor_error', message: `interrupted (${why}): the run was stopped before it finished`, evidence: { interrupted: why } };
 }

@@ -88,8 +88,22 @@ export class JourneyChild {
     return this.tail;
   }
 
-  /** Kills the whole process group, then anything else carrying this run's tag (a browser in a group of its own). */
-  kill(): void {
+  /**
+   * Kills it and everything it started, and resolves once they are gone: the
+   * child has exited and no live process carries its tag (SIGKILL is not
+   * instant; a folder removed before a browser dies could be written again).
+   */
+  async killAndWait(timeoutMs = 5_000): Promise<void> {
+    this.kill();
+    await this.exited;
+    const deadline = Date.now() + timeoutMs;
+    for (let left = this.kill(); left.length > 0 && Date.now() < deadline; left = this.kill()) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** Kills the whole process group, then anything else carrying this run's tag (a browser in a group of its own); returns the tagged pids it found. */
+  kill(): number[] {
     const pid = this.child.pid;
     if (pid !== undefined) {
       try {
@@ -98,7 +112,7 @@ export class JourneyChild {
         // Already gone.
       }
     }
-    killTagged(CHILD_ENV.runTag, this.options.runTag);
+    return killTagged(CHILD_ENV.runTag, this.options.runTag);
   }
 }
 
@@ -128,10 +142,19 @@ export function findTagged(name: string, value: string): number[] {
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/environ`).indexOf(needle) >= 0) found.push(Number(entry));
+      // A zombie is dead already: it has no environment left to read.
+      if (readFileSync(`/proc/${entry}/environ`).indexOf(needle) >= 0 && !isZombie(entry)) found.push(Number(entry));
     } catch {
       // Gone, or not ours to read.
     }
   }
   return found;
+}
+
+function isZombie(pid: string): boolean {
+  try {
+    return /\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'latin1'));
+  } catch {
+    return true;
+  }
 }

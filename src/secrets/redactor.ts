@@ -4,6 +4,8 @@
  * artifacts (trace archives included), records and log lines before they are
  * stored, so no secret leaves the run.
  */
+import { harvestCredentials } from './credential-harvest.js';
+
 export const REDACTED = '[REDACTED]';
 
 /**
@@ -45,6 +47,18 @@ export class Redactor {
     for (const form of forms.slice(1)) if (form.length >= MIN_FORM_LENGTH) this.forms.add(form);
     // Longest first, so a secret's longer form is replaced before a shorter one inside it.
     this.byteForms = [...this.forms].sort((a, b) => b.length - a.length).map((f) => Buffer.from(f));
+  }
+
+  /**
+   * Takes every credential the text shows by where it stands (headers,
+   * cookies, token fields: see credential-harvest.ts) as a secret from now on.
+   * Call it on everything a run left before redacting any of it, so a value
+   * seen in one artifact is replaced in all. Returns how many were new.
+   */
+  learn(input: string | Buffer): number {
+    const before = this.forms.size;
+    for (const value of harvestCredentials(typeof input === 'string' ? input : input.toString('utf8'))) this.add(value);
+    return this.forms.size - before;
   }
 
   get size(): number {

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { JourneyStanding, Outcome, RunRecord, RunStart } from '../model/run-record.js';
 
@@ -18,6 +19,14 @@ export interface RunQuery {
   readonly limit?: number;
 }
 
+const OPEN_BUSY_TIMEOUT_MS = 5_000;
+
+/** True for SQLite's "another connection holds the lock" answers (SQLITE_BUSY, SQLITE_LOCKED and their extended codes). */
+export function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code);
+}
+
 interface Row {
   id: string;
   state: 'running' | 'done';
@@ -32,7 +41,8 @@ export class RunStore {
     private readonly runsDir: string,
   ) {
     mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
+    // Opening (and the recovery after it) may wait for a lock: nothing is served yet.
+    this.db = new Database(path, { timeout: OPEN_BUSY_TIMEOUT_MS });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(`
@@ -54,6 +64,15 @@ export class RunStore {
 
   static open(path: string, runsDir: string): RunStore {
     return new RunStore(path, runsDir);
+  }
+
+  /**
+   * From now on a locked database answers at once (SQLITE_BUSY) instead of
+   * blocking the event loop until the lock goes: the daemon's writes go
+   * through a HistoryWriter that tries again later, and HTTP reads answer 503.
+   */
+  neverWait(): void {
+    this.db.pragma('busy_timeout = 0');
   }
 
   /** A run in flight: if the process dies now, the next start closes it as `error`. */
@@ -182,9 +201,10 @@ export class RunStore {
 
   /**
    * Retention by age and count; failures (and errors) are kept longer than
-   * passes. Deletes the rows and their run folders; returns the ids removed.
+   * passes. Deletes the rows, then their run folders (without blocking: a
+   * folder holds traces); resolves with the ids removed.
    */
-  prune(policy: RetentionPolicy, now: Date): string[] {
+  async prune(policy: RetentionPolicy, now: Date): Promise<string[]> {
     const day = 24 * 60 * 60 * 1000;
     const select = (failed: boolean, maxAgeDays: number, maxRuns: number): string[] => {
       const outcomes = failed ? `outcome IN ('failed', 'error')` : `outcome = 'passed'`;
@@ -198,7 +218,7 @@ export class RunStore {
     this.db.transaction((list: string[]) => {
       for (const id of list) remove.run(id);
     })(ids);
-    for (const id of ids) rmSync(join(this.runsDir, id), { recursive: true, force: true });
+    await Promise.all(ids.map((id) => rm(join(this.runsDir, id), { recursive: true, force: true })));
     return ids;
   }
 

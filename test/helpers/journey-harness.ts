@@ -6,21 +6,19 @@ import { startSimulator, type Simulator } from '../../src/simulator/simulator.js
 import { withDefaults, type Target, type TargetSecrets } from '../../src/model/target.js';
 import { findJourney, type JourneyDefinition } from '../../src/model/journeys.js';
 import { Executor } from '../../src/run/executor.js';
-import { SharedBrowser } from '../../src/run/shared-browser.js';
 import type { LatencyProfile } from '../../src/simulator/profile.js';
 import type { RunRecord } from '../../src/model/run-record.js';
 import { connectAs, login } from './sim-client.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The simulator, an executor (warm children, a shared browser) and a runs folder: what journey tests run on. */
+/** The simulator, an executor (warm children, each with its own browser) and a runs folder: what journey tests run on. */
 export interface Harness {
   readonly sim: Simulator;
   readonly target: Target;
   readonly secrets: TargetSecrets;
   readonly executor: Executor;
   readonly runsDir: string;
-  readonly browser: SharedBrowser;
   run(journey: string, options?: { prompt?: string; expectedAnswer?: string; timeoutMs?: number }): Promise<RunRecord>;
   /** Loads a child for the journey ahead of its run, as the scheduler does before a tick. */
   prepare(journey: string): Promise<void>;
@@ -36,15 +34,13 @@ export async function startHarness(
   const secrets: TargetSecrets = { password: d.password, bypassKey: d.bypassKey };
   await warmSimulator(sim);
   const runsDir = mkdtempSync(join(tmpdir(), 'gpmon-runs-'));
-  const browser = new SharedBrowser();
-  const executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir, sharedBrowser: browser, keepWarm: options.keepWarm ?? 'overlap', stepTimeoutMs: options.stepTimeoutMs ?? 4000 });
+  const executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir, keepWarm: options.keepWarm ?? 'overlap', stepTimeoutMs: options.stepTimeoutMs ?? 4000 });
   return {
     sim,
     target,
     secrets,
     executor,
     runsDir,
-    browser,
     prepare: (name) => executor.prepare(journeyNamed(name), target, secrets),
     run: (name, runOptions = {}) => {
       const journey = journeyNamed(name);
@@ -59,7 +55,6 @@ export async function startHarness(
     },
     stop: async () => {
       await executor.close();
-      await browser.close();
       await sim.stop();
       rmSync(runsDir, { recursive: true, force: true });
     },

@@ -2,7 +2,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import JSZip from 'jszip';
 import { REDACTED, Redactor } from '../../src/secrets/redactor.js';
-import { redactZip } from '../../src/run/artifacts.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadArtifact, redactedBytes } from '../../src/secrets/artifact-files.js';
 
 const SECRET = 'p@ss wörd/+=&"x';
 
@@ -40,7 +43,11 @@ describe('redactor', () => {
     const zip = new JSZip();
     zip.file('trace.trace', `{"params":{"value":"${SECRET}"}}`);
     zip.file(`resources/${forms[3] ?? ''}.dat`, Buffer.from(`token=${forms[2] ?? ''}`));
-    const out = await JSZip.loadAsync(await redactZip(await zip.generateAsync({ type: 'nodebuffer' }), redactor));
+    const dir = mkdtempSync(join(tmpdir(), 'gpmon-zip-'));
+    const path = join(dir, 'trace.zip');
+    writeFileSync(path, await zip.generateAsync({ type: 'nodebuffer' }));
+    const out = await JSZip.loadAsync(await redactedBytes(await loadArtifact(path), redactor));
+    rmSync(dir, { recursive: true, force: true });
     const names = Object.keys(out.files);
     assert.deepEqual(names.sort(), ['resources/', `resources/${REDACTED}.dat`, 'trace.trace'].sort());
     for (const name of names) {

@@ -71,19 +71,19 @@ describe('run store (SQLite)', () => {
     assert.deepEqual(store.recoverInterrupted(new Date()), [], 'once only');
   });
 
-  it('prunes by age and count, keeping failures longer, and removes their run folders', () => {
+  it('prunes by age and count, keeping failures longer, and removes their run folders', async () => {
     const now = new Date('2026-02-01T00:00:00.000Z');
     for (const id of ['a', 'b', 'c', 'inflight']) {
       mkdirSync(join(dir, id), { recursive: true });
       writeFileSync(join(dir, id, 'transcript.jsonl'), '{}\n');
     }
     // Passes older than 7 days go; failures younger than 60 days stay.
-    const removed = store.prune({ maxAgeDays: 7, maxRuns: 100, failedMaxAgeDays: 60, failedMaxRuns: 100 }, now);
+    const removed = await store.prune({ maxAgeDays: 7, maxRuns: 100, failedMaxAgeDays: 60, failedMaxRuns: 100 }, now);
     assert.deepEqual(removed.sort(), ['a', 'c']);
     assert.equal(existsSync(join(dir, 'a')), false);
     assert.equal(existsSync(join(dir, 'b')), true);
     // Only the newest failure is kept by count.
-    assert.deepEqual(store.prune({ maxAgeDays: 7, maxRuns: 100, failedMaxAgeDays: 60, failedMaxRuns: 1 }, now), ['b']);
+    assert.deepEqual(await store.prune({ maxAgeDays: 7, maxRuns: 100, failedMaxAgeDays: 60, failedMaxRuns: 1 }, now), ['b']);
     assert.deepEqual(store.list().map((r) => r.id), ['inflight']);
   });
 });
