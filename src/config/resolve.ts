@@ -60,7 +60,8 @@ export type ConfigResult = { ok: true; config: MonitorConfig } | { ok: false; pr
  * environment, and fills in the defaults. Every problem is named by its path.
  */
 export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv): ConfigResult {
-  const parsed = monitorConfigSchema.safeParse(raw ?? {});
+  // Nothing given is the defaults; anything given must be a config (null is refused, never read as "no config").
+  const parsed = monitorConfigSchema.safeParse(raw === undefined ? {} : raw);
   if (!parsed.success) return { ok: false, problems: describeIssues(parsed.error, raw) };
   const input = parsed.data;
   const problems: string[] = [];

@@ -1,8 +1,9 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
-import { resolve, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
+import { realpath, stat } from 'node:fs/promises';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { RunStore } from '../store/run-store.js';
+import { isBusy, type RunStore } from '../store/run-store.js';
 import type { RunService } from '../monitor/run-service.js';
 import type { MetricsRenderer } from '../metrics/monitor-metrics.js';
 import { wantsOpenMetrics } from '../metrics/monitor-metrics.js';
@@ -115,16 +116,15 @@ export function createHttpApp(deps: HttpDeps): Express {
     res.json(record);
   });
 
-  app.get('/api/runs/:id/artifacts/:name', requireToken, (req, res) => {
+  app.get('/api/runs/:id/artifacts/:name', requireToken, async (req, res) => {
     const record = deps.store.get(runId(req.params.id));
     if (record === undefined) throw new HttpError(404, `no finished run ${text(req.params.id)}`);
     // Only a file the record lists, and only inside the runs folder: no path from the request reaches the disk.
     const name = text(req.params.name);
     const artifact = record.artifacts.find((a) => a.name === name);
     if (artifact === undefined) throw new HttpError(404, `run ${record.id} has no artifact "${name.slice(0, 64)}"`);
-    const root = resolve(deps.runsDir);
-    const path = resolve(root, artifact.path);
-    if (!path.startsWith(root + sep)) throw new HttpError(404, 'no such artifact');
+    const path = await realArtifactPath(deps.runsDir, record.id, artifact.path);
+    if (path === undefined) throw new HttpError(404, `run ${record.id} has no artifact "${name.slice(0, 64)}"`);
     res.sendFile(path, { dotfiles: 'deny', headers: { 'content-disposition': `attachment; filename="${artifact.name}"` } });
   });
 
@@ -174,11 +174,34 @@ export function createHttpApp(deps: HttpDeps): Express {
       res.status(413).json({ error: 'the body is too large' });
       return;
     }
+    if (isBusy(error)) {
+      // Another process holds the history's lock; the daemon never waits for it on a request.
+      res.status(503).setHeader('retry-after', '1').json({ error: 'the run history is busy (locked by another process); try again' });
+      return;
+    }
     deps.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'http handler failed');
     res.status(500).json({ error: 'internal error' });
   };
   app.use(errors);
   return app;
+}
+
+/**
+ * The artifact's path on disk when its real path (symlinks followed, every
+ * component) is a regular file inside the run's own folder inside the real
+ * runs folder; else undefined. A check on names alone would serve whatever a
+ * symlink planted in the runs folder points at.
+ */
+async function realArtifactPath(runsDir: string, runId: string, stored: string): Promise<string | undefined> {
+  try {
+    const root = await realpath(runsDir);
+    const runDir = join(root, runId);
+    const real = await realpath(resolve(root, stored));
+    if (!real.startsWith(runDir + sep) || (await realpath(runDir)) !== runDir) return undefined;
+    return (await stat(real)).isFile() ? real : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function sameSecret(given: string, expected: string): boolean {

@@ -12,6 +12,9 @@ export interface AuthDeps {
   readonly version: string;
 }
 
+/** The session cookie a login sets (the contract's clients use the tokens; the cookie is there as real platforms set one). */
+export const SESSION_COOKIE = 'gp_session';
+
 /** The auth service of contract §2, on its own origin, answering CORS for the app origin. */
 export function createAuthApp(deps: AuthDeps): Express {
   const { state, issuer, account } = deps;
@@ -93,6 +96,7 @@ export function createAuthApp(deps: AuthDeps): Express {
       res.status(401).json({ detail: 'Invalid credentials' });
       return;
     }
+    res.cookie(SESSION_COOKIE, issuer.sessionCookie(), { httpOnly: true, sameSite: 'lax', path: '/' });
     res.json(await issuer.issue(account.user));
   });
 
@@ -110,6 +114,7 @@ export function createAuthApp(deps: AuthDeps): Express {
       return;
     }
     const localPart = email.slice(0, email.indexOf('@'));
+    res.cookie(SESSION_COOKIE, issuer.sessionCookie(), { httpOnly: true, sameSite: 'lax', path: '/' });
     res.json(await issuer.issue({ id: `e2e-${localPart}`, email }));
   });
 

@@ -49,6 +49,16 @@ export class TokenIssuer {
     return { access_token: access, refresh_token: refresh, token_type: 'Bearer', expires_in: ADVERTISED_EXPIRES_IN, user };
   }
 
+  /**
+   * An opaque session id for a `Set-Cookie` at login, as many platforms send
+   * beside the tokens: a credential with no shape, which no artifact may keep.
+   */
+  sessionCookie(): string {
+    const value = randomBytes(24).toString('base64url');
+    this.issued.push(value);
+    return value;
+  }
+
   /** One use per refresh token: the old one is gone once exchanged. */
   async refresh(refreshToken: string): Promise<TokenPair | undefined> {
     const user = this.refreshTokens.get(refreshToken);

@@ -1,13 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import JSZip from 'jszip';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
 import { Redactor } from '../../src/secrets/redactor.js';
 import type { RunRecord } from '../../src/model/run-record.js';
 import { gpmon } from '../helpers/gpmon-cli.js';
+import { filesOf } from '../helpers/artifact-scan.js';
 
 /**
  * A failed browser run keeps the most: a trace, a screenshot, the transcript,
@@ -17,26 +17,6 @@ import { gpmon } from '../helpers/gpmon-cli.js';
 
 // A JWT, or a JWT in base64url (the subprotocol form): `eyJhbGciOi` becomes `ZXlKaGJHY2lPaU`.
 const TOKEN_SHAPES = [/eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}/, /ZXlKaGJHY2lPaU[A-Za-z0-9_-]{20,}/];
-
-async function filesOf(dir: string): Promise<{ name: string; content: Buffer }[]> {
-  const out: { name: string; content: Buffer }[] = [];
-  for (const entry of readdirSync(dir)) {
-    const path = join(dir, entry);
-    if (statSync(path).isDirectory()) {
-      out.push(...(await filesOf(path)));
-      continue;
-    }
-    const content = readFileSync(path);
-    out.push({ name: path, content });
-    if (entry.endsWith('.zip')) {
-      const zip = await JSZip.loadAsync(content);
-      for (const file of Object.values(zip.files)) {
-        if (!file.dir) out.push({ name: `${path}!${file.name}`, content: await file.async('nodebuffer') });
-      }
-    }
-  }
-  return out;
-}
 
 describe('secret scan of a failed run', () => {
   let sim: Simulator;

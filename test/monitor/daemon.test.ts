@@ -31,7 +31,7 @@ describe('the monitor daemon', () => {
     assert.equal((await h.api('GET', '/readyz', { token: null })).status, 200);
     const m = await metrics();
     assert.equal(m.get(series('synthetic_step_failures_total', { journey: API, target: 'sim', step: 'connect', reason: 'ws_subprotocol' })), 0);
-    assert.equal(m.get(series('synthetic_scheduler_skipped_runs_total', { journey: API })) !== undefined, true);
+    assert.equal(m.get(series('synthetic_scheduler_skipped_runs_total', { journey: API, reason: 'overlap' })) !== undefined, true);
     assert.equal(m.get(series('synthetic_monitor_build_info', { version: 'test', playwright: 'test' })), 1);
   });
 
@@ -112,10 +112,10 @@ describe('the monitor daemon', () => {
   });
 
   it('a tick while the last run still runs is skipped and counted', async () => {
-    const before = (await metrics()).get(series('synthetic_scheduler_skipped_runs_total', { journey: API })) ?? 0;
+    const before = (await metrics()).get(series('synthetic_scheduler_skipped_runs_total', { journey: API, reason: 'overlap' })) ?? 0;
     h.sim.state.enable({ name: 'agent_never_completes' });
     try {
-      await waitFor('a skipped tick', async () => (((await metrics()).get(series('synthetic_scheduler_skipped_runs_total', { journey: API })) ?? 0) > before ? true : undefined), 30_000);
+      await waitFor('a skipped tick', async () => (((await metrics()).get(series('synthetic_scheduler_skipped_runs_total', { journey: API, reason: 'overlap' })) ?? 0) > before ? true : undefined), 30_000);
     } finally {
       h.sim.state.clearFaults();
     }
