@@ -27,7 +27,8 @@ export default defineConfig({
     browserName: 'chromium',
     headless: true,
     launchOptions: { ...chromiumLaunchOptions(), env: browserEnvironment(process.env) },
-    trace: 'retain-on-failure',
+    // The journey kit records each run's trace itself (src/kit/fixtures.ts): redacted, and named for the run.
+    trace: 'off',
     screenshot: 'only-on-failure',
   },
 });

@@ -1,9 +1,10 @@
-import { test as base } from '@playwright/test';
+import { test as base, type BrowserContext, type TestInfo } from '@playwright/test';
+import { rm, writeFile } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHILD_ENV } from '../protocol/child.js';
 import type { Redactor } from '../secrets/redactor.js';
-import { redactFilesInPlace } from '../secrets/artifact-files.js';
+import { learnFrom, loadArtifact, redactFilesInPlace, redactedBytes } from '../secrets/artifact-files.js';
 import { resolveTarget, type ResolvedTarget } from './resolve-target.js';
 import { waitForGo } from './go.js';
 import { JourneyRun } from './journey-run.js';
@@ -21,8 +22,9 @@ interface HandRuns {
  * The journey kit's fixtures: `gpTarget` (worker-scoped: the target and its
  * secrets, or an embedded simulator) and `run` (the run: waits for the go,
  * then hands the journey its JourneyRun, and writes the artifacts after).
- * `page` is set up before `run`: a browser journey's browser, context and
- * page exist before the go, so their start-up is never inside a measured run.
+ * `context` depends on Playwright's context before `run`: a browser
+ * journey's browser is up before the go, so its launch is never inside a
+ * measured run.
  */
 export const test = base.extend<{ run: JourneyRun }, { gpTarget: ResolvedTarget; gpHandRuns: HandRuns }>({
   gpTarget: [
@@ -46,8 +48,12 @@ export const test = base.extend<{ run: JourneyRun }, { gpTarget: ResolvedTarget;
     },
     { scope: 'worker', timeout: 60_000 },
   ],
-  page: async ({ page, run: _run }, use) => {
-    await use(page);
+  // The kit records the trace itself (the config sets Playwright's off): named for this run alone, started at
+  // the go, and written redacted before Playwright's own teardown, so a run by hand keeps no secret either.
+  context: async ({ context, run }, use, testInfo) => {
+    await context.tracing.start({ name: `gpmon-${run.runId}`, title: testInfo.titlePath.join(' › '), screenshots: true, snapshots: true, sources: true });
+    await use(context);
+    await keepTraceOnFailure(context, run, testInfo);
   },
   run: [
     async ({ gpTarget, gpHandRuns }, use, testInfo) => {
@@ -64,6 +70,30 @@ export const test = base.extend<{ run: JourneyRun }, { gpTarget: ResolvedTarget;
     { timeout: GO_WAIT_TIMEOUT_MS },
   ],
 });
+
+/**
+ * A failed run's trace: stopped into a raw file, every credential it shows
+ * learned, written redacted as trace.zip and attached (the reporter hands it
+ * to the executor, which redacts it again with all it knows); the raw file is
+ * removed. A passing run's trace is discarded.
+ */
+async function keepTraceOnFailure(context: BrowserContext, run: JourneyRun, testInfo: TestInfo): Promise<void> {
+  if (testInfo.status === testInfo.expectedStatus) {
+    await context.tracing.stop();
+    return;
+  }
+  const raw = testInfo.outputPath('trace.raw.zip');
+  const path = testInfo.outputPath('trace.zip');
+  try {
+    await context.tracing.stop({ path: raw });
+    const artifact = await loadArtifact(raw);
+    learnFrom(artifact, run.redactor);
+    await writeFile(path, await redactedBytes(artifact, run.redactor));
+  } finally {
+    await rm(raw, { force: true });
+  }
+  await testInfo.attach('trace', { path, contentType: 'application/zip' });
+}
 
 function filesUnder(dir: string): string[] {
   let entries;

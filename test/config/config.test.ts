@@ -96,4 +96,39 @@ describe('gpmon validate', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('a config whose top-level await never settles: exit 2, "did not finish loading", for validate and serve', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gpmon-config-'));
+    writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
+    try {
+      const file = join(dir, 'hangs.config.ts');
+      writeFileSync(file, 'await new Promise(() => {});\nexport default {};\n');
+      for (const command of ['validate', 'serve']) {
+        const result = await gpmon([command, '--config', file], { GPMON_CONFIG_LOAD_TIMEOUT_MS: '1500' });
+        assert.equal(result.code, 2, `${command}: ${result.stderr}`);
+        assert.match(result.stderr, /hangs\.config\.ts: did not finish loading within 1\.5 s/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a default export that is not a config object (null, a number, an array) is refused, never read as the defaults', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gpmon-config-'));
+    writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
+    try {
+      for (const [value, words] of [['null', 'null'], ['42', 'a number'], ['[]', 'an array']] as const) {
+        const file = join(dir, `x${words.replace(/\W/g, '')}.config.ts`);
+        writeFileSync(file, `export default ${value};\n`);
+        for (const command of ['validate', 'serve']) {
+          const result = await gpmon([command, '--config', file]);
+          assert.equal(result.code, 2, `${command} ${value}: ${result.stderr}`);
+          assert.match(result.stderr, new RegExp(`the default export is ${words}, not a config object`));
+        }
+      }
+      assert.equal(resolveConfig(null, {}).ok, false, 'null is no config, in-process too');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -118,7 +118,7 @@ export async function startAlertStack(options: { scheduleSeconds?: number; pageA
         [journey]: { schedule: `*/${scheduleSeconds} * * * * *`, stepTimeoutMs: 3000, timeoutMs: 3000, pageAfterFailures },
       },
       server: { port: monitorPort },
-      runs: { dir: join(dir, 'runs') },
+      runs: { dir: join(dir, 'runs'), passEnv: [OWNER_VARIABLE] },
     };
     writeFileSync(join(dir, 'monitor.config.ts'), `export default ${JSON.stringify(config)};\n`);
     let monitor: ChildProcess | undefined;

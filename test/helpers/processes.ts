@@ -3,9 +3,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * A mark for the processes one test starts: put `{ [OWNER_VARIABLE]: owner }`
- * in the environment of a monitor the test starts; its journey children
- * inherit it, so cleaning up after a kill -9 touches only this test's runs,
- * never another test file's running at the same time.
+ * in the environment of a monitor the test starts, and `runs.passEnv:
+ * [OWNER_VARIABLE]` in its config (children inherit only an allow-list); its
+ * journey children then carry it, so cleaning up after a kill -9 touches only
+ * this test's runs, never another test file's running at the same time.
  */
 export const OWNER_VARIABLE = 'GPMON_TEST_OWNER';
 
@@ -13,14 +14,32 @@ export function newOwner(): string {
   return randomUUID();
 }
 
-/** Run processes left by a monitor killed with -9 (in production their cgroup goes with it): only this owner's. */
+/**
+ * Run processes left by a monitor killed with -9 (in production their cgroup
+ * goes with it): only this owner's. The owner's journey children carry the
+ * mark; their browsers carry only the run's tag, so the tags are read first.
+ */
 export function killRunOrphans(owner: string): void {
   const mark = `${OWNER_VARIABLE}=${owner}\0`;
+  const environs = new Map<number, string>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const environ = readFileSync(`/proc/${entry}/environ`, 'latin1');
-      if (environ.includes('GPMON_RUN_TAG=') && environ.includes(mark)) process.kill(Number(entry), 'SIGKILL');
+      environs.set(Number(entry), readFileSync(`/proc/${entry}/environ`, 'latin1'));
+    } catch {
+      // Gone.
+    }
+  }
+  const tags = new Set<string>();
+  for (const environ of environs.values()) {
+    const tag = /(?:^|\0)GPMON_RUN_TAG=([^\0]+)/.exec(environ)?.[1];
+    if (tag !== undefined && environ.includes(mark)) tags.add(tag);
+  }
+  for (const [pid, environ] of environs) {
+    const tag = /(?:^|\0)GPMON_RUN_TAG=([^\0]+)/.exec(environ)?.[1];
+    if (tag === undefined || !tags.has(tag)) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
     } catch {
       // Gone.
     }

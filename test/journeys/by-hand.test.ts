@@ -1,23 +1,87 @@
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
+import { Redactor } from '../../src/secrets/redactor.js';
 import { PROJECT_ROOT } from '../helpers/journey-harness.js';
+import { filesOf } from '../helpers/artifact-scan.js';
 
 const require = createRequire(import.meta.url);
+const PLAYWRIGHT = require.resolve('@playwright/test/cli');
+
+function withoutGpmonVariables(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
+  for (const name of Object.keys(env)) if (name.startsWith('GPMON_')) Reflect.deleteProperty(env, name);
+  return env;
+}
 
 /** A journey is an ordinary Playwright test: run by hand, it checks an embedded simulator. */
 describe('journeys run by hand', () => {
+  let output: string;
+  before(() => {
+    output = mkdtempSync(join(tmpdir(), 'gpmon-byhand-'));
+  });
+  after(() => {
+    rmSync(output, { recursive: true, force: true });
+  });
+
   it('npx playwright test journeys/golden-path-api.spec.ts passes against an embedded simulator', () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
-    for (const name of Object.keys(env)) if (name.startsWith('GPMON_')) Reflect.deleteProperty(env, name);
-    const result = spawnSync(process.execPath, [require.resolve('@playwright/test/cli'), 'test', 'journeys/golden-path-api.spec.ts', '--reporter', 'line'], {
+    const result = spawnSync(process.execPath, [PLAYWRIGHT, 'test', 'journeys/golden-path-api.spec.ts', '--reporter', 'line', '--output', join(output, 'api')], {
       cwd: PROJECT_ROOT,
-      env,
+      env: withoutGpmonVariables(),
       encoding: 'utf8',
       timeout: 120_000,
     });
     assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
     assert.match(result.stdout, /1 passed/);
+  });
+});
+
+describe('a failed run by hand is redacted like a monitored one', () => {
+  let sim: Simulator;
+  let output: string;
+  before(async () => {
+    sim = await startSimulator();
+    output = mkdtempSync(join(tmpdir(), 'gpmon-byhand-'));
+  });
+  after(async () => {
+    await sim.stop();
+    rmSync(output, { recursive: true, force: true });
+  });
+
+  it('test-results (trace entries included) and the terminal hold no token the run obtained and no configured secret', async () => {
+    sim.state.enable({ name: 'answer_not_rendered' });
+    const d = sim.description;
+    const env = {
+      ...withoutGpmonVariables(),
+      GPMON_APP_URL: d.app, GPMON_AUTH_URL: d.auth, GPMON_API_URL: d.api, GPMON_WS_URL: d.ws,
+      GPMON_LOGIN: 'form', GPMON_EMAIL: d.email, GPMON_PASSWORD: d.password, GPMON_BYPASS_KEY: d.bypassKey,
+      GPMON_EXPECTED_ANSWER: '^Golden path OK',
+    };
+    // Not spawnSync: the simulator answers from this process.
+    const child = spawn(process.execPath, [PLAYWRIGHT, 'test', 'journeys/golden-path.spec.ts', '--reporter', 'list', '--output', output], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let printed = '';
+    child.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 1, printed);
+    const files = await filesOf(output);
+    const names = files.map((f) => f.name);
+    assert.ok(names.some((n) => n.endsWith('trace.zip')), `a trace among ${names.join(', ')}`);
+    assert.ok(names.some((n) => n.endsWith('transcript.jsonl')), 'the transcript lies beside it');
+    assert.ok(names.some((n) => n.includes('trace.zip!') && n.endsWith('.network')), 'the trace has its network log');
+    const issued = sim.issuedTokens();
+    assert.ok(issued.length >= 3, 'the run obtained tokens and a session cookie');
+    const secrets = new Redactor([d.password, d.bypassKey, ...issued]);
+    for (const { name, content } of [...files, { name: 'the terminal', content: Buffer.from(printed) }]) {
+      const found = secrets.find(content);
+      const at = found === undefined ? -1 : content.indexOf(found);
+      assert.equal(found, undefined, `${name} holds a secret: …${content.subarray(Math.max(0, at - 300), at + 60).toString()}…`);
+    }
   });
 });

@@ -1,6 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startDaemonHarness, type DaemonHarness } from '../helpers/daemon-harness.js';
 import { parseMetrics, startPrometheus, waitFor } from '../helpers/prom-tools.js';
 import type { RunRecord } from '../../src/model/run-record.js';
@@ -201,6 +204,29 @@ describe('the monitor daemon', () => {
         const answer = await h.api('GET', `/api/runs/${run.id}/artifacts/${name}`);
         assert.ok([400, 404].includes(answer.status), `${name}: ${answer.status}`);
         assert.doesNotMatch(answer.text, /SQLite|root:/);
+      }
+    });
+
+    it('follows no symlink out of a run folder: a replaced file or a replaced folder is not served', async () => {
+      const [first, second] = await runs(`journey=${API}&limit=2`);
+      assert.ok(first !== undefined && second !== undefined);
+      const runsDir = join(h.dir, 'runs');
+      // The file replaced by a link to a file outside the runs folder.
+      rmSync(join(runsDir, first.id, 'transcript.jsonl'));
+      symlinkSync('/etc/passwd', join(runsDir, first.id, 'transcript.jsonl'));
+      // The whole run folder replaced by a link to a folder outside, holding a file of the same name.
+      const outside = mkdtempSync(join(tmpdir(), 'gpmon-outside-'));
+      writeFileSync(join(outside, 'transcript.jsonl'), 'root:x:0:0:outside the runs folder\n');
+      rmSync(join(runsDir, second.id), { recursive: true, force: true });
+      symlinkSync(outside, join(runsDir, second.id));
+      try {
+        for (const run of [first, second]) {
+          const answer = await h.api('GET', `/api/runs/${run.id}/artifacts/transcript.jsonl`);
+          assert.equal(answer.status, 404, `${run.id}: ${answer.status}`);
+          assert.doesNotMatch(answer.text, /root:/);
+        }
+      } finally {
+        rmSync(outside, { recursive: true, force: true });
       }
     });
 

@@ -45,7 +45,7 @@ describe('restart after kill -9', () => {
     sim = await startSimulator();
     dir = mkdtempSync(join(tmpdir(), 'gpmon-restart-'));
     writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
-    const base = { targets: [targetFor(sim)], server: { port: 0 }, runs: { dir: join(dir, 'runs') } };
+    const base = { targets: [targetFor(sim)], server: { port: 0 }, runs: { dir: join(dir, 'runs'), passEnv: [OWNER_VARIABLE] } };
     const journeys = (schedule: string) => ({ 'golden-path': { enabled: false }, 'ws-auth-enforced': { enabled: false }, 'golden-path-api': { schedule, stepTimeoutMs: 20_000, timeoutMs: 30_000 } });
     writeFileSync(join(dir, 'first.config.ts'), `export default ${JSON.stringify({ ...base, journeys: journeys('*/2 * * * * *') })};\n`);
     // The second start must not run anything by itself: what it shows is what it restored.
