@@ -1,9 +1,22 @@
 #!/usr/bin/env node
-// Runs every test file under test/ with node's own test runner (through tsx),
+// Runs the test files under test/ with node's own test runner (through tsx),
 // so the last lines of the output are the runner's summary.
+//
+//   node scripts/run-tests.js            every test file
+//   node scripts/run-tests.js --unit     the in-process lane (*.unit.test.ts): seconds
+//   node scripts/run-tests.js NAME...    the files whose path contains a NAME
+//
+// The whole suite runs in two passes: first the files that measure time
+// against a ground truth (SERIAL), alone, since a loaded machine would move
+// what they measure; then every other file, two at a time (each test counts
+// and kills only its own processes and listens on ports chosen at run time).
+// The second pass's summary is the last output.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+
+const SERIAL = ['test/journeys/timing-accuracy.test.ts'];
+const CONCURRENCY = process.env.GPMON_TEST_CONCURRENCY ?? '2';
 
 function find(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -13,19 +26,27 @@ function find(dir) {
   });
 }
 
-const filter = process.argv.slice(2);
+function run(files, concurrency) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...files], { stdio: 'inherit' });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+const args = process.argv.slice(2);
+const unit = args.includes('--unit');
+const filter = args.filter((arg) => arg !== '--unit');
 const files = find('test')
+  .filter((file) => !unit || file.endsWith('.unit.test.ts'))
   .filter((file) => filter.length === 0 || filter.some((part) => file.includes(part)))
   .sort();
 if (files.length === 0) {
   console.error(`no test files match ${filter.join(' ')}`);
   process.exit(1);
 }
-const child = spawn(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-timeout=600000', ...files],
-  { stdio: 'inherit' },
-);
-child.on('exit', (code, signal) => {
-  process.exit(code ?? (signal ? 1 : 0));
-});
+const serial = files.filter((file) => SERIAL.includes(file));
+const rest = files.filter((file) => !SERIAL.includes(file));
+let failed = 0;
+if (serial.length > 0) failed += await run(serial, 1);
+if (rest.length > 0) failed += await run(rest, CONCURRENCY);
+process.exit(failed === 0 ? 0 : 1);

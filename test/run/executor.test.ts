@@ -1,7 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Executor } from '../../src/run/executor.js';
@@ -10,32 +9,18 @@ import { startSimulator, type Simulator } from '../../src/simulator/simulator.js
 import { withDefaults, type Target } from '../../src/model/target.js';
 import type { JourneyDefinition } from '../../src/model/journeys.js';
 import { PROJECT_ROOT, describeRecord } from '../helpers/journey-harness.js';
+import { commandOf, descendantsOf, environOf } from '../helpers/processes.js';
 
 /** Faults of the monitor itself are outcome `error`, and a hang never outlives its deadline. */
 
-/** Live Chromium processes. Zombies are dead: here PID 1 may not reap what it inherits. */
+/** Live Chromium processes this test started (its descendants only: other test files run beside it). */
 function chromiumPids(): number[] {
-  const out = execFileSync('ps', ['-eo', 'pid=,stat=,comm='], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/))
-    .filter(([, stat, comm]) => stat !== undefined && !stat.startsWith('Z') && /chrom/i.test(comm ?? ''))
-    .map(([pid]) => Number(pid));
+  return descendantsOf(process.pid).filter((pid) => /chrom/i.test(commandOf(pid)));
 }
 
-/** Live processes whose environment carries a run tag: what a run left behind. */
-function taggedPids(): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
-    .filter((entry) => {
-      try {
-        const state = /\) (\S)/.exec(readFileSync(`/proc/${entry}/stat`, 'utf8'))?.[1];
-        return state !== 'Z' && readFileSync(`/proc/${entry}/environ`).includes(`${CHILD_ENV.runTag}=`);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
+/** Live processes of this test's runs: what a run left behind. */
+function runPids(): number[] {
+  return descendantsOf(process.pid).filter((pid) => environOf(pid).has(CHILD_ENV.runTag));
 }
 
 const fixture = (name: string, steps: string[] = ['login', 'connect']): JourneyDefinition => ({
@@ -107,7 +92,7 @@ describe('executor faults', () => {
   it('after every run, no process of a run is left', async () => {
     // A finished child gets a grace period to exit by itself before it is killed.
     const deadline = Date.now() + 15_000;
-    while (taggedPids().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
-    assert.deepEqual(taggedPids(), []);
+    while (runPids().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+    assert.deepEqual(runPids(), []);
   });
 });
