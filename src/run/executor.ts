@@ -251,6 +251,9 @@ export class Executor {
       [CHILD_ENV.password]: secrets.password,
       [CHILD_ENV.bypassKey]: secrets.bypassKey,
       TMPDIR: childTmp,
+      // Playwright's compile cache stays shared (it holds our sources, compiled; nothing of a run):
+      // a cold cache per child would cost every load seconds of CPU beside the run being measured.
+      PLAYWRIGHT_TRANSFORM_CACHE_DIR: this.options.env?.PLAYWRIGHT_TRANSFORM_CACHE_DIR ?? join(tmpdir(), `playwright-transform-cache-${process.geteuid?.() ?? 0}`),
     };
     const child = new JourneyChild({
       projectRoot: root,
