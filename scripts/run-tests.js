@@ -16,6 +16,12 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 
 const SERIAL = ['test/journeys/timing-accuracy.test.ts'];
+// The longest files start first, so the two lanes end together.
+const LONG_FIRST = ['fault-matrix-browser', 'fault-matrix-protocol', 'alert-e2e', 'image-runtime', 'daemon.test', 'secret-scan', 'run-cli', 'two-target'];
+const rank = (file) => {
+  const at = LONG_FIRST.findIndex((part) => file.includes(part));
+  return at < 0 ? LONG_FIRST.length : at;
+};
 const CONCURRENCY = process.env.GPMON_TEST_CONCURRENCY ?? '2';
 
 function find(dir) {
@@ -39,7 +45,8 @@ const filter = args.filter((arg) => arg !== '--unit');
 const files = find('test')
   .filter((file) => !unit || file.endsWith('.unit.test.ts'))
   .filter((file) => filter.length === 0 || filter.some((part) => file.includes(part)))
-  .sort();
+  .sort()
+  .sort((a, b) => rank(a) - rank(b));
 if (files.length === 0) {
   console.error(`no test files match ${filter.join(' ')}`);
   process.exit(1);

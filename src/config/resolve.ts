@@ -97,6 +97,12 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv): ConfigResul
     targets = 'simulator';
   }
   const targetNames = targets === 'simulator' ? ['simulator'] : targets.map((t) => t.target.name);
+  // runs.passEnv widens what journeys inherit; it can never hand them a secret the executor keeps from them.
+  const secretVariables = new Set(configured.flatMap((t) => [t.passwordEnv, t.bypassKeyEnv]).filter((name): name is string => name !== undefined));
+  for (const name of input.runs?.passEnv ?? []) {
+    if (name.startsWith('GPMON_')) problems.push(`runs.passEnv: ${name}: gpmon's own variables (the API token, the environment target's secrets) are never passed to journeys`);
+    else if (secretVariables.has(name)) problems.push(`runs.passEnv: ${name} holds a target's secret; each journey gets its own target's secret, and only that`);
+  }
 
   const journeys: ConfiguredJourney[] = [];
   for (const definition of JOURNEYS) {

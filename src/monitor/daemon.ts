@@ -100,11 +100,6 @@ async function start(options: DaemonOptions, undo: (() => Promise<void> | void)[
   // Only what the config still runs: a journey or target dropped from it must not keep its series (a restored failure would page for ever).
   const watched = new Set(enabled.flatMap((j) => j.targets.map((target) => `${j.definition.name}\u0000${target}`)));
   const isWatched = (run: { journey: string; target: string }) => watched.has(`${run.journey}\u0000${run.target}`);
-  for (const record of store.recoverInterrupted(new Date())) {
-    logger.warn({ run: record.id, journey: record.journey }, 'a run was in flight when the monitor stopped: closed as error');
-    if (isWatched(record)) metrics.recordRun(record);
-  }
-  for (const standing of store.standings()) if (isWatched(standing)) metrics.restore(standing);
 
   const executor = new Executor({
     projectRoot: options.projectRoot,
@@ -114,8 +109,6 @@ async function start(options: DaemonOptions, undo: (() => Promise<void> | void)[
   });
   undo.push(() => executor.close(0));
 
-  // From here on the history never blocks the event loop: a locked database defers writes, never stalls HTTP.
-  store.neverWait();
   const history = new HistoryWriter(store, {
     onDeferred: (id, error) => {
       logger.warn({ run: id, err: errorText(error) }, 'the run history is busy: the run is kept and will be stored when it can be');
@@ -208,6 +201,15 @@ async function start(options: DaemonOptions, undo: (() => Promise<void> | void)[
   const address = server.address() as AddressInfo;
   const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${address.port}`;
 
+  // Only once this instance owns its port: a second monitor started by mistake on the same history must not
+  // close the first one's run in flight as interrupted before it fails to listen.
+  for (const record of store.recoverInterrupted(new Date())) {
+    logger.warn({ run: record.id, journey: record.journey }, 'a run was in flight when the monitor stopped: closed as error');
+    if (isWatched(record)) metrics.recordRun(record);
+  }
+  for (const standing of store.standings()) if (isWatched(standing)) metrics.restore(standing);
+  // From here on the history never blocks the event loop: a locked database defers writes, never stalls HTTP.
+  store.neverWait();
   scheduler.start();
   ready = true;
   logger.info({ url, journeys: scheduled.map((s) => `${s.journey}@${s.target} ${s.schedule}`) }, 'monitor running');

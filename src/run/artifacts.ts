@@ -31,7 +31,8 @@ export async function storeArtifacts(
   places: ArtifactPlaces,
   redactor: Redactor,
 ): Promise<{ stored: ArtifactRecord[]; problems: string[] }> {
-  await mkdir(places.runDir, { recursive: true });
+  // A run with nothing to keep (interrupted before it began) gets no folder.
+  if (sources.length > 0) await mkdir(places.runDir, { recursive: true });
   const stored: ArtifactRecord[] = [];
   const problems: string[] = [];
   const used = new Set<string>();

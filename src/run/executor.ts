@@ -293,12 +293,17 @@ export class Executor {
     return prepared.gone;
   }
 
-  /** Kills the child and anything it started, waits for them to go, removes its scratch. */
+  /** Kills the child and anything it started, waits for them to go, removes its scratch. Never rejects. */
   private async dispose(prepared: Prepared): Promise<void> {
     prepared.goServer.close();
-    await prepared.child.killAndWait();
-    await rm(prepared.scratch, { recursive: true, force: true, maxRetries: 3 });
-    this.live.delete(prepared);
+    try {
+      await prepared.child.killAndWait();
+      await rm(prepared.scratch, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      // A scratch that cannot go (a process outlived the kill and wrote to it) is left, never a crash of the monitor.
+    } finally {
+      this.live.delete(prepared);
+    }
   }
 
   /** Whether children may still be loaded ahead (read after every await: close() may have run meanwhile). */

@@ -21,6 +21,9 @@ export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set([
   'x-e2e-bypass-key',
   'x-api-key',
   'x-auth-token',
+  'x-access-token',
+  'x-session-token',
+  'x-session-id',
   'x-csrf-token',
   'x-xsrf-token',
   'sec-websocket-protocol',
@@ -42,7 +45,7 @@ const NAME_VALUE = /"name"\s*:\s*"([A-Za-z0-9-]{1,64})"\s*,\s*"value"\s*:\s*"((?
 // A raw header line (a transcript, a log, an error message).
 const HEADER_LINE = /^[ \t]*([A-Za-z0-9-]{2,64})[ \t]*:[ \t]*(.+?)[ \t]*\r?$/gm;
 // Tokens in a query string or a fragment.
-const QUERY = /[?&#]((?:access|refresh|id|session)?_?token|code|session|sid|key|api_key|password)=([^&#\s"'\\<>]+)/gi;
+const QUERY = /[?&#]((?:access|refresh|id|session)?_?token|code|session|sid|key|api_key|password|jwt|auth)=([^&#\s"'\\<>]+)/gi;
 
 /**
  * The credential values in a text, each once, in the forms a redactor must
@@ -62,7 +65,9 @@ export function harvestCredentials(text: string): string[] {
       if (CREDENTIAL_HEADERS.has(name)) for (const value of headerCredentials(name, unescapeJson(match[2] ?? ''))) take(value);
     }
     for (const match of level.matchAll(JSON_PAIR)) {
-      if (isCredentialKey(match[1] ?? '')) take(unescapeJson(match[2] ?? ''));
+      // A token or session id has no spaces; "this field is required" under "password" is a message, not a credential.
+      const value = unescapeJson(match[2] ?? '');
+      if (isCredentialKey(match[1] ?? '') && !/\s/.test(value)) take(value);
     }
   }
   for (const match of text.matchAll(HEADER_LINE)) {

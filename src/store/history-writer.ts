@@ -1,5 +1,5 @@
 import type { RunRecord, RunStart } from '../model/run-record.js';
-import type { RunStore } from './run-store.js';
+import { isBusy, type RunStore } from './run-store.js';
 
 export interface HistoryWriterOptions {
   /** First wait before a failed write is tried again, in ms; it doubles up to `maxDelayMs`. */
@@ -11,9 +11,14 @@ export interface HistoryWriterOptions {
   readonly onDeferred?: (id: string, error: unknown) => void;
   /** A deferred write got through. */
   readonly onStored?: (id: string, attempts: number) => void;
-  /** A write that could not be stored in time: the run is not in the history. */
+  /** A write that could not be stored (in time, or at all: a full disk, a read-only or corrupt file): the run is not in the history. */
   readonly onLost?: (id: string, error: unknown) => void;
+  /** Which errors are retried; others are reported lost at once. Default: SQLite's busy and locked answers. */
+  readonly isTransient?: IsTransient;
 }
+
+/** Whether a failed write is worth trying again: the database was locked by another connection. */
+export type IsTransient = (error: unknown) => boolean;
 
 type Pending =
   | { readonly kind: 'started'; readonly id: string; readonly value: RunStart; readonly since: number; attempts: number; lastError: unknown }
@@ -70,6 +75,10 @@ export class HistoryWriter {
 
   private write(entry: Pending): void {
     if (this.attempt(entry)) return;
+    if (!(this.options.isTransient ?? isBusy)(entry.lastError)) {
+      this.options.onLost?.(entry.id, entry.lastError);
+      return;
+    }
     this.pending.set(entry.id, entry);
     this.options.onDeferred?.(entry.id, entry.lastError);
     this.schedule();
@@ -109,7 +118,7 @@ export class HistoryWriter {
         continue;
       }
       allStored = false;
-      if (final || Date.now() - entry.since >= this.options.giveUpAfterMs) {
+      if (final || Date.now() - entry.since >= this.options.giveUpAfterMs || !(this.options.isTransient ?? isBusy)(entry.lastError)) {
         this.pending.delete(entry.id);
         lost.push(entry.id);
         this.options.onLost?.(entry.id, entry.lastError);

@@ -27,6 +27,9 @@ describe('config validation: each kind of mistake, named by its path', () => {
     ['a port out of range', { server: { port: 70000 } }, {}, ['server.port: Too big: expected number to be <=65535']],
     ['one failed run paging', { journeys: { 'golden-path': { pageAfterFailures: 1 } } }, {}, ['journeys.golden-path.pageAfterFailures: Too small: expected number to be >=2']],
     ['a step timeout longer than the journey', { journeys: { 'golden-path-api': { timeoutMs: 5000, stepTimeoutMs: 8000 } } }, {}, ['journeys.golden-path-api.stepTimeoutMs: 8000 is longer than timeoutMs 5000']],
+    ['runs.passEnv naming the API token', { runs: { passEnv: ['GPMON_API_TOKEN'] } }, {}, ['runs.passEnv: GPMON_API_TOKEN: gpmon\'s own variables (the API token, the environment target\'s secrets) are never passed to journeys']],
+    ['runs.passEnv naming a target\'s secret', { targets: [target], runs: { passEnv: ['STAGING_BYPASS_KEY'] } }, env, ['runs.passEnv: STAGING_BYPASS_KEY holds a target\'s secret; each journey gets its own target\'s secret, and only that']],
+    ['runs.passEnv with a name that is no variable', { runs: { passEnv: ['lower-case'] } }, {}, ['runs.passEnv.0: must be an environment variable name (A-Z, 0-9, _)']],
   ];
   for (const [name, raw, environment, problems] of bad) {
     it(name, () => {

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
  * journey children then carry it, so cleaning up after a kill -9 touches only
  * this test's runs, never another test file's running at the same time.
  */
-export const OWNER_VARIABLE = 'GPMON_TEST_OWNER';
+export const OWNER_VARIABLE = 'TEST_OWNER_OF_GPMON_RUNS';
 
 export function newOwner(): string {
   return randomUUID();

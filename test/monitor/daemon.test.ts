@@ -45,7 +45,8 @@ describe('the monitor daemon', () => {
     });
     assert.ok(passed.every((r) => r.trigger === 'schedule'));
     const gap = Math.abs(Date.parse(passed[0]?.startedAt ?? '') - Date.parse(passed[1]?.startedAt ?? ''));
-    assert.ok(gap >= 1500 && gap <= 8000, `scheduled ${gap} ms apart (every 2 s, or a skipped tick)`);
+    // Every 2 s, or later when a tick found the last run (its child still loading) busy and was skipped; never two at once.
+    assert.ok(gap >= 1500 && gap <= 20_000, `scheduled ${gap} ms apart (every 2 s, or after skipped ticks)`);
     const m = await metrics();
     const base = { journey: API, target: 'sim' };
     assert.equal(m.get(series('synthetic_journey_success', base)), 1);

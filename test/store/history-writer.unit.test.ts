@@ -66,6 +66,14 @@ describe('history writer: a locked history defers writes, never blocks, never lo
     assert.equal(store.rows.get('a'), 'done');
   });
 
+  it('an error that is not a lock (a full disk, a corrupt file) is reported lost at once, never retried as if busy', () => {
+    const lost: string[] = [];
+    const writer = new HistoryWriter({ runStarted: () => undefined, runFinished: () => { throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }); } }, { onLost: (id) => lost.push(id) });
+    writer.runFinished(runRecord({ id: 'x', outcome: 'passed' }));
+    assert.deepEqual(lost, ['x']);
+    assert.deepEqual(writer.waiting, []);
+  });
+
   it('a write still refused after its window is reported lost with its id; flush at shutdown reports the rest', async () => {
     const store = lockableStore();
     const lost: string[] = [];
