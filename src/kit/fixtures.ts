@@ -39,8 +39,8 @@ export const test = base.extend<{ run: JourneyRun }, { gpTarget: ResolvedTarget;
     async ({}, use) => {
       const handRuns: HandRuns = { folders: [] };
       await use(handRuns);
-      // Playwright writes a failed test's trace and error context after the test's fixtures end, before the worker's:
-      // here every file a run by hand left is redacted as the executor redacts a monitored run's.
+      // Playwright writes a failed test's error context (page snapshot, error) after the test's own fixtures end,
+      // before the worker's: here every file a run by hand left is redacted as the executor redacts a monitored run's.
       for (const { dir, redactor } of handRuns.folders) {
         const problems = await redactFilesInPlace(filesUnder(dir), redactor);
         for (const problem of problems) process.stderr.write(`gpmon: could not redact ${problem}\n`);
