@@ -1,4 +1,5 @@
-import { test as base, type BrowserContext, type TestInfo } from '@playwright/test';
+import { test as base, type BrowserContext, type TestInfo, type Tracing } from '@playwright/test';
+import { randomUUID } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,11 +23,11 @@ interface HandRuns {
  * The journey kit's fixtures: `gpTarget` (worker-scoped: the target and its
  * secrets, or an embedded simulator) and `run` (the run: waits for the go,
  * then hands the journey its JourneyRun, and writes the artifacts after).
- * `context` depends on Playwright's context before `run`: a browser
- * journey's browser is up before the go, so its launch is never inside a
+ * `page` is set up before `run`: a browser journey's browser, context, page
+ * and trace exist before the go, so their start-up is never inside a
  * measured run.
  */
-export const test = base.extend<{ run: JourneyRun }, { gpTarget: ResolvedTarget; gpHandRuns: HandRuns }>({
+export const test = base.extend<{ run: JourneyRun; gpTracing: Tracing }, { gpTarget: ResolvedTarget; gpHandRuns: HandRuns }>({
   gpTarget: [
     async ({}, use) => {
       const resolved = await resolveTarget(process.env);
@@ -48,11 +49,15 @@ export const test = base.extend<{ run: JourneyRun }, { gpTarget: ResolvedTarget;
     },
     { scope: 'worker', timeout: 60_000 },
   ],
-  // The kit records the trace itself (the config sets Playwright's off): named for this run alone, started at
-  // the go, and written redacted before Playwright's own teardown, so a run by hand keeps no secret either.
-  context: async ({ context, run }, use, testInfo) => {
-    await context.tracing.start({ name: `gpmon-${run.runId}`, title: testInfo.titlePath.join(' › '), screenshots: true, snapshots: true, sources: true });
-    await use(context);
+  // The kit records the trace itself (the config sets Playwright's off): named for this run alone, and written
+  // redacted before Playwright's own teardown, so a run by hand keeps no secret either. Started before the go,
+  // like the browser, context and page: none of their start-up is inside a measured run.
+  gpTracing: async ({ context }, use, testInfo) => {
+    await context.tracing.start({ name: `gpmon-${randomUUID()}`, title: testInfo.titlePath.join(' › '), screenshots: true, snapshots: true, sources: true });
+    await use(context.tracing);
+  },
+  page: async ({ page, context, gpTracing: _tracing, run }, use, testInfo) => {
+    await use(page);
     await keepTraceOnFailure(context, run, testInfo);
   },
   run: [
