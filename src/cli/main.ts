@@ -81,7 +81,9 @@ export async function runFromProcess(): Promise<void> {
   const onSignal = (name: NodeJS.Signals) => {
     signals++;
     if (signals === 1) stop(name);
-    else force(name);
+    else if (signals === 2) force(name);
+    // A third: whatever still runs is not worth waiting for.
+    else process.exit(name === 'SIGTERM' ? 143 : 130);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

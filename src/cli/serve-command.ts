@@ -67,9 +67,12 @@ export async function serveCommand(args: readonly string[], io: CliIo): Promise<
   if (daemon.simulator !== undefined) io.err(`gpmon serve: watching the embedded simulator; open ${daemon.simulator.description.app}/login as ${daemon.simulator.description.email} / ${daemon.simulator.description.password}`);
   const signal = await io.stopSignal;
   io.err(`gpmon serve: ${signal}: finishing runs in flight, then stopping (again to stop at once)`);
-  const forced = io.forceSignal?.then((again) => {
+  let forcedBy: string | undefined;
+  void io.forceSignal?.then((again) => {
+    forcedBy = again;
     io.err(`gpmon serve: ${again}: stopping now; runs in flight are cut and recorded as interrupted`);
-    return daemon.stop({ now: true }).then(() => SIGNAL_EXIT[again] ?? 130);
+    return daemon.stop({ now: true });
   });
-  return await Promise.race([daemon.stop().then(() => 0 as const), ...(forced !== undefined ? [forced] : [])]);
+  await daemon.stop();
+  return forcedBy === undefined ? 0 : (SIGNAL_EXIT[forcedBy] ?? 130);
 }

@@ -140,6 +140,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     if (!journey.targets.includes(target)) throw new HttpError(400, `journey ${journey.definition.name} does not run against "${target.slice(0, 64)}"; targets: ${journey.targets.join(', ')}`);
     const result = deps.runs.trigger({ journey: journey.definition.name, target, trigger: 'manual' });
     if (result.kind === 'busy') throw new HttpError(409, `${journey.definition.name} is already running against ${target}`, { runningId: result.runningId });
+    if (result.kind === 'stopping') throw new HttpError(503, 'the monitor is stopping: no new runs');
     if (result.kind !== 'started') throw new HttpError(404, `cannot run ${journey.definition.name} against ${target}`);
     res.status(202).json({ id: result.id, journey: journey.definition.name, target, trigger: 'manual' });
   });
@@ -149,6 +150,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     if (original === undefined) throw new HttpError(404, `no finished run ${text(req.params.id)}`);
     const result = deps.runs.trigger({ journey: original.journey, target: original.target, trigger: 'replay', inputs: original.inputs, replayOf: original.id });
     if (result.kind === 'busy') throw new HttpError(409, `${original.journey} is already running against ${original.target}`, { runningId: result.runningId });
+    if (result.kind === 'stopping') throw new HttpError(503, 'the monitor is stopping: no new runs');
     if (result.kind !== 'started') throw new HttpError(404, `${original.journey} against ${original.target} is no longer configured`);
     res.status(202).json({ id: result.id, replayOf: original.id, journey: original.journey, target: original.target, trigger: 'replay' });
   });

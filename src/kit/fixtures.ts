@@ -83,8 +83,9 @@ export const test = base.extend<{ run: JourneyRun; gpTracing: Tracing }, { gpTar
  * removed. A passing run's trace is discarded.
  */
 async function keepTraceOnFailure(context: BrowserContext, run: JourneyRun, testInfo: TestInfo): Promise<void> {
+  // A trace that cannot be stopped (the journey closed its context, the browser went away) costs the trace, never the verdict.
   if (testInfo.status === testInfo.expectedStatus) {
-    await context.tracing.stop();
+    await context.tracing.stop().catch(() => undefined);
     return;
   }
   const raw = testInfo.outputPath('trace.raw.zip');
@@ -94,6 +95,9 @@ async function keepTraceOnFailure(context: BrowserContext, run: JourneyRun, test
     const artifact = await loadArtifact(raw);
     learnFrom(artifact, run.redactor);
     await writeFile(path, await redactedBytes(artifact, run.redactor));
+  } catch (error) {
+    run.mark('traceProblem', run.redactor.text(error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error)));
+    return;
   } finally {
     await rm(raw, { force: true });
   }

@@ -242,6 +242,8 @@ async function start(options: DaemonOptions, undo: (() => Promise<void> | void)[
         });
         server.closeAllConnections();
       });
+      // Nothing is served any more: the last writes may wait a few seconds for a lock rather than be lost.
+      store.waitForLocks(5_000);
       const lost = history.flush();
       if (lost.length > 0) logger.error({ runs: lost }, 'runs not stored in the history at shutdown');
       store.close();

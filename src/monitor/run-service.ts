@@ -18,7 +18,8 @@ export type TriggerResult =
   | { readonly kind: 'started'; readonly id: string; readonly done: Promise<RunRecord> }
   | { readonly kind: 'busy'; readonly runningId: string }
   | { readonly kind: 'unknown-journey' }
-  | { readonly kind: 'unknown-target' };
+  | { readonly kind: 'unknown-target' }
+  | { readonly kind: 'stopping' };
 
 export interface TriggerRequest {
   readonly journey: string;
@@ -40,6 +41,8 @@ export class RunService {
   private readonly waiting: (() => void)[] = [];
   /** Aborted to cut every run in flight at once (a forced stop). */
   private readonly cut = new AbortController();
+  /** Set by drain(): no new run starts, from the scheduler or the API. */
+  private stopping = false;
 
   constructor(
     private readonly deps: {
@@ -62,6 +65,7 @@ export class RunService {
   }
 
   trigger(request: TriggerRequest): TriggerResult {
+    if (this.stopping) return { kind: 'stopping' };
     const journey = this.journey(request.journey);
     if (journey === undefined) return { kind: 'unknown-journey' };
     const target = this.deps.targets.find((t) => t.target.name === request.target);
@@ -148,8 +152,9 @@ export class RunService {
     this.cut.abort(reason);
   }
 
-  /** Waits for every run in flight. */
+  /** Takes no new run from now on, and waits for every run in flight (one started meanwhile too). */
   async drain(): Promise<void> {
-    await Promise.allSettled([...this.inFlight.values()].map((run) => run.done));
+    this.stopping = true;
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()].map((run) => run.done));
   }
 }

@@ -44,7 +44,7 @@ export async function storeArtifacts(
       const real = await realpath(source.path);
       if (!real.startsWith(root + sep)) throw new Error('not inside the run\'s own folder; not taken');
       if (!(await stat(real)).isFile()) throw new Error('not a regular file; not taken');
-      loaded.push({ name, artifact: await loadArtifact(real, name) });
+      loaded.push({ name, artifact: await loadArtifact(real) });
     } catch (error) {
       problems.push(`${source.name}: ${redactor.text(error instanceof Error ? error.message : String(error))}`);
     }

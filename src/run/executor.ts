@@ -142,9 +142,6 @@ export class Executor {
   }
 
   private async execute(prepared: Prepared, request: RunRequest, id: string, timeoutMs: number, redactor: Redactor): Promise<RunRecord> {
-    const { child } = prepared;
-    const graceMs = this.options.graceMs ?? DEFAULT_GRACE_MS;
-    let fault: MonitorFault | undefined;
     let testEnded: () => void = () => undefined;
     const ended = new Promise<void>((resolveEnded) => {
       testEnded = resolveEnded;
@@ -161,7 +158,21 @@ export class Executor {
       }
     };
     for (const event of prepared.events) if (event.type === 'secret') redactor.add(event.value);
-    const interrupted = abortOf(request.signal);
+    // One listener per run on a signal that lives as long as the monitor: removed when the run ends.
+    const stopListening = new AbortController();
+    const interrupted = abortOf(request.signal, stopListening.signal);
+    try {
+      return await this.executeUntil(prepared, request, id, timeoutMs, redactor, interrupted, ended);
+    } finally {
+      stopListening.abort();
+    }
+  }
+
+  private async executeUntil(prepared: Prepared, request: RunRequest, id: string, timeoutMs: number, redactor: Redactor, interrupted: Promise<void>, ended: Promise<void>): Promise<RunRecord> {
+    const { child } = prepared;
+    const graceMs = this.options.graceMs ?? DEFAULT_GRACE_MS;
+    const progress = request.onProgress;
+    let fault: MonitorFault | undefined;
 
     // Loading (a cold start) has its own limit; the journey's deadline starts at the go.
     const loaded = Promise.race([prepared.ready, child.exited.then(() => undefined), interrupted.then(() => 'interrupted' as const)]);
@@ -240,6 +251,12 @@ export class Executor {
       await rm(scratch, { recursive: true, force: true });
       throw error;
     }
+    if (this.isClosed()) {
+      // Closed while this child's folder and socket were made: nothing may start after close().
+      goServer.close();
+      await rm(scratch, { recursive: true, force: true });
+      throw new Error('the executor is closed');
+    }
     const events: ChildEvent[] = [];
     const hooks: Prepared['hooks'] = {};
     const given: Record<string, string | undefined> = {
@@ -304,6 +321,11 @@ export class Executor {
     } finally {
       this.live.delete(prepared);
     }
+  }
+
+  /** Read after an await: close() may have run meanwhile. */
+  private isClosed(): boolean {
+    return this.closed;
   }
 
   /** Whether children may still be loaded ahead (read after every await: close() may have run meanwhile). */
@@ -379,11 +401,11 @@ function lastLines(text: string, count = 12): string {
 }
 
 /** Settles when the signal aborts (never, without one). */
-function abortOf(signal: AbortSignal | undefined): Promise<void> {
+function abortOf(signal: AbortSignal | undefined, until: AbortSignal): Promise<void> {
   if (signal === undefined) return new Promise<void>(() => undefined);
   if (signal.aborted) return Promise.resolve();
   return new Promise<void>((resolveAbort) => {
-    signal.addEventListener('abort', () => { resolveAbort(); }, { once: true });
+    signal.addEventListener('abort', () => { resolveAbort(); }, { once: true, signal: until });
   });
 }
 

@@ -105,7 +105,8 @@ export class JourneyChild {
   /** Kills the whole process group, then anything else carrying this run's tag (a browser in a group of its own); returns the tagged pids it found. */
   kill(): number[] {
     const pid = this.child.pid;
-    if (pid !== undefined) {
+    // Once it has exited its pid (and group id) may be another's: only its tag finds what is left.
+    if (pid !== undefined && this.child.exitCode === null && this.child.signalCode === null) {
       try {
         process.kill(-pid, 'SIGKILL');
       } catch {

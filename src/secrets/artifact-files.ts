@@ -1,10 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { extname } from 'node:path';
 import JSZip from 'jszip';
 import type { Redactor } from './redactor.js';
 
-/** Images and video hold pixels, not text: nothing in them to replace byte by byte. */
-export const OPAQUE_EXTENSIONS: ReadonlySet<string> = new Set(['.png', '.jpg', '.jpeg', '.webm', '.webp', '.gif']);
 
 /** An artifact read into memory: a zip (a Playwright trace) by its entries, or one text or opaque file. */
 export type LoadedArtifact =
@@ -12,13 +9,36 @@ export type LoadedArtifact =
   | { readonly kind: 'text'; readonly content: Buffer }
   | { readonly kind: 'opaque'; readonly content: Buffer };
 
-const isOpaque = (name: string) => OPAQUE_EXTENSIONS.has(extname(name).toLowerCase());
 
-/** Reads one artifact; `name` decides its kind (`.zip`, an image, or text). Rejects when it cannot be read. */
-export async function loadArtifact(path: string, name = path): Promise<LoadedArtifact> {
+/** Leading bytes of the formats an artifact may be, whatever its name says. */
+const MAGIC: readonly [Buffer, 'zip' | 'opaque' | 'compressed'][] = [
+  [Buffer.from('PK\x03\x04', 'latin1'), 'zip'],
+  [Buffer.from('\x89PNG', 'latin1'), 'opaque'],
+  [Buffer.from('\xff\xd8\xff', 'latin1'), 'opaque'],
+  [Buffer.from('GIF8', 'latin1'), 'opaque'],
+  [Buffer.from('\x1a\x45\xdf\xa3', 'latin1'), 'opaque'],
+  [Buffer.from('\x1f\x8b', 'latin1'), 'compressed'],
+  [Buffer.from('BZh', 'latin1'), 'compressed'],
+  [Buffer.from('\x28\xb5\x2f\xfd', 'latin1'), 'compressed'],
+];
+
+function kindOf(content: Buffer): 'zip' | 'opaque' | 'compressed' | 'text' {
+  if (content.subarray(0, 4).toString('latin1') === 'RIFF' && content.subarray(8, 12).toString('latin1') === 'WEBP') return 'opaque';
+  return MAGIC.find(([magic]) => content.subarray(0, magic.length).equals(magic))?.[1] ?? 'text';
+}
+
+/**
+ * Reads one artifact. Its content decides its kind, never its name: a zip
+ * (a Playwright trace) by its entries, an image as it is, anything else as
+ * text; a compressed file that is not a zip is refused (a replacement in
+ * compressed bytes finds nothing). Rejects when it cannot be read.
+ */
+export async function loadArtifact(path: string): Promise<LoadedArtifact> {
   const content = await readFile(path);
-  if (isOpaque(name)) return { kind: 'opaque', content };
-  if (extname(name).toLowerCase() !== '.zip') return { kind: 'text', content };
+  const kind = kindOf(content);
+  if (kind === 'opaque') return { kind: 'opaque', content };
+  if (kind === 'compressed') throw new Error('a compressed file other than a zip cannot be redacted; not taken');
+  if (kind === 'text') return { kind: 'text', content };
   const zip = await JSZip.loadAsync(content);
   const entries = await Promise.all(
     Object.values(zip.files).map(async (entry) => ({ name: entry.name, dir: entry.dir, content: entry.dir ? Buffer.alloc(0) : await entry.async('nodebuffer') })),
@@ -32,7 +52,7 @@ export function learnFrom(artifact: LoadedArtifact, redactor: Redactor): void {
   if (artifact.kind === 'zip') {
     for (const entry of artifact.entries) {
       redactor.learn(entry.name);
-      if (!entry.dir && !isOpaque(entry.name)) redactor.learn(entry.content);
+      if (!entry.dir && kindOf(entry.content) === 'text') redactor.learn(entry.content);
     }
   }
 }
@@ -45,7 +65,8 @@ export async function redactedBytes(artifact: LoadedArtifact, redactor: Redactor
   for (const entry of artifact.entries) {
     const name = redactor.text(entry.name);
     if (entry.dir) out.folder(name);
-    else out.file(name, isOpaque(entry.name) ? entry.content : redactor.bytes(entry.content));
+    // An image inside the trace (a screencast frame) holds pixels: a replacement in it could only corrupt it.
+    else out.file(name, kindOf(entry.content) === 'opaque' ? entry.content : redactor.bytes(entry.content));
   }
   return out.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 6 } });
 }

@@ -56,7 +56,8 @@ export function harvestCredentials(text: string): string[] {
   const take = (value: string | undefined) => {
     if (value === undefined) return;
     const v = value.trim();
-    if (v.length >= MIN_HARVEST_LENGTH && !v.includes('[REDACTED]')) found.add(v);
+    // All digits (a numeric session id) would cut into every number of a trace: such values are left to their place.
+    if (v.length >= MIN_HARVEST_LENGTH && !v.includes('[REDACTED]') && !/^\d+$/.test(v)) found.add(v);
   };
   // A response body is a JSON string inside a trace event, sometimes twice over: look at each level.
   for (const level of escapeLevels(text)) {

@@ -40,6 +40,8 @@ export class Redactor {
       secret,
       JSON.stringify(secret).slice(1, -1),
       encodeURIComponent(secret),
+      // A browser's form post (application/x-www-form-urlencoded): `!'()~` escaped too, a space as `+`.
+      new URLSearchParams([['', secret]]).toString().slice(1),
       Buffer.from(secret).toString('base64url'),
       Buffer.from(secret).toString('base64').replace(/=+$/, ''),
     ];
@@ -92,9 +94,19 @@ export class Redactor {
     return shaped === asText ? out : Buffer.from(shaped, 'latin1');
   }
 
-  /** Deep copy of a JSON value with every string redacted. */
+  /**
+   * Deep copy of a JSON value with every string (keys too) redacted. It walks
+   * the value rather than replacing in its JSON text: a harvested value that
+   * is all digits must never cut into a number and break the document.
+   */
   value<T>(input: T): T {
-    return JSON.parse(this.text(JSON.stringify(input))) as T;
+    const walk = (node: unknown): unknown => {
+      if (typeof node === 'string') return this.text(node);
+      if (Array.isArray(node)) return node.map(walk);
+      if (node !== null && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([key, child]) => [this.text(key), walk(child)]));
+      return node;
+    };
+    return walk(input) as T;
   }
 
   /** The first secret form found in the input, for scans in tests. */

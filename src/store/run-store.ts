@@ -75,6 +75,11 @@ export class RunStore {
     this.db.pragma('busy_timeout = 0');
   }
 
+  /** At shutdown, when nothing else is served: the last writes may wait `ms` for a lock. */
+  waitForLocks(ms: number): void {
+    this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(ms))}`);
+  }
+
   /** A run in flight: if the process dies now, the next start closes it as `error`. */
   runStarted(start: RunStart): void {
     this.db

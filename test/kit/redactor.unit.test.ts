@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import JSZip from 'jszip';
 import { REDACTED, Redactor } from '../../src/secrets/redactor.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadArtifact, redactedBytes } from '../../src/secrets/artifact-files.js';
@@ -76,5 +77,42 @@ describe('redactor: secret shapes', () => {
   it('leaves the bytes around a match in a binary buffer intact', () => {
     const bytes = Buffer.concat([Buffer.from([0, 255, 128]), Buffer.from(jwt), Buffer.from([7])]);
     assert.deepEqual(redactor.bytes(bytes), Buffer.concat([Buffer.from([0, 255, 128]), Buffer.from(REDACTED), Buffer.from([7])]));
+  });
+});
+
+describe('redactor: forms and kinds a real run shows', () => {
+  it('a password in a browser form post (x-www-form-urlencoded) is replaced', () => {
+    const redactor = new Redactor(["Secret!2 (o'k)~"]);
+    const body = `email=a%40b.test&password=${new URLSearchParams([['', "Secret!2 (o'k)~"]]).toString().slice(1)}`;
+    assert.ok(!redactor.text(body).includes('Secret'), redactor.text(body));
+  });
+
+  it('a harvested all-digit value never cuts into a number: a record stays valid JSON', () => {
+    const redactor = new Redactor();
+    redactor.learn('{"session_id":"83749283"}');
+    const record = { wallTime: 1783749283000, note: 'x' };
+    assert.deepEqual(redactor.value(record), record);
+  });
+
+  it('an artifact\'s content decides its kind, not its name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gpmon-kind-'));
+    try {
+      const redactor = new Redactor(['hunter2-secret']);
+      // Text named like an image is still text, and redacted.
+      writeFileSync(join(dir, 'shot.png'), 'password=hunter2-secret');
+      const text = await loadArtifact(join(dir, 'shot.png'));
+      assert.equal(text.kind, 'text');
+      assert.ok(!(await redactedBytes(text, redactor)).toString().includes('hunter2'));
+      // A zip named otherwise is still a zip, redacted entry by entry.
+      const zip = new JSZip();
+      zip.file('trace.trace', '{"value":"hunter2-secret"}');
+      writeFileSync(join(dir, 'trace.v2'), await zip.generateAsync({ type: 'nodebuffer' }));
+      assert.equal((await loadArtifact(join(dir, 'trace.v2'))).kind, 'zip');
+      // A compressed file that is not a zip cannot be redacted: refused, never stored as it is.
+      writeFileSync(join(dir, 'network.har.gz'), gzipSync('hunter2-secret'));
+      await assert.rejects(loadArtifact(join(dir, 'network.har.gz')), /compressed/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
