@@ -120,6 +120,50 @@ describe('signals', () => {
     }
   });
 
+  it('while draining no new run starts (503); a second SIGTERM cuts the run in flight, records it interrupted, exits 143', async () => {
+    const config = {
+      targets: [targetFor(sim)],
+      journeys: { 'golden-path-api': { schedule: '0 0 0 1 1 *', stepTimeoutMs: 60_000, timeoutMs: 120_000 }, 'golden-path': { enabled: false }, 'ws-auth-enforced': { enabled: false } },
+      server: { port: 0 },
+      runs: { dir: join(dir, 'runs-force') },
+    };
+    writeFileSync(join(dir, 'force.config.ts'), `export default ${JSON.stringify(config)};\n`);
+    const { child, url } = await spawnServe(join(dir, 'force.config.ts'), { GPMON_API_TOKEN: TOKEN, SIM_BYPASS_KEY: sim.description.bypassKey });
+    // The agent never completes: the run would wait 60 s for its events.
+    sim.state.enable({ name: 'agent_never_completes' });
+    try {
+      const post = () => fetch(`${url}/api/journeys/golden-path-api/runs`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+      const answer = await post();
+      assert.equal(answer.status, 202);
+      const { id } = (await answer.json()) as { id: string };
+      await waitFor('the run under way', async () => {
+        const journeys = ((await (await fetch(`${url}/api/journeys`)).json()) as { journeys: { name: string; running: string | null }[] }).journeys;
+        return journeys.find((j) => j.name === 'golden-path-api')?.running === id ? true : undefined;
+      }, 30_000);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const processes = descendantsOf(child.pid ?? -1);
+      child.kill('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const refused = await post();
+      assert.equal(refused.status, 503, 'no new run while the monitor drains');
+      const sent = performance.now();
+      child.kill('SIGTERM');
+      const [code] = (await once(child, 'exit')) as [number | null];
+      assert.equal(code, 143);
+      assert.ok(performance.now() - sent < 10_000, 'stopped at once, not at the run\'s deadline');
+      const store = RunStore.open(join(dir, 'runs-force', 'gpmon.db'), join(dir, 'runs-force'));
+      const record = store.get(id);
+      store.close();
+      assert.equal(record?.outcome, 'error');
+      assert.match(record.failure?.message ?? '', /interrupted \(the monitor was stopped\)/);
+      await waitFor('the run processes gone', () => Promise.resolve(alive(processes).length === 0 ? true : undefined), 5_000).catch(() => undefined);
+      assert.deepEqual(alive(processes), []);
+    } finally {
+      sim.state.clearFaults();
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
   it('Ctrl-C on gpmon run: the run stops at once, reported as interrupted, exit 130; nothing of it is left', async () => {
     sim.state.enable({ name: 'agent_never_completes' });
     const temp = mkdtempSync(join(tmpdir(), 'gpmon-ctrlc-'));
