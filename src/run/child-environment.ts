@@ -7,18 +7,16 @@
  * thought of stays out.
  */
 
-/** Names (or name patterns) a journey child inherits from the monitor. */
-export const CHILD_INHERITS: readonly (string | RegExp)[] = [
+/** What any process of a run needs to run, find its fonts and reach a target (proxies, CAs); none of it a secret of ours. */
+const BASE: readonly (string | RegExp)[] = [
   'PATH',
   'HOME',
   'USER',
   'LOGNAME',
-  'SHELL',
   'LANG',
   'LANGUAGE',
   /^LC_[A-Z]+$/,
   'TZ',
-  'TERM',
   /^XDG_[A-Z_]+$/,
   'DISPLAY',
   'WAYLAND_DISPLAY',
@@ -26,9 +24,16 @@ export const CHILD_INHERITS: readonly (string | RegExp)[] = [
   'FONTCONFIG_FILE',
   // A staging behind a proxy or a private CA is reached the same way by the journey and the browser.
   /^(?:HTTPS?|NO|ALL)_PROXY$/i,
-  'NODE_EXTRA_CA_CERTS',
   'SSL_CERT_FILE',
   'SSL_CERT_DIR',
+];
+
+/** Names (or name patterns) a journey child inherits from the monitor. */
+export const CHILD_INHERITS: readonly (string | RegExp)[] = [
+  ...BASE,
+  'SHELL',
+  'TERM',
+  'NODE_EXTRA_CA_CERTS',
   // Which browser runs (src/browser/chromium.ts) and where Playwright keeps its own.
   'GPMON_CHROMIUM',
   'PLAYWRIGHT_BROWSERS_PATH',
@@ -36,23 +41,9 @@ export const CHILD_INHERITS: readonly (string | RegExp)[] = [
 
 /** Names (or patterns) the browser inherits from the journey child: none of them holds a secret of ours. */
 export const BROWSER_INHERITS: readonly (string | RegExp)[] = [
-  'PATH',
-  'HOME',
-  'USER',
-  'LOGNAME',
-  'LANG',
-  'LANGUAGE',
-  /^LC_[A-Z]+$/,
-  'TZ',
+  ...BASE,
+  // The run's own temp folder (given by the executor), for the profile and sockets.
   'TMPDIR',
-  /^XDG_[A-Z_]+$/,
-  'DISPLAY',
-  'WAYLAND_DISPLAY',
-  'FONTCONFIG_PATH',
-  'FONTCONFIG_FILE',
-  /^(?:HTTPS?|NO|ALL)_PROXY$/i,
-  'SSL_CERT_FILE',
-  'SSL_CERT_DIR',
   // Not a secret: it marks the run's processes, so a deadline kill finds a browser in a group of its own.
   'GPMON_RUN_TAG',
 ];
