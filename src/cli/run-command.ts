@@ -104,14 +104,14 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
   const runsDir = resolve(values['runs-dir'] ?? io.env.GPMON_RUNS_DIR ?? 'runs');
   const executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir });
   try {
-    const { record, exitCode } = await runOnce(
+    const { record, interrupted, exitCode } = await runOnce(
       executor,
       { journey, target, secrets, trigger: 'manual', inputs, ...(timeoutMs !== undefined ? { timeoutMs } : {}) },
       io,
       { json: values.json === true, runsDir },
     );
     // An interrupted run is not pushed: it says nothing about the target.
-    if (exitCode === 130 || exitCode === 143) return exitCode;
+    if (interrupted) return exitCode;
     if (values.push !== undefined && pushSettings !== undefined) {
       const pushed = await pushRun(values.push, record, { ...pushSettings, ...(location !== undefined ? { location } : {}) });
       if (!pushed.ok) {

@@ -9,6 +9,8 @@ export const SIGNAL_EXIT: Readonly<Record<string, ExitCode>> = { SIGINT: 130, SI
 
 export interface RunOnceResult {
   readonly record: RunRecord;
+  /** Stopped by a signal before it finished: the record says nothing about the target. */
+  readonly interrupted: boolean;
   readonly exitCode: ExitCode;
 }
 
@@ -46,5 +48,5 @@ export async function runOnce(
   else io.out(JSON.stringify(record, null, 2));
   const interrupted = signalName !== undefined && record.failure?.evidence.interrupted !== undefined;
   const exitCode: ExitCode = interrupted ? (SIGNAL_EXIT[signalName ?? ''] ?? 130) : record.outcome === 'passed' ? 0 : record.outcome === 'failed' ? 1 : 2;
-  return { record, exitCode };
+  return { record, interrupted, exitCode };
 }

@@ -1,11 +1,10 @@
 import { test as base, type BrowserContext, type TestInfo, type Tracing } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHILD_ENV } from '../protocol/child.js';
 import type { Redactor } from '../secrets/redactor.js';
-import { learnFrom, loadArtifact, redactFilesInPlace, redactedBytes } from '../secrets/artifact-files.js';
+import { redactFiles } from '../secrets/artifact-files.js';
 import { resolveTarget, type ResolvedTarget } from './resolve-target.js';
 import { waitForGo } from './go.js';
 import { JourneyRun } from './journey-run.js';
@@ -14,7 +13,7 @@ import { warmUp } from './warm-up.js';
 // Waiting for the go can take as long as the scheduler's interval: its own slot, not the test's.
 const GO_WAIT_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 
-/** Runs by hand whose output folders are redacted when the worker ends (after Playwright wrote their traces). */
+/** Runs by hand whose output folders are redacted when the worker ends (after Playwright wrote its error context). */
 interface HandRuns {
   readonly folders: { readonly dir: string; readonly redactor: Redactor }[];
 }
@@ -43,14 +42,15 @@ export const test = base.extend<{ run: JourneyRun; gpTracing: Tracing }, { gpTar
       // Playwright writes a failed test's error context (page snapshot, error) after the test's own fixtures end,
       // before the worker's: here every file a run by hand left is redacted as the executor redacts a monitored run's.
       for (const { dir, redactor } of handRuns.folders) {
-        const problems = await redactFilesInPlace(filesUnder(dir), redactor);
-        for (const problem of problems) process.stderr.write(`gpmon: could not redact ${problem}\n`);
+        const files = filesUnder(dir);
+        const results = await redactFiles(files.map((file) => ({ from: file, to: file })), redactor);
+        for (const [i, result] of results.entries()) if (!result.ok) process.stderr.write(`gpmon: could not redact ${files[i] ?? ''}: ${result.problem}\n`);
       }
     },
     { scope: 'worker', timeout: 60_000 },
   ],
   // The kit records the trace itself (the config sets Playwright's off): named for this run alone, and written
-  // redacted before Playwright's own teardown, so a run by hand keeps no secret either. Started before the go,
+  // before Playwright's own teardown, so the sweep above redacts it in a run by hand too. Started before the go,
   // like the browser, context and page: none of their start-up is inside a measured run.
   gpTracing: async ({ context }, use, testInfo) => {
     await context.tracing.start({ name: `gpmon-${randomUUID()}`, title: testInfo.titlePath.join(' › '), screenshots: true, snapshots: true, sources: true });
@@ -77,10 +77,10 @@ export const test = base.extend<{ run: JourneyRun; gpTracing: Tracing }, { gpTar
 });
 
 /**
- * A failed run's trace: stopped into a raw file, every credential it shows
- * learned, written redacted as trace.zip and attached (the reporter hands it
- * to the executor, which redacts it again with all it knows); the raw file is
- * removed. A passing run's trace is discarded.
+ * A failed run's trace, kept as trace.zip and attached; a passing run's is
+ * discarded. It is redacted with the run's other files, where all of them
+ * are redacted together: by the executor (a monitored run), or when the
+ * worker ends (a run by hand).
  */
 async function keepTraceOnFailure(context: BrowserContext, run: JourneyRun, testInfo: TestInfo): Promise<void> {
   // A trace that cannot be stopped (the journey closed its context, the browser went away) costs the trace, never the verdict.
@@ -88,18 +88,12 @@ async function keepTraceOnFailure(context: BrowserContext, run: JourneyRun, test
     await context.tracing.stop().catch(() => undefined);
     return;
   }
-  const raw = testInfo.outputPath('trace.raw.zip');
   const path = testInfo.outputPath('trace.zip');
   try {
-    await context.tracing.stop({ path: raw });
-    const artifact = await loadArtifact(raw);
-    learnFrom(artifact, run.redactor);
-    await writeFile(path, await redactedBytes(artifact, run.redactor));
+    await context.tracing.stop({ path });
   } catch (error) {
     run.mark('traceProblem', run.redactor.text(error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error)));
     return;
-  } finally {
-    await rm(raw, { force: true });
   }
   await testInfo.attach('trace', { path, contentType: 'application/zip' });
 }

@@ -1,8 +1,8 @@
-import { mkdir, realpath, stat, writeFile } from 'node:fs/promises';
+import { mkdir, realpath, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, sep } from 'node:path';
 import type { ArtifactRecord } from '../model/run-record.js';
 import type { Redactor } from '../secrets/redactor.js';
-import { learnFrom, loadArtifact, redactedBytes, type LoadedArtifact } from '../secrets/artifact-files.js';
+import { redactFiles } from '../secrets/artifact-files.js';
 
 export interface ArtifactSource {
   readonly name: string;
@@ -20,9 +20,8 @@ export interface ArtifactPlaces {
 
 /**
  * Moves a run's artifacts into its run folder with every secret replaced,
- * inside trace archives too. All of them are read first and the redactor
- * learns every credential they show by its place (a refresh token in the
- * network log, a session cookie), then each is written redacted. A file that
+ * inside trace archives too, redacted together (redactFiles: every
+ * credential any of them shows by its place is replaced in all). A file that
  * cannot be read, or whose real path is outside the child's folder (a symlink,
  * a path a journey made up), is skipped and reported.
  */
@@ -33,32 +32,27 @@ export async function storeArtifacts(
 ): Promise<{ stored: ArtifactRecord[]; problems: string[] }> {
   // A run with nothing to keep (interrupted before it began) gets no folder.
   if (sources.length > 0) await mkdir(places.runDir, { recursive: true });
-  const stored: ArtifactRecord[] = [];
   const problems: string[] = [];
   const used = new Set<string>();
   const root = await realpath(places.allowedRoot).catch(() => places.allowedRoot);
-  const loaded: { name: string; artifact: LoadedArtifact }[] = [];
+  const taken: { name: string; from: string; to: string }[] = [];
   for (const source of sources) {
     const name = uniqueName(fileNameFor(source), used);
     try {
       const real = await realpath(source.path);
       if (!real.startsWith(root + sep)) throw new Error('not inside the run\'s own folder; not taken');
       if (!(await stat(real)).isFile()) throw new Error('not a regular file; not taken');
-      loaded.push({ name, artifact: await loadArtifact(real) });
+      taken.push({ name, from: real, to: join(places.runDir, name) });
     } catch (error) {
       problems.push(`${source.name}: ${redactor.text(error instanceof Error ? error.message : String(error))}`);
     }
   }
-  for (const { artifact } of loaded) learnFrom(artifact, redactor);
-  for (const { name, artifact } of loaded) {
-    const destination = join(places.runDir, name);
-    try {
-      const bytes = await redactedBytes(artifact, redactor);
-      await writeFile(destination, bytes);
-      stored.push({ name, path: relative(places.runsRoot, destination), bytes: bytes.length });
-    } catch (error) {
-      problems.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
-    }
+  const results = await redactFiles(taken, redactor);
+  const stored: ArtifactRecord[] = [];
+  for (const [i, result] of results.entries()) {
+    const { name, to } = taken[i] ?? { name: '?', to: '' };
+    if (result.ok) stored.push({ name, path: relative(places.runsRoot, to), bytes: result.bytes });
+    else problems.push(`${name}: ${result.problem}`);
   }
   return { stored, problems };
 }

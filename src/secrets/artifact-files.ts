@@ -71,30 +71,50 @@ export async function redactedBytes(artifact: LoadedArtifact, redactor: Redactor
   return out.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 6 } });
 }
 
+/** One file to redact: read from `from`, written redacted to `to` (the same path to redact in place). */
+export interface RedactionJob {
+  readonly from: string;
+  readonly to: string;
+}
+
+export type RedactionResult = { readonly ok: true; readonly bytes: number } | { readonly ok: false; readonly problem: string };
+
 /**
- * Redacts files where they lie (a run by hand, whose results stay in
- * Playwright's output folder): learns from all of them first, so a token seen
- * in one file's network log is replaced in every file. Returns the files it
- * could not read or write, with why.
+ * Redacts a run's files together: reads all of them, learns every credential
+ * any of them shows (so a token seen in one file's network log is replaced in
+ * every file), then writes each redacted. One result per job, in order: the
+ * bytes written, or why the file could not be read or written.
  */
-export async function redactFilesInPlace(paths: readonly string[], redactor: Redactor): Promise<string[]> {
-  const problems: string[] = [];
-  const loaded: { path: string; artifact: LoadedArtifact }[] = [];
-  for (const path of paths) {
+export async function redactFiles(jobs: readonly RedactionJob[], redactor: Redactor): Promise<RedactionResult[]> {
+  const loaded = await Promise.all(
+    jobs.map(async (job) => {
+      try {
+        return await loadArtifact(job.from);
+      } catch (error) {
+        return problemOf(error, redactor);
+      }
+    }),
+  );
+  for (const artifact of loaded) if (!('problem' in artifact)) learnFrom(artifact, redactor);
+  const results: RedactionResult[] = [];
+  for (const [i, artifact] of loaded.entries()) {
+    const job = jobs[i];
+    if (job === undefined || 'problem' in artifact) {
+      results.push({ ok: false, problem: 'problem' in artifact ? artifact.problem : 'no such job' });
+      continue;
+    }
     try {
-      loaded.push({ path, artifact: await loadArtifact(path) });
+      const bytes = await redactedBytes(artifact, redactor);
+      // An image redacted in place is left as it is: nothing in it was replaced.
+      if (!(artifact.kind === 'opaque' && job.from === job.to)) await writeFile(job.to, bytes);
+      results.push({ ok: true, bytes: bytes.length });
     } catch (error) {
-      problems.push(`${path}: ${error instanceof Error ? error.message : String(error)}`);
+      results.push({ ok: false, problem: problemOf(error, redactor).problem });
     }
   }
-  for (const { artifact } of loaded) learnFrom(artifact, redactor);
-  for (const { path, artifact } of loaded) {
-    if (artifact.kind === 'opaque') continue;
-    try {
-      await writeFile(path, await redactedBytes(artifact, redactor));
-    } catch (error) {
-      problems.push(`${path}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  return problems;
+  return results;
+}
+
+function problemOf(error: unknown, redactor: Redactor): { problem: string } {
+  return { problem: redactor.text(error instanceof Error ? error.message : String(error)) };
 }
