@@ -1,6 +1,5 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -9,27 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
 import { RunStore } from '../../src/store/run-store.js';
-import { PROJECT_ROOT } from '../helpers/journey-harness.js';
 import { targetFor } from '../helpers/daemon-harness.js';
 import { spawnServe } from '../helpers/serve-child.js';
+import { gpmon, startGpmon } from '../helpers/gpmon-cli.js';
 import { waitFor } from '../helpers/prom-tools.js';
 import { commandOf, descendantsOf } from '../helpers/processes.js';
 
 const TOKEN = 'lifecycle-token-0123456789';
-
-/** `gpmon` with a deadline: a command that does not exit by itself is a failure here, and is killed. */
-async function gpmonExits(args: string[], env: NodeJS.ProcessEnv, withinMs: number, cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
-  const started = performance.now();
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/gpmon.js'), ...args], { env: { ...process.env, ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), withinMs);
-  const [code] = (await once(child, 'exit')) as [number | null];
-  clearTimeout(timer);
-  return { code, stdout, stderr, ms: performance.now() - started };
-}
 
 function alive(pids: readonly number[]): string[] {
   return pids.map((pid) => commandOf(pid)).filter((command) => command !== '');
@@ -65,7 +50,8 @@ describe('start-up failures exit 2 with one line', () => {
       const { args, config } = setup();
       const file = join(dir, `${name.replace(/\W+/g, '-')}.config.mjs`);
       writeFileSync(file, `export default ${JSON.stringify({ runs: { dir: join(dir, 'runs') }, ...config })};\n`);
-      const result = await gpmonExits(['serve', '--config', file, ...args], { GPMON_LOG_LEVEL: 'warn' }, 30_000, dir);
+      // It must exit by itself: a half-alive process is killed at 30 s and fails the test.
+      const result = await gpmon(['serve', '--config', file, ...args], { GPMON_LOG_LEVEL: 'warn' }, { withinMs: 30_000, cwd: dir });
       assert.equal(result.code, 2, result.stderr);
       const lines = result.stderr.trim().split('\n');
       assert.equal(lines.length, 1, result.stderr);
@@ -172,22 +158,18 @@ describe('signals', () => {
       GPMON_APP_URL: d.app, GPMON_AUTH_URL: d.auth, GPMON_API_URL: d.api, GPMON_WS_URL: d.ws,
       GPMON_LOGIN: 'form', GPMON_EMAIL: d.email, GPMON_PASSWORD: d.password, GPMON_RUNS_DIR: join(dir, 'cli-runs'), TMPDIR: temp,
     };
-    const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/gpmon.js'), 'run', 'golden-path', '--target', 'env'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const { child, stdout, stderr } = startGpmon(['run', 'golden-path', '--target', 'env'], env);
     try {
       // Waiting on live events that never complete (the step timeout is 15 s).
-      await waitFor('the agent request sent', () => Promise.resolve(/^ {2}agent_request\s+passed/m.test(stdout) ? true : undefined), 60_000);
+      await waitFor('the agent request sent', () => Promise.resolve(/^ {2}agent_request\s+passed/m.test(stdout()) ? true : undefined), 60_000);
       const processes = descendantsOf(child.pid ?? -1);
       const sent = performance.now();
       child.kill('SIGINT');
       const [code] = (await once(child, 'exit')) as [number | null];
       const tookMs = performance.now() - sent;
-      assert.equal(code, 130, `${stdout}\n${stderr}`);
+      assert.equal(code, 130, `${stdout()}\n${stderr()}`);
       assert.ok(tookMs < 8000, `stopped ${Math.round(tookMs)} ms after Ctrl-C, not at the step timeout`);
-      assert.match(stdout, /interrupted \(SIGINT\)/);
+      assert.match(stdout(), /interrupted \(SIGINT\)/);
       assert.deepEqual(alive(processes), [], 'no process of the run is left');
       // Only the compile caches of our own sources (tsx's and Playwright's, shared by every run, not growing) may stay.
       assert.deepEqual(readdirSync(temp).filter((name) => !name.startsWith('tsx-') && !name.startsWith('playwright-transform-cache-')), [], 'nothing of the run is left in the temp folder');
@@ -220,16 +202,9 @@ describe('every scheduled tick is accounted for', () => {
       runs: { dir: join(dir, 'runs'), prewarm: false },
     };
     writeFileSync(join(dir, 'ticks.config.ts'), `export default ${JSON.stringify(config)};\n`);
-    const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/gpmon.js'), 'serve', '--config', join(dir, 'ticks.config.ts')], {
-      env: { ...process.env, GPMON_API_TOKEN: TOKEN, SIM_BYPASS_KEY: sim.description.bypassKey, GPMON_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const { child, stdout, stderr } = startGpmon(['serve', '--config', join(dir, 'ticks.config.ts')], { GPMON_API_TOKEN: TOKEN, SIM_BYPASS_KEY: sim.description.bypassKey, GPMON_LOG_LEVEL: 'info' });
     try {
-      const url = await waitFor('gpmon serve to listen', () => Promise.resolve(/gpmon serve: (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1]), 60_000);
+      const url = await waitFor('gpmon serve to listen', () => Promise.resolve(/gpmon serve: (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr())?.[1]), 60_000);
       await new Promise((resolve) => setTimeout(resolve, 2500));
       child.kill('SIGSTOP');
       await new Promise((resolve) => setTimeout(resolve, 9000));
@@ -243,9 +218,9 @@ describe('every scheduled tick is accounted for', () => {
       assert.ok(missed >= 3 && missed <= 5, `missed ${missed}`);
       child.kill('SIGTERM');
       await once(child, 'exit');
-      const logged = stdout.trim().split('\n').map((line) => JSON.parse(line) as { msg?: string; reason?: string });
+      const logged = stdout().trim().split('\n').map((line) => JSON.parse(line) as { msg?: string; reason?: string });
       assert.equal(logged.filter((entry) => entry.reason === 'missed').length, missed, 'each missed tick is logged, as JSON');
-      for (const line of stderr.trim().split('\n')) assert.match(line, /^gpmon serve: /, 'stderr has only the CLI\'s own lines');
+      for (const line of stderr().trim().split('\n')) assert.match(line, /^gpmon serve: /, 'stderr() has only the CLI\'s own lines');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
