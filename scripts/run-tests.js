@@ -17,7 +17,7 @@ import { spawn } from 'node:child_process';
 
 const SERIAL = ['test/journeys/timing-accuracy.test.ts'];
 // The longest files start first, so the two lanes end together.
-const LONG_FIRST = ['fault-matrix-browser', 'fault-matrix-protocol', 'alert-e2e', 'image-runtime', 'daemon.test', 'secret-scan', 'run-cli', 'two-target'];
+const LONG_FIRST = ['secret-scan', 'daemon.test', 'alert-e2e', 'two-target', 'fault-matrix-browser', 'journeys-e2e', 'image-runtime', 'dashboard-data', 'by-hand', 'lifecycle', 'push.test', 'run-cli'];
 const rank = (file) => {
   const at = LONG_FIRST.findIndex((part) => file.includes(part));
   return at < 0 ? LONG_FIRST.length : at;

@@ -8,7 +8,7 @@ import { redactFiles } from '../secrets/artifact-files.js';
 import { resolveTarget, type ResolvedTarget } from './resolve-target.js';
 import { waitForGo } from './go.js';
 import { JourneyRun } from './journey-run.js';
-import { warmUp } from './warm-up.js';
+import { warmBrowser, warmUp } from './warm-up.js';
 
 // Waiting for the go can take as long as the scheduler's interval: its own slot, not the test's.
 const GO_WAIT_TIMEOUT_MS = 24 * 60 * 60 * 1000;
@@ -26,7 +26,7 @@ interface HandRuns {
  * and trace exist before the go, so their start-up is never inside a
  * measured run.
  */
-export const test = base.extend<{ run: JourneyRun; gpTracing: Tracing }, { gpTarget: ResolvedTarget; gpHandRuns: HandRuns }>({
+export const test = base.extend<{ run: JourneyRun; gpTracing: Tracing; gpWarmBrowser: undefined }, { gpTarget: ResolvedTarget; gpHandRuns: HandRuns }>({
   gpTarget: [
     async ({}, use) => {
       const resolved = await resolveTarget(process.env);
@@ -56,21 +56,26 @@ export const test = base.extend<{ run: JourneyRun; gpTracing: Tracing }, { gpTar
     await context.tracing.start({ name: `gpmon-${randomUUID()}`, title: testInfo.titlePath.join(' › '), screenshots: true, snapshots: true, sources: true });
     await use(context.tracing);
   },
-  page: async ({ page, context, gpTracing: _tracing, run }, use, testInfo) => {
+  // Under the executor, a browser launched for this run is warmed (and settles) before the go, like the child's own code paths.
+  gpWarmBrowser: async ({ browser }, use) => {
+    if (underExecutor()) await warmBrowser(browser);
+    await use(undefined);
+  },
+  page: async ({ page, context, gpTracing: _tracing, gpWarmBrowser: _warm, run }, use, testInfo) => {
     await use(page);
     await keepTraceOnFailure(context, run, testInfo);
   },
   run: [
     async ({ gpTarget, gpHandRuns }, use, testInfo) => {
-      const underExecutor = (process.env[CHILD_ENV.goSocket] ?? '') !== '';
-      if (underExecutor) await warmUp();
+      const monitored = underExecutor();
+      if (monitored) await warmUp();
       const go = await waitForGo(process.env);
       // By hand, the transcript lies beside Playwright's own output for the test, and is swept with it.
-      const artifactDir = underExecutor ? (process.env[CHILD_ENV.artifactDir] ?? testInfo.outputDir) : testInfo.outputDir;
-      const run = new JourneyRun(go.runId, gpTarget.target, gpTarget.secrets, go.inputs, go.stepTimeoutMs, artifactDir, underExecutor);
-      if (!underExecutor) gpHandRuns.folders.push({ dir: testInfo.outputDir, redactor: run.redactor });
+      const artifactDir = monitored ? (process.env[CHILD_ENV.artifactDir] ?? testInfo.outputDir) : testInfo.outputDir;
+      const run = new JourneyRun(go.runId, gpTarget.target, gpTarget.secrets, go.inputs, go.stepTimeoutMs, artifactDir, monitored);
+      if (!monitored) gpHandRuns.folders.push({ dir: testInfo.outputDir, redactor: run.redactor });
       await use(run);
-      await run.finish(testInfo);
+      await run.finish((name, options) => testInfo.attach(name, options));
     },
     { timeout: GO_WAIT_TIMEOUT_MS },
   ],
@@ -96,6 +101,11 @@ async function keepTraceOnFailure(context: BrowserContext, run: JourneyRun, test
     return;
   }
   await testInfo.attach('trace', { path, contentType: 'application/zip' });
+}
+
+/** True in a child the executor started (it waits for a go); false in a run by hand. */
+function underExecutor(): boolean {
+  return (process.env[CHILD_ENV.goSocket] ?? '') !== '';
 }
 
 function filesUnder(dir: string): string[] {

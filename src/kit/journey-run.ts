@@ -1,4 +1,4 @@
-import { test, type TestInfo } from '@playwright/test';
+import { test } from '@playwright/test';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { Target, TargetSecrets } from '../model/target.js';
@@ -13,7 +13,25 @@ export interface StepControl {
   measured(ms: number): void;
 }
 
-type Attacher = (name: string, options: { body: string; contentType: string }) => Promise<void>;
+/** Records one of the kit's attachments (a mark, a secret, a failure, a step's timing, an artifact) for the reporter. */
+export type Attacher = (name: string, options: { body: string; contentType: string }) => Promise<void>;
+
+/**
+ * Where a run's steps run. Under Playwright (the default) each is a
+ * `test.step`, so it shows in the report, the trace and UI mode, and its
+ * attachments reach the NDJSON reporter; a test may run a journey's code
+ * in-process with a host that records the same attachments
+ * (test/helpers/in-process-run.ts).
+ */
+export interface StepHost {
+  /** Runs `body` as the step `name`; what it attaches belongs to that step. Rethrows what `body` throws. */
+  step(name: string, body: (attach: Attacher) => Promise<void>): Promise<void>;
+}
+
+/** Steps as Playwright test steps, their attachments on the step. */
+export const PLAYWRIGHT_STEPS: StepHost = {
+  step: (name, body) => test.step(name, (stepInfo) => body((n, options) => stepInfo.attach(n, options))),
+};
 
 /**
  * One run of a journey, as the journey code sees it: the target, its inputs,
@@ -39,6 +57,7 @@ export class JourneyRun {
     readonly artifactDir: string,
     /** Secrets travel to the executor only when one listens (never in a by-hand run's report). */
     private readonly reportSecrets: boolean,
+    private readonly host: StepHost = PLAYWRIGHT_STEPS,
   ) {
     this.origin = performance.now();
     this.startedAtEpochMs = performance.timeOrigin + this.origin;
@@ -66,7 +85,7 @@ export class JourneyRun {
   }
 
   async step(name: string, body: (control: StepControl) => Promise<void> | void): Promise<void> {
-    await test.step(name, async (stepInfo) => {
+    await this.host.step(name, async (attach) => {
       const started = this.clock();
       let measured: number | undefined;
       const control: StepControl = {
@@ -74,7 +93,6 @@ export class JourneyRun {
           measured = ms;
         },
       };
-      const attach: Attacher = (n, options) => stepInfo.attach(n, options);
       try {
         await body(control);
       } catch (error) {
@@ -104,9 +122,8 @@ export class JourneyRun {
     this.extraArtifacts.push({ name, write });
   }
 
-  /** Writes the run's own artifacts and hands their paths to the reporter. */
-  async finish(testInfo: TestInfo): Promise<void> {
-    const attach: Attacher = (n, options) => testInfo.attach(n, options);
+  /** Writes the run's own artifacts and hands their paths to the reporter through `attach` (the test's, not a step's). */
+  async finish(attach: Attacher): Promise<void> {
     await this.flush(attach);
     const files = [{ name: 'transcript.jsonl', write: (path: string) => this.transcript.write(path, this.redactor) }, ...this.extraArtifacts];
     for (const file of files) {

@@ -106,7 +106,9 @@ export class PageProbe {
 
   static async install(page: Page, run: JourneyRun): Promise<PageProbe> {
     const probe = new PageProbe(page, run);
-    await page.addInitScript(installProbe);
+    // Sent as source: a transpiler that keeps function names (esbuild, under tsx) wraps classes in a
+    // `__name()` helper the page does not have, so the script brings a no-op one in its own scope.
+    await page.addInitScript({ content: `(() => { const __name = (target) => target; (${installProbe.toString()})(); })();` });
     page.on('console', (message) => {
       if (message.type() === 'error' && probe.consoleErrors.length < 100) probe.consoleErrors.push(message.text().slice(0, 500));
     });

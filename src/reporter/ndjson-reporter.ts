@@ -109,13 +109,19 @@ function firstLine(error: TestError): string {
   return (stripVTControlCharacters(message).split('\n')[0] ?? '').slice(0, 500);
 }
 
-interface KitAttachments {
+/** What the journey kit attached to a step or a test, read back as child events. */
+export interface KitAttachments {
   timing?: { durationMs: number; measured: boolean };
   failure?: Extract<ChildEvent, { type: 'step_end' }>['failure'];
   events: ChildEvent[];
 }
 
-function readKitAttachments(attachments: readonly Attachment[]): KitAttachments {
+/**
+ * Reads the kit's attachments (names under `gpmon/`, JSON bodies): the step's
+ * timing and failure, and the marks, secrets and artifacts as events, in the
+ * order attached. Other attachments and unreadable bodies are passed over.
+ */
+export function readKitAttachments(attachments: readonly { readonly name: string; readonly body?: Buffer | undefined }[]): KitAttachments {
   const out: KitAttachments = { events: [] };
   for (const attachment of attachments) {
     if (!attachment.name.startsWith('gpmon/') || attachment.body === undefined) continue;

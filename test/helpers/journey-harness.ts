@@ -28,11 +28,7 @@ export interface Harness {
 export async function startHarness(
   options: { latency?: Partial<LatencyProfile>; stepTimeoutMs?: number; login?: 'form' | 'bypass'; keepWarm?: boolean | 'overlap' } = {},
 ): Promise<Harness> {
-  const sim = await startSimulator(options.latency ? { latency: options.latency } : {});
-  const d = sim.description;
-  const target = withDefaults({ name: 'simulator', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login: options.login ?? 'form', email: d.email });
-  const secrets: TargetSecrets = { password: d.password, bypassKey: d.bypassKey };
-  await warmSimulator(sim);
+  const { sim, target, secrets } = await startSimulatorTarget(options);
   const runsDir = mkdtempSync(join(tmpdir(), 'gpmon-runs-'));
   const executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir, keepWarm: options.keepWarm ?? 'overlap', stepTimeoutMs: options.stepTimeoutMs ?? 4000 });
   return {
@@ -61,6 +57,18 @@ export async function startHarness(
   };
 }
 
+/** A warmed simulator and the target (with its secrets) that points at it. */
+export async function startSimulatorTarget(
+  options: { latency?: Partial<LatencyProfile>; login?: 'form' | 'bypass' } = {},
+): Promise<{ sim: Simulator; target: Target; secrets: TargetSecrets }> {
+  const sim = await startSimulator(options.latency ? { latency: options.latency } : {});
+  const d = sim.description;
+  const target = withDefaults({ name: 'simulator', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login: options.login ?? 'form', email: d.email });
+  const secrets: TargetSecrets = { password: d.password, bypassKey: d.bypassKey };
+  await warmSimulator(sim);
+  return { sim, target, secrets };
+}
+
 /**
  * A staging service has served requests before the monitor's first one: its
  * first answers in a fresh process run cold code, time that no profile or
@@ -74,7 +82,7 @@ async function warmSimulator(sim: Simulator): Promise<void> {
   await connection.closed;
 }
 
-function journeyNamed(name: string): JourneyDefinition {
+export function journeyNamed(name: string): JourneyDefinition {
   const journey = findJourney(name);
   if (journey === undefined) throw new Error(`no journey ${name}`);
   return journey;

@@ -1,14 +1,18 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, type Harness } from '../helpers/journey-harness.js';
+import { startInProcess, type InProcessHarness } from '../helpers/in-process-run.js';
 import { FAULT_MATRIX, assertExpected, label } from '../helpers/fault-matrix.js';
 
-/** Every simulator fault, as the protocol journeys see it: the failing step, the reason, later steps skipped. */
-
-describe('protocol journeys against every fault', () => {
-  let h: Harness;
+/**
+ * Every simulator fault, as the protocol journeys see it: the failing step,
+ * the reason, later steps skipped. The journeys' code runs in this process
+ * (test/helpers/in-process-run.ts); journeys-e2e.test.ts runs a few rows
+ * through the executor and a `playwright test` child.
+ */
+describe('protocol journeys against every fault (in-process)', () => {
+  let h: InProcessHarness;
   before(async () => {
-    h = await startHarness();
+    h = await startInProcess();
   });
   afterEach(() => {
     h.sim.state.clearFaults();

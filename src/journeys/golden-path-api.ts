@@ -1,0 +1,85 @@
+import type { JourneyRun } from '../kit/journey-run.js';
+import { EventCollector } from '../kit/event-collector.js';
+import { loginOverHttp, tokenSubprotocol, type Session } from '../kit/login.js';
+import { ProtocolSocket, handshakeFailure, shortProtocol } from '../kit/ws-client.js';
+import { agentRequestVerdict, answerVerdict, connectVerdict, liveEventsVerdict, waitForStream } from '../kit/golden-path-checks.js';
+import { readTargetInfo } from '../kit/target-info.js';
+import { excerpt } from '../kit/answer.js';
+import { fail } from '../kit/failure.js';
+
+/**
+ * The golden path without a browser: HTTP login, a ws client offering the
+ * token as `jwt.<base64url>`, start_agent, the five events, the answer. Times
+ * are taken in this process with a monotonic clock as each frame arrives.
+ */
+export async function goldenPathApi(run: JourneyRun): Promise<void> {
+  const { target, secrets, stepTimeoutMs: timeout } = run;
+  await readTargetInfo(run);
+  const collector = new EventCollector();
+  let session: Session | undefined;
+  let socket: ProtocolSocket | undefined;
+  const closeState = () => socket?.closeState;
+
+  try {
+    await run.step('login', async (step) => {
+      const started = run.clock();
+      session = await loginOverHttp(target, secrets, timeout);
+      run.secret(session.accessToken);
+      run.secret(session.refreshToken);
+      step.measured(run.clock() - started);
+    });
+
+    await run.step('connect', async (step) => {
+      if (session === undefined) return fail('monitor_error', 'no session after login');
+      const offered = tokenSubprotocol(session.accessToken);
+      const started = run.clock();
+      const outcome = await ProtocolSocket.open({
+        url: `${target.wsUrl}/ws`,
+        protocols: [offered],
+        timeoutMs: timeout,
+        clock: run.clock,
+        transcript: run.transcript,
+        onFrame: (data, at) => {
+          collector.receive(data, at);
+        },
+      });
+      if (outcome.kind !== 'open') throw handshakeFailure(outcome, [offered]);
+      socket = outcome.socket;
+      await waitForStream(collector, socket.closed, () => collector.established !== undefined || collector.error !== undefined, timeout);
+      const at = connectVerdict(collector, closeState(), { offered, selected: socket.protocol, userId: session.userId, timeoutMs: timeout });
+      run.mark('subprotocol', { offered: shortProtocol(offered), selected: shortProtocol(socket.protocol) });
+      step.measured(at - started);
+    });
+
+    await run.step('agent_request', async (step) => {
+      if (socket === undefined) return fail('monitor_error', 'no socket after connect');
+      const sentAt = socket.send({
+        type: 'start_agent',
+        payload: { user_request: run.inputs.prompt, thread_id: null, context: { source: 'message_input' } },
+      });
+      collector.requestSent(sentAt);
+      await waitForStream(collector, socket.closed, () => collector.firstAt('agent_started') !== undefined || collector.error !== undefined || collector.completed, timeout);
+      step.measured(agentRequestVerdict(collector, closeState(), timeout) - sentAt);
+    });
+
+    await run.step('live_events', async (step) => {
+      if (socket === undefined) return fail('monitor_error', 'no socket after connect');
+      await waitForStream(collector, socket.closed, () => collector.completed || collector.error !== undefined, timeout);
+      const completedAt = liveEventsVerdict(collector, closeState(), timeout);
+      step.measured(completedAt - (collector.firstAt('agent_started') ?? completedAt));
+    });
+
+    await run.step('ai_response', (step) => {
+      const started = run.clock();
+      const answer = answerVerdict(collector, run.inputs);
+      run.mark('answer', { chars: answer.length, excerpt: excerpt(answer) });
+      step.measured(run.clock() - started);
+    });
+  } finally {
+    run.mark('eventLatencyMs', collector.latencies());
+    run.mark('maxGapMs', collector.maxGapMs);
+    // Frames that are not JSON objects with a type are ignored, but never silently.
+    if (collector.unparsable > 0) run.mark('unparsableFrames', collector.unparsable);
+    socket?.close();
+  }
+}

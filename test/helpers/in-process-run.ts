@@ -1,0 +1,155 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { stripVTControlCharacters } from 'node:util';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { JourneyRun, type Attacher, type StepHost } from '../../src/kit/journey-run.js';
+import { readKitAttachments } from '../../src/reporter/ndjson-reporter.js';
+import { buildRecord, type MonitorFault } from '../../src/run/record-builder.js';
+import { chromiumLaunchOptions } from '../../src/browser/chromium.js';
+import { goldenPath } from '../../src/journeys/golden-path.js';
+import { goldenPathApi } from '../../src/journeys/golden-path-api.js';
+import { wsAuthEnforced } from '../../src/journeys/ws-auth-enforced.js';
+import type { ChildEvent } from '../../src/protocol/child.js';
+import type { Simulator } from '../../src/simulator/simulator.js';
+import type { Target, TargetSecrets } from '../../src/model/target.js';
+import type { RunRecord } from '../../src/model/run-record.js';
+import type { LatencyProfile } from '../../src/simulator/profile.js';
+import { journeyNamed, startSimulatorTarget } from './journey-harness.js';
+
+/**
+ * A journey's own code run in this process, its verdict built by the same
+ * record builder from the same kit attachments the NDJSON reporter reads:
+ * everything of a monitored run but the `playwright test` child and its
+ * transport (which the end-to-end rows and the executor tests cover). A run
+ * costs the journey's own time, not a child's start-up, so a fault matrix
+ * can grow without the suite growing with it. Browser journeys get a fresh
+ * context and page in one Chromium per harness.
+ */
+export interface InProcessHarness {
+  readonly sim: Simulator;
+  readonly target: Target;
+  readonly secrets: TargetSecrets;
+  run(journey: string, options?: { stepTimeoutMs?: number; prompt?: string; expectedAnswer?: string }): Promise<RunRecord>;
+  stop(): Promise<void>;
+}
+
+const JOURNEY_CODE: Record<string, (run: JourneyRun, page: () => Promise<Page>) => Promise<void>> = {
+  'golden-path': async (run, page) => goldenPath(await page(), run),
+  'golden-path-api': (run) => goldenPathApi(run),
+  'ws-auth-enforced': (run) => wsAuthEnforced(run),
+};
+
+export async function startInProcess(options: { latency?: Partial<LatencyProfile>; stepTimeoutMs?: number } = {}): Promise<InProcessHarness> {
+  const { sim, target, secrets } = await startSimulatorTarget(options);
+  let browser: Promise<Browser> | undefined;
+  const scratch = mkdtempSync(join(tmpdir(), 'gpmon-in-process-'));
+  return {
+    sim,
+    target,
+    secrets,
+    run: async (name, runOptions = {}) => {
+      const journey = journeyNamed(name);
+      const code = JOURNEY_CODE[name];
+      if (code === undefined) throw new Error(`no in-process code for ${name}`);
+      const inputs = { prompt: runOptions.prompt ?? 'What is the status of order 42?', expectedAnswer: runOptions.expectedAnswer ?? '^Golden path OK' };
+      const steps = new RecordedSteps();
+      const id = randomUUID();
+      const run = new JourneyRun(id, target, secrets, inputs, runOptions.stepTimeoutMs ?? options.stepTimeoutMs ?? 4000, join(scratch, id), true, steps);
+      const contexts: { close(): Promise<void> }[] = [];
+      const page = async () => {
+        browser ??= chromium.launch(chromiumLaunchOptions());
+        const context = await (await browser).newContext();
+        contexts.push(context);
+        return context.newPage();
+      };
+      const startedAt = new Date();
+      const events: ChildEvent[] = [{ type: 'begin', pid: process.pid }, { type: 'test_begin', at: startedAt.toISOString() }];
+      let error: unknown;
+      let monitorFault: MonitorFault | undefined;
+      let deadline: NodeJS.Timeout | undefined;
+      const overDeadline = new Promise<'deadline'>((resolve) => {
+        deadline = setTimeout(() => {
+          resolve('deadline');
+        }, journey.timeoutMs);
+      });
+      try {
+        const ended = await Promise.race([code(run, page).then(() => 'ended' as const), overDeadline]);
+        if (ended === 'deadline') monitorFault = { reason: 'timeout', message: `the in-process run passed its ${journey.timeoutMs} ms deadline`, evidence: {} };
+      } catch (thrown) {
+        error = thrown;
+      } finally {
+        clearTimeout(deadline);
+      }
+      // As in the kit's fixtures: the run's own artifacts go to the test's attachments once the journey is done.
+      const attached: { name: string; body: Buffer }[] = [];
+      await run.finish((attachment, { body }) => {
+        attached.push({ name: attachment, body: Buffer.from(body) });
+        return Promise.resolve();
+      });
+      await Promise.all(contexts.map((context) => context.close().catch(() => undefined)));
+      events.push(...steps.events, ...readKitAttachments(attached).events);
+      const status = error === undefined && monitorFault === undefined ? 'passed' : 'failed';
+      events.push({ type: 'test_end', status, durationMs: Date.now() - startedAt.getTime(), ...(error !== undefined ? { error: firstLine(error) } : {}) });
+      events.push({ type: 'end', status });
+      return buildRecord({
+        id,
+        journey,
+        target: target.name,
+        trigger: 'manual',
+        inputs,
+        startedAt,
+        finishedAt: new Date(),
+        events,
+        artifacts: [],
+        ...(monitorFault !== undefined ? { monitorFault } : {}),
+      });
+    },
+    stop: async () => {
+      if (browser !== undefined) await (await browser).close();
+      await sim.stop();
+      rmSync(scratch, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Steps run in this process, reported as the NDJSON reporter reports Playwright's: begin, the kit's events, end. */
+class RecordedSteps implements StepHost {
+  readonly events: ChildEvent[] = [];
+
+  async step(name: string, body: (attach: Attacher) => Promise<void>): Promise<void> {
+    const startedAt = new Date().toISOString();
+    const started = performance.now();
+    this.events.push({ type: 'step_begin', step: name, at: startedAt });
+    const attached: { name: string; body: Buffer }[] = [];
+    let error: unknown;
+    let failed = false;
+    try {
+      await body((attachment, { body: content }) => {
+        attached.push({ name: attachment, body: Buffer.from(content) });
+        return Promise.resolve();
+      });
+    } catch (thrown) {
+      failed = true;
+      error = thrown;
+    }
+    const kit = readKitAttachments(attached);
+    this.events.push(...kit.events, {
+      type: 'step_end',
+      step: name,
+      status: failed ? 'failed' : 'passed',
+      startedAt,
+      durationMs: kit.timing?.durationMs ?? performance.now() - started,
+      measured: kit.timing?.measured ?? false,
+      ...(kit.failure !== undefined ? { failure: kit.failure } : {}),
+      ...(failed ? { error: firstLine(error) } : {}),
+    });
+    if (failed) throw error;
+  }
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return (stripVTControlCharacters(message).split('\n')[0] ?? '').slice(0, 500);
+}
