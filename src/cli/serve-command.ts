@@ -29,6 +29,8 @@ export async function validateCommand(args: readonly string[], io: CliIo): Promi
   const targets = c.targets === 'simulator' ? 'the embedded simulator' : c.targets.map((t) => t.target.name).join(', ');
   io.out(`${loaded.file ?? 'no config file (defaults)'}: OK`);
   io.out(`  targets: ${targets}`);
+  // The URLs as the journeys will use them: the socket's path included, so a doubled or missing /ws shows here.
+  if (c.targets !== 'simulator') for (const { target } of c.targets) io.out(`  ${target.name}: app ${target.appUrl}, auth ${target.authUrl}, api ${target.apiUrl}, socket ${target.wsUrl}`);
   for (const j of c.journeys) io.out(`  ${j.definition.name}: ${j.enabled ? `${j.schedule} against ${j.targets.join(', ')}` : 'off'}`);
   return 0;
 }

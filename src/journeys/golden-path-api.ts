@@ -34,7 +34,7 @@ export async function goldenPathApi(run: JourneyRun): Promise<void> {
       const offered = tokenSubprotocol(session.accessToken);
       const started = run.clock();
       const outcome = await ProtocolSocket.open({
-        url: `${target.wsUrl}/ws`,
+        url: target.wsUrl,
         protocols: [offered],
         timeoutMs: timeout,
         clock: run.clock,

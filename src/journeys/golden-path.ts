@@ -44,7 +44,7 @@ export async function goldenPath(page: Page, run: JourneyRun): Promise<void> {
       const current = probe.socket ?? socket;
       if (current.openAt === null) {
         await probe.settleSocketError();
-        throw browserHandshakeFailure(current, probe);
+        throw browserHandshakeFailure(current, probe, timeout);
       }
       const selected = current.protocol ?? '';
       // The page may offer several values; the server must echo one of them.
@@ -101,6 +101,7 @@ export async function goldenPath(page: Page, run: JourneyRun): Promise<void> {
     run.mark('maxGapMs', collector.maxGapMs);
     // Frames that are not JSON objects with a type are ignored, but never silently.
     if (collector.unparsable > 0) run.mark('unparsableFrames', collector.unparsable);
+    if (probe.socketsSeen > 1) run.mark('pageSockets', probe.socketsSeen);
     await probe.transcribe();
   }
 }

@@ -42,7 +42,7 @@ async function expectRefused(run: JourneyRun, headers: Record<string, string>, w
   const collector = new EventCollector();
   const started = run.clock();
   const outcome = await ProtocolSocket.open({
-    url: `${run.target.wsUrl}/ws`,
+    url: run.target.wsUrl,
     protocols: [],
     headers,
     timeoutMs: run.stepTimeoutMs,

@@ -3,13 +3,30 @@ import { JourneyFailure } from './failure.js';
 import type { PageProbe, PageSocket } from './page-probe.js';
 import { shortProtocol } from './ws-client.js';
 
+/** The socket's URL without its query, where a page may put a token. */
+function redactedSocketUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return '';
+  }
+}
+
 /**
- * Why the page's WebSocket never opened, from what a browser tells: Chromium's
+ * Why the page's WebSocket never opened (or is still opening), from what a browser tells: Chromium's
  * handshake error (relayed by Playwright) names a subprotocol the server
  * answered but the page never offered, a missing answer, or a status code.
  */
-export function browserHandshakeFailure(socket: PageSocket, probe: PageProbe): JourneyFailure {
+export function browserHandshakeFailure(socket: PageSocket, probe: PageProbe, timeoutMs: number): JourneyFailure {
   const message = probe.socketErrors.at(-1) ?? '';
+  // No error, no close: the socket is still connecting, so the server never answered the upgrade.
+  if (socket.close === null && socket.errorAt === null && message === '') {
+    return new JourneyFailure('timeout', `the page's WebSocket was still connecting after ${timeoutMs} ms: the server did not answer the upgrade`, {
+      offered: socket.offered.map(shortProtocol),
+      url: redactedSocketUrl(socket.url),
+    });
+  }
   const evidence: Evidence = {
     offered: socket.offered.map(shortProtocol),
     closeCode: socket.close?.code ?? null,

@@ -131,7 +131,9 @@ export class EventCollector {
       if (otherRun) return;
       this.runIdValue ??= runId;
       const event = type as CriticalEvent;
-      this.sequence.push(event);
+      // A long answer streams as thousands of thinking frames: one entry stands for a run of them, so the
+      // sequence (and the evidence drawn from it) grows with the stream's shape, not its length.
+      if (!(event === 'agent_thinking' && this.sequence.at(-1) === 'agent_thinking')) this.sequence.push(event);
       if (!this.firstArrival.has(event)) this.firstArrival.set(event, at);
       if (event === 'agent_completed') this.completedFrame ??= merged;
       return;
@@ -167,7 +169,7 @@ export class EventCollector {
   get lastTypes(): readonly string[] {
     return [...this.recent];
   }
-  /** Critical events of this run in arrival order. */
+  /** Critical events of this run in arrival order (a run of agent_thinking frames as one). */
   get arrivals(): readonly CriticalEvent[] {
     return [...this.sequence];
   }

@@ -28,8 +28,9 @@ export function fail(reason: FailureReason, message: string, evidence: Evidence 
 /**
  * An error the journey code did not classify itself. Playwright's own
  * timeouts on a locator mean the page did not show what a user needs (`ui`);
- * a closed page or browser is the monitor's own fault; anything else is a bug
- * in the monitor, never blamed on the target.
+ * a call's own deadline that passed is `timeout`; a closed page or browser
+ * is the monitor's own fault; anything else is a bug in the monitor
+ * (`monitor_error`, its cause kept), never blamed on the target.
  */
 export function classify(error: unknown): JourneyFailure {
   if (error instanceof JourneyFailure) return error;
@@ -42,8 +43,13 @@ export function classify(error: unknown): JourneyFailure {
   if (/net::ERR_/.test(message)) {
     return new JourneyFailure('network', firstLine, { error: /net::ERR_[A-Z_]+/.exec(message)?.[0] ?? 'net::ERR' });
   }
-  if (name === 'TimeoutError' || /Timeout \d+ms exceeded/.test(message)) {
+  // Playwright's own timeouts (an action, a locator, a navigation) name their budget.
+  if (/Timeout \d+ms exceeded/.test(message)) {
     return new JourneyFailure('ui', firstLine);
   }
-  return new JourneyFailure('monitor_error', `${name || 'Error'}: ${firstLine}`);
+  // A call's own deadline (AbortSignal.timeout) that the journey did not catch: the target did not answer in time.
+  if (name === 'TimeoutError') {
+    return new JourneyFailure('timeout', firstLine, { error: firstLine });
+  }
+  return new JourneyFailure('monitor_error', `${name || 'Error'}: ${firstLine}`, { cause: firstLine });
 }

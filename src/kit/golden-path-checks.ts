@@ -55,7 +55,7 @@ function errorFailure(collector: EventCollector): JourneyFailure | undefined {
     frameType: error.type,
     errorCode: error.code,
     serverMessage: excerpt(error.message, 200),
-    seen: [...collector.arrivals],
+    seen: collector.arrivals.slice(0, 32),
   });
 }
 
@@ -63,7 +63,7 @@ function closedFailure(collector: EventCollector, close: CloseState, waitingFor:
   return new JourneyFailure('ws_closed', `server closed ${close.code} "${close.reason}" while waiting for ${waitingFor}`, {
     closeCode: close.code,
     closeReason: close.reason,
-    seen: [...collector.arrivals],
+    seen: collector.arrivals.slice(0, 32),
   });
 }
 
@@ -74,10 +74,10 @@ export function agentRequestVerdict(collector: EventCollector, close: CloseState
   const error = errorFailure(collector);
   if (error !== undefined) throw error;
   if (collector.completed) {
-    throw new JourneyFailure('event_missing', 'agent_started never arrived; the run completed without it', { missing: ['agent_started'], seen: [...collector.arrivals] });
+    throw new JourneyFailure('event_missing', 'agent_started never arrived; the run completed without it', { missing: ['agent_started'], seen: collector.arrivals.slice(0, 32) });
   }
   if (close !== undefined) throw closedFailure(collector, close, 'agent_started');
-  throw new JourneyFailure('timeout', `no agent_started within ${timeoutMs} ms of the request`, { seen: [...collector.arrivals], lastFrames: [...collector.lastTypes] });
+  throw new JourneyFailure('timeout', `no agent_started within ${timeoutMs} ms of the request`, { seen: collector.arrivals.slice(0, 32), lastFrames: [...collector.lastTypes] });
 }
 
 /** live_events ends when agent_completed arrives, with all five critical events seen in order. */
@@ -91,14 +91,14 @@ export function liveEventsVerdict(collector: EventCollector, close: CloseState |
     return completed;
   }
   if (close !== undefined) throw closedFailure(collector, close, 'agent_completed');
-  throw new JourneyFailure('timeout', `agent_completed did not arrive within ${timeoutMs} ms`, { seen: [...collector.arrivals], lastFrames: [...collector.lastTypes] });
+  throw new JourneyFailure('timeout', `agent_completed did not arrive within ${timeoutMs} ms`, { seen: collector.arrivals.slice(0, 32), lastFrames: [...collector.lastTypes] });
 }
 
 /** The answer as the stream carried it: non-empty and matching the expected pattern. */
 export function answerVerdict(collector: EventCollector, inputs: RunInputs): string {
   const answer = collector.answer();
   if (answer.trim() === '') {
-    throw new JourneyFailure('response_empty', 'agent_completed carried no answer (result, final_response, response or agent_response)', { seen: [...collector.arrivals] });
+    throw new JourneyFailure('response_empty', 'agent_completed carried no answer (result, final_response, response or agent_response)', { seen: collector.arrivals.slice(0, 32) });
   }
   let pattern: RegExp;
   try {

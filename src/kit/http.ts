@@ -9,7 +9,8 @@ export interface HttpAnswer {
 
 /**
  * One HTTP call of a journey, with the failure it means already classified:
- * no answer is `network`, a body that is not JSON is `http_error`. Callers
+ * no answer is `network`, no answer (headers or the whole body) within
+ * `timeoutMs` is `timeout`, a body that is not JSON is `http_error`. Callers
  * classify statuses, which mean different things per call.
  */
 export async function callJson(
@@ -32,7 +33,7 @@ export async function callJson(
     }
     throw new JourneyFailure('network', `cannot reach ${origin(url)}: ${cause}`, { url: origin(url) });
   }
-  const textBody = await response.text();
+  const textBody = await readBody(response, url, init.timeoutMs);
   let body: unknown = textBody;
   if (textBody !== '') {
     try {
@@ -42,6 +43,34 @@ export async function callJson(
     }
   }
   return { status: response.status, body, elapsedMs: performance.now() - started };
+}
+
+/**
+ * The body, within the call's time: a server that sends its headers and then
+ * stalls, or drips the body, is a `timeout` of this call, with the status and
+ * how much had arrived (a count only: a partial body may hold a token).
+ */
+async function readBody(response: Response, url: string, timeoutMs: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let received = 0;
+  try {
+    const reader = response.body?.getReader();
+    for (;;) {
+      if (reader === undefined) break;
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(Buffer.from(value));
+      received += value.byteLength;
+    }
+  } catch (error) {
+    const evidence = { url: origin(url), path: new URL(url).pathname, status: response.status, contentType: response.headers.get('content-type') ?? '', bytesReceived: received };
+    if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+      throw new JourneyFailure('timeout', `${new URL(url).pathname} answered ${response.status} but its body did not arrive within ${timeoutMs} ms (${received} bytes so far)`, evidence);
+    }
+    const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+    throw new JourneyFailure('network', `${new URL(url).pathname} answered ${response.status}, then the connection failed mid-body: ${cause}`, evidence);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function origin(url: string): string {

@@ -3,6 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { JourneyRun } from './journey-run.js';
 import type { EventCollector } from './event-collector.js';
 
+/** One frame of the page's socket, stamped in the page (epoch ms, page clock); `seq` counts from 1 per socket. */
+export interface PageFrame {
+  readonly seq: number;
+  readonly dir: 'in' | 'out';
+  readonly t: number;
+  readonly data: string;
+}
+
 /** What the page's own WebSocket did, recorded inside the page (times are epoch ms, page clock). */
 export interface PageSocket {
   readonly url: string;
@@ -12,12 +20,31 @@ export interface PageSocket {
   readonly protocol: string | null;
   readonly errorAt: number | null;
   readonly close: { code: number; reason: string; wasClean: boolean; t: number } | null;
-  readonly frames: { dir: 'in' | 'out'; t: number; data: string }[];
+  /** Frames recorded so far, both ways. */
+  readonly seq: number;
+}
+
+/** A socket as the page keeps it: its first frames, the frames not yet read, and a tail of read ones. */
+interface PageSocketRecord extends PageSocket {
+  readonly head: PageFrame[];
+  readonly recent: PageFrame[];
+  /** The last seq the monitor has read. */
+  read: number;
+  /** Read frames let go (neither head nor tail): counted, never silently. */
+  dropped: number;
 }
 
 interface PageRecord {
-  sockets: PageSocket[];
+  sockets: PageSocketRecord[];
   mutations: { t: number; text: string }[];
+  mutationsDropped: number;
+}
+
+/** What one poll brings back: every socket's state, and the chosen socket's frames not read before. */
+interface PageRead {
+  readonly sockets: PageSocket[];
+  readonly chosen: number | null;
+  readonly frames: PageFrame[];
 }
 
 /**
@@ -27,20 +54,49 @@ interface PageRecord {
  * appears in the DOM, so the answer's render time is the page's, too.
  * Playwright relays frame events to the test process late (tens of ms), so
  * times are never taken there.
+ *
+ * Memory stays bounded on a long stream (thousands of thinking frames, a
+ * flood of heartbeats) without losing what decides the verdict: a frame is
+ * let go only once the monitor has read it, and then only if it is neither
+ * among the first HEAD_FRAMES nor the last TAIL_FRAMES; what is let go is
+ * counted. DOM text is kept the same way, head and tail.
  */
 function installProbe(): void {
   const w = window as unknown as { __gpmon?: PageRecord; WebSocket: typeof WebSocket };
   if (w.__gpmon !== undefined) return;
-  const record: PageRecord = { sockets: [], mutations: [] };
+  const record: PageRecord = { sockets: [], mutations: [], mutationsDropped: 0 };
   w.__gpmon = record;
   const now = () => performance.timeOrigin + performance.now();
   const Native = w.WebSocket;
-  const entries = new WeakMap<WebSocket, PageSocket>();
-  const MAX_FRAMES = 2000;
+  const entries = new WeakMap<WebSocket, PageSocketRecord>();
+  const HEAD_FRAMES = 200;
+  const TAIL_FRAMES = 1000;
+  const MAX_FRAME_CHARS = 16_384;
+  const keep = (entry: PageSocketRecord, dir: 'in' | 'out', data: string) => {
+    const mutable = entry as { seq: number };
+    mutable.seq += 1;
+    const frame = { seq: entry.seq, dir, t: now(), data: data.length > MAX_FRAME_CHARS ? `${data.slice(0, MAX_FRAME_CHARS)}…` : data };
+    if (entry.head.length < HEAD_FRAMES) {
+      entry.head.push(frame);
+      return;
+    }
+    entry.recent.push(frame);
+    if (entry.recent.length > TAIL_FRAMES * 2) trim(entry);
+  };
+  // Only frames already read may go, oldest first, down to the tail; in one splice, so a flood costs O(1) a frame.
+  const trim = (entry: PageSocketRecord) => {
+    const limit = entry.recent.length - TAIL_FRAMES;
+    let cut = 0;
+    while (cut < limit && (entry.recent[cut]?.seq ?? Infinity) <= entry.read) cut++;
+    if (cut > 0) {
+      entry.recent.splice(0, cut);
+      entry.dropped += cut;
+    }
+  };
   class ProbedWebSocket extends Native {
     constructor(url: string | URL, protocols?: string | string[]) {
       super(url, protocols);
-      const entry: PageSocket = {
+      const entry: PageSocketRecord = {
         url: String(url),
         offered: protocols === undefined ? [] : ([] as string[]).concat(protocols),
         createdAt: now(),
@@ -48,9 +104,13 @@ function installProbe(): void {
         protocol: null,
         errorAt: null,
         close: null,
-        frames: [],
+        seq: 0,
+        head: [],
+        recent: [],
+        read: 0,
+        dropped: 0,
       };
-      const mutable = entry as { -readonly [K in keyof PageSocket]: PageSocket[K] };
+      const mutable = entry as { -readonly [K in keyof PageSocketRecord]: PageSocketRecord[K] };
       entries.set(this, entry);
       record.sockets.push(entry);
       // Listeners added here run before the app's own, so the stamp is the arrival.
@@ -59,7 +119,7 @@ function installProbe(): void {
         mutable.protocol = this.protocol;
       });
       this.addEventListener('message', (event: MessageEvent) => {
-        if (entry.frames.length < MAX_FRAMES) entry.frames.push({ dir: 'in', t: now(), data: typeof event.data === 'string' ? event.data : '<binary>' });
+        keep(entry, 'in', typeof event.data === 'string' ? event.data : '<binary>');
       });
       this.addEventListener('error', () => {
         mutable.errorAt = now();
@@ -70,20 +130,53 @@ function installProbe(): void {
     }
     override send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
       const entry = entries.get(this);
-      if (entry !== undefined && entry.frames.length < MAX_FRAMES) entry.frames.push({ dir: 'out', t: now(), data: typeof data === 'string' ? data : '<binary>' });
+      if (entry !== undefined) keep(entry, 'out', typeof data === 'string' ? data : '<binary>');
       super.send(data);
     }
   }
   w.WebSocket = ProbedWebSocket;
-  const MAX_MUTATIONS = 2000;
+  const HEAD_MUTATIONS = 200;
+  const TAIL_MUTATIONS = 1800;
   new MutationObserver((mutations) => {
     const t = now();
     for (const mutation of mutations) {
-      if (record.mutations.length >= MAX_MUTATIONS) return;
       const texts = mutation.type === 'characterData' ? [mutation.target.textContent ?? ''] : [...mutation.addedNodes].map((node) => node.textContent ?? '');
-      for (const text of texts) if (text.trim() !== '') record.mutations.push({ t, text: text.slice(0, 4000) });
+      for (const text of texts) {
+        if (text.trim() === '') continue;
+        record.mutations.push({ t, text: text.slice(0, 4000) });
+        if (record.mutations.length > HEAD_MUTATIONS + TAIL_MUTATIONS) {
+          record.mutations.splice(HEAD_MUTATIONS, 1);
+          record.mutationsDropped += 1;
+        }
+      }
     }
   }).observe(document, { childList: true, subtree: true, characterData: true });
+}
+
+/**
+ * Runs in the page at each poll: the state of every socket, and the frames
+ * of the chosen one (the carrier once the request went out, else the newest
+ * on the live channel's URL) that the monitor has not read, marked read.
+ */
+function readProbe(args: { wsUrl: string; carrier: number | null }): PageRead | undefined {
+  const record = (window as unknown as { __gpmon?: PageRecord }).__gpmon;
+  if (record === undefined) return undefined;
+  const sockets = record.sockets.map((s) => ({ url: s.url, offered: s.offered, createdAt: s.createdAt, openAt: s.openAt, protocol: s.protocol, errorAt: s.errorAt, close: s.close, seq: s.seq }));
+  let chosen: number | null = args.carrier;
+  if (chosen === null) {
+    for (let i = record.sockets.length - 1; i >= 0; i--) {
+      if (record.sockets[i]?.url.startsWith(args.wsUrl) === true) {
+        chosen = i;
+        break;
+      }
+    }
+  }
+  const entry = chosen === null ? undefined : record.sockets[chosen];
+  if (entry === undefined) return { sockets, chosen: null, frames: [] };
+  const from = entry.read;
+  const frames = entry.head.filter((f) => f.seq > from).concat(entry.recent.filter((f) => f.seq > from));
+  entry.read = entry.seq;
+  return { sockets, chosen, frames };
 }
 
 /**
@@ -95,8 +188,10 @@ export class PageProbe {
   readonly consoleErrors: string[] = [];
   readonly pageErrors: string[] = [];
   readonly socketErrors: string[] = [];
-  private fed = 0;
-  private socketIndex: number | undefined;
+  /** The socket the request went out on, once it has (its index in the page's record). */
+  private carrierIndex: number | null = null;
+  /** How many live-channel sockets the page opened, when more than one (reconnects). */
+  socketsSeen = 1;
   private last: PageSocket | undefined;
 
   private constructor(
@@ -123,43 +218,40 @@ export class PageProbe {
     return probe;
   }
 
-  /** The page's live-channel socket: the newest one whose URL is the target's WebSocket. */
+  /** The page's live-channel socket: the one the request went out on, or before that the newest on the target's socket URL. */
   get socket(): PageSocket | undefined {
     return this.last;
   }
 
-  private async read(): Promise<PageRecord | undefined> {
+  /** Evaluates in the page; undefined while a navigation replaces the document (read again at the next poll). */
+  private async inPage<T>(evaluation: Promise<T>): Promise<T | undefined> {
     try {
-      return await this.page.evaluate(() => (window as unknown as { __gpmon?: PageRecord }).__gpmon);
+      return await evaluation;
     } catch (error) {
       // A crashed or closed page is the monitor's fault and must surface as such.
       if (this.page.isClosed() || /closed|crash/i.test(error instanceof Error ? error.message : String(error))) throw error;
-      // A navigation in progress: read again on the next poll.
       return undefined;
     }
   }
 
-  /** Pulls the page's record and feeds frames not yet fed to the collector. */
+  /** Pulls the frames the page recorded since the last poll and feeds them to the collector, in page order. */
   async pump(collector: EventCollector): Promise<void> {
-    const record = await this.read();
-    if (record === undefined) return;
-    const wsUrl = `${this.run.target.wsUrl}/ws`;
-    const candidates = record.sockets.map((socket, index) => ({ socket, index })).filter(({ socket }) => socket.url.startsWith(wsUrl));
-    const newest = candidates.at(-1);
-    if (newest === undefined) return;
-    if (this.socketIndex !== newest.index) {
-      this.socketIndex = newest.index;
-      this.fed = 0;
-    }
-    this.last = newest.socket;
-    const frames = newest.socket.frames;
-    // Frames in page order, the request included: an event that arrives before
-    // this poll saw the request still counts from the request.
-    for (; this.fed < frames.length; this.fed++) {
-      const frame = frames[this.fed];
-      if (frame === undefined) continue;
+    const wsUrl = this.run.target.wsUrl;
+    // Until the request goes out, the page's newest socket is its live channel (a page may reconnect while it
+    // starts). Once the request went out on a socket, that socket carries the run: its answer can only come
+    // there, and its close is the run's failure even if the page opens another at once.
+    const read = await this.inPage(this.page.evaluate(readProbe, { wsUrl, carrier: this.carrierIndex }));
+    if (read === undefined || read.chosen === null) return;
+    const live = read.sockets.filter((socket) => socket.url.startsWith(wsUrl)).length;
+    if (live > 1) this.socketsSeen = live;
+    this.last = read.sockets[read.chosen];
+    // The request included: an event that arrives before this poll saw the request still counts from the request.
+    for (const frame of read.frames) {
       if (frame.dir === 'in') collector.receive(frame.data, this.run.fromEpoch(frame.t));
-      else if (collector.requestSentAt === undefined && REQUEST_FRAME.test(frame.data)) collector.requestSent(this.run.fromEpoch(frame.t));
+      else if (collector.requestSentAt === undefined && REQUEST_FRAME.test(frame.data)) {
+        collector.requestSent(this.run.fromEpoch(frame.t));
+        this.carrierIndex = read.chosen;
+      }
     }
   }
 
@@ -177,9 +269,9 @@ export class PageProbe {
 
   /** When text containing `snippet` first appeared in the page (run clock), if it did. */
   async appearedAt(snippet: string): Promise<number | undefined> {
-    const record = await this.read();
+    const mutations = await this.inPage(this.page.evaluate(() => (window as unknown as { __gpmon?: PageRecord }).__gpmon?.mutations ?? []));
     const needle = normalise(snippet);
-    const hit = record?.mutations.find((mutation) => normalise(mutation.text).includes(needle));
+    const hit = mutations?.find((mutation) => normalise(mutation.text).includes(needle));
     return hit === undefined ? undefined : this.run.fromEpoch(hit.t);
   }
 
@@ -194,17 +286,27 @@ export class PageProbe {
     while (this.socketErrors.length === 0 && performance.now() < deadline) await sleep(20);
   }
 
-  /** Writes the page's socket activity into the run's transcript (page times on the run clock). */
+  /**
+   * Writes the page's socket activity into the run's transcript (page times
+   * on the run clock): every socket's head and tail, with a line that counts
+   * the frames let go between them. Marks the count (`droppedFrames`).
+   */
   async transcribe(): Promise<void> {
-    const record = await this.read();
+    const record = await this.inPage(this.page.evaluate(() => (window as unknown as { __gpmon?: PageRecord }).__gpmon));
+    let dropped = 0;
+    const t = (epoch: number) => this.run.fromEpoch(epoch);
     for (const socket of record?.sockets ?? []) {
-      const t = (epoch: number) => this.run.fromEpoch(epoch);
       this.run.transcript.add({ t: t(socket.createdAt), dir: 'event', event: 'connect', detail: { url: socket.url, offered: socket.offered } });
       if (socket.openAt !== null) this.run.transcript.add({ t: t(socket.openAt), dir: 'event', event: 'open', detail: { protocol: socket.protocol } });
       if (socket.errorAt !== null) this.run.transcript.add({ t: t(socket.errorAt), dir: 'event', event: 'error', detail: { socketErrors: this.socketErrors } });
-      for (const frame of socket.frames) this.run.transcript.add({ t: t(frame.t), dir: frame.dir, data: frame.data });
+      for (const frame of socket.head) this.run.transcript.add({ t: t(frame.t), dir: frame.dir, data: frame.data });
+      const first = socket.recent[0];
+      if (socket.dropped > 0 && first !== undefined) this.run.transcript.add({ t: t(first.t), dir: 'event', event: 'frames_dropped', detail: { frames: socket.dropped } });
+      for (const frame of socket.recent) this.run.transcript.add({ t: t(frame.t), dir: frame.dir, data: frame.data });
       if (socket.close !== null) this.run.transcript.add({ t: t(socket.close.t), dir: 'event', event: 'close', detail: { code: socket.close.code, reason: socket.close.reason } });
+      dropped += socket.dropped;
     }
+    if (dropped > 0) this.run.mark('droppedFrames', dropped);
   }
 }
 

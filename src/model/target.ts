@@ -36,6 +36,7 @@ export interface Target {
   readonly appUrl: string;
   readonly authUrl: string;
   readonly apiUrl: string;
+  /** The live socket's full URL, as the journeys connect to it (see `socketUrl`). */
   readonly wsUrl: string;
   readonly login: 'form' | 'bypass';
   readonly email: string;
@@ -52,7 +53,24 @@ export function withDefaults(input: z.output<typeof targetSchema>): Target {
   for (const [key, value] of Object.entries(input.locators ?? {})) {
     if (typeof value === 'string') locators[key as keyof Locators] = value;
   }
-  return { ...input, locators };
+  return { ...input, wsUrl: socketUrl(input.wsUrl), locators };
+}
+
+/**
+ * The socket's URL from a configured `wsUrl`: a URL with a path (or a query)
+ * is the socket's own and is used as given (`wss://host/ws`,
+ * `wss://host/api/live?v=2`); a bare origin (`wss://host`) gets the
+ * contract's path, `/ws`. Operators write both forms.
+ */
+export function socketUrl(configured: string): string {
+  let url: URL;
+  try {
+    url = new URL(configured);
+  } catch {
+    return configured;
+  }
+  if ((url.pathname === '' || url.pathname === '/') && url.search === '') return `${configured.replace(/\/+$/, '')}/ws`;
+  return configured;
 }
 
 export type TargetResult = { ok: true; target: Target; secrets: TargetSecrets } | { ok: false; problems: string[] };

@@ -82,6 +82,10 @@ export async function runAgent(state: SimulatorState, run: AgentRunRequest, io: 
   if (!critical('agent_started', { agent_name: 'supervisor_agent' })) return;
   if (!(await wait('thinking'))) return;
   if (!critical('agent_thinking', { reasoning: 'Working out which tool answers this request', step_number: 1 })) return;
+  const longStream = state.fault('long_stream');
+  if (longStream !== undefined) {
+    for (let i = 1; i < longStream.thinking && !io.signal.aborted; i++) emit('agent_thinking', { reasoning: `token ${i}`, step_number: 1 });
+  }
   if (state.fault('agent_error') !== undefined) {
     io.send({ type: 'agent_error', data: { run_id: runId, error_code: 'AGENT_EXECUTION_FAILED', error_message: 'Agent execution failed: upstream model timed out' } });
     return;

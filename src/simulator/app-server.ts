@@ -69,6 +69,7 @@ export function createAppApp(deps: AppDeps): Express {
       renderDelayMs: state.delay('render'),
       scriptError: broken?.mode === 'script_error',
       answerNotRendered: state.fault('answer_not_rendered') !== undefined,
+      reconnectOnClose: state.fault('close_1011')?.reconnect === true,
     };
     res.type('html').send(page('Chat', body, 'chat.js', config));
   });

@@ -97,7 +97,7 @@ export function createAuthApp(deps: AuthDeps): Express {
       return;
     }
     res.cookie(SESSION_COOKIE, issuer.sessionCookie(), { httpOnly: true, sameSite: 'lax', path: '/' });
-    res.json(await issuer.issue(account.user));
+    answerLogin(res, await issuer.issue(account.user), state.fault('login_stall')?.mode);
   });
 
   app.post('/auth/e2e/test-auth', async (req, res) => {
@@ -115,7 +115,7 @@ export function createAuthApp(deps: AuthDeps): Express {
     }
     const localPart = email.slice(0, email.indexOf('@'));
     res.cookie(SESSION_COOKIE, issuer.sessionCookie(), { httpOnly: true, sameSite: 'lax', path: '/' });
-    res.json(await issuer.issue({ id: `e2e-${localPart}`, email }));
+    answerLogin(res, await issuer.issue({ id: `e2e-${localPart}`, email }), state.fault('login_stall')?.mode);
   });
 
   app.post('/auth/refresh', async (req, res) => {
@@ -160,5 +160,36 @@ function missingFields(body: unknown, fields: readonly string[]): string[] {
 function unprocessable(res: Response, fields: readonly string[]): void {
   res.status(422).json({
     detail: fields.map((field) => ({ loc: ['body', field], msg: 'Field required', type: 'missing' })),
+  });
+}
+
+/**
+ * A login's answer; under `login_stall`, 200 and its headers (the length
+ * included) at once, then the body never (`stall`) or a byte a second
+ * (`drip`), until the client gives up.
+ */
+function answerLogin(res: Response, body: unknown, stall: 'stall' | 'drip' | undefined): void {
+  if (stall === undefined) {
+    res.json(body);
+    return;
+  }
+  const text = Buffer.from(JSON.stringify(body), 'utf8');
+  res.status(200);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', String(text.length));
+  res.flushHeaders();
+  if (stall === 'stall') return;
+  let sent = 0;
+  const drip = setInterval(() => {
+    if (sent >= text.length) {
+      clearInterval(drip);
+      res.end();
+      return;
+    }
+    res.write(text.subarray(sent, sent + 1));
+    sent += 1;
+  }, 1000);
+  res.once('close', () => {
+    clearInterval(drip);
   });
 }

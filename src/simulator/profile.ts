@@ -56,7 +56,12 @@ export const faultSchema = z.discriminatedUnion('name', [
   z.strictObject({ name: z.literal('subprotocol_mismatch') }),
   z.strictObject({ name: z.literal('subprotocol_refused'), mode: z.enum(['403', '1003']).default('403') }),
   z.strictObject({ name: z.literal('ws_auth_rejected'), mode: z.enum(['close', '401']).default('close') }),
-  z.strictObject({ name: z.literal('close_1011'), after: eventSchema.default('agent_thinking') }),
+  z.strictObject({
+    name: z.literal('close_1011'),
+    after: eventSchema.default('agent_thinking'),
+    // The chat page opens a new socket at once after the close, as front ends that auto-reconnect do.
+    reconnect: z.union([z.boolean(), z.stringbool()]).optional(),
+  }),
   z.strictObject({ name: z.literal('missing_event'), event: eventSchema.default('tool_completed') }),
   z.strictObject({ name: z.literal('events_out_of_order') }),
   z.strictObject({ name: z.literal('agent_error') }),
@@ -73,6 +78,11 @@ export const faultSchema = z.discriminatedUnion('name', [
     mode: z.enum(['no_send_button', 'script_error']).default('no_send_button'),
   }),
   z.strictObject({ name: z.literal('answer_not_rendered') }),
+  z.strictObject({ name: z.literal('login_stall'), mode: z.enum(['stall', 'drip']).default('stall') }),
+  z.strictObject({ name: z.literal('upgrade_unanswered') }),
+  // Odd but healthy streams: a long answer as thousands of thinking frames, a flood of heartbeats before the welcome.
+  z.strictObject({ name: z.literal('long_stream'), thinking: z.coerce.number().int().min(1).max(100_000).default(2500) }),
+  z.strictObject({ name: z.literal('heartbeat_flood'), count: z.coerce.number().int().min(1).max(1_000_000).default(100_000) }),
 ]);
 export type Fault = z.infer<typeof faultSchema>;
 export type FaultName = Fault['name'];

@@ -41,8 +41,15 @@ export function attachWebSocket(server: Server, deps: WsDeps): WsEndpoint {
     handleProtocols: (_offered, req) => answeredProtocol.get(req) ?? false,
   });
 
+  // Upgrades held open without an answer (fault upgrade_unanswered): destroyed when the client gives up, or at close.
+  const unanswered = new Set<Duplex>();
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
+    if (deps.state.fault('upgrade_unanswered') !== undefined) {
+      unanswered.add(socket);
+      socket.once('close', () => unanswered.delete(socket));
+      return;
+    }
     const arrivedAt = performance.now();
     admit(req, socket, arrivedAt)
       .then((admission) => {
@@ -90,6 +97,7 @@ export function attachWebSocket(server: Server, deps: WsDeps): WsEndpoint {
   return {
     connections: () => wss.clients.size,
     close: () => {
+      for (const socket of unanswered) socket.destroy();
       for (const client of wss.clients) client.terminate();
       wss.close();
     },
@@ -144,6 +152,8 @@ function serveConnection(ws: WebSocket, admission: Admission, deps: WsDeps): voi
       close(1008, 'Authentication failed');
       return undefined;
     }
+    const flood = deps.state.fault('heartbeat_flood');
+    for (let n = 0; n < (flood?.count ?? 0) && ws.readyState === ws.OPEN; n++) send({ type: 'heartbeat', timestamp: new Date().toISOString() });
     send({
       type: 'connection_established',
       data: { user_id: user.id, connection_id: `conn_${randomUUID()}`, golden_path_events: [...CRITICAL_EVENTS] },

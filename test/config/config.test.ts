@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../../src/config/resolve.js';
+import { socketUrl } from '../../src/model/target.js';
 import { gpmon } from '../helpers/gpmon-cli.js';
 
 const target = { name: 'staging', appUrl: 'https://app.example.test', authUrl: 'https://auth.example.test', apiUrl: 'https://api.example.test', wsUrl: 'wss://api.example.test', login: 'bypass', email: 'probe@example.test', bypassKeyEnv: 'STAGING_BYPASS_KEY' };
@@ -73,7 +74,48 @@ describe('config validation: each kind of mistake, named by its path', () => {
   });
 });
 
+describe('the socket URL: a URL with a path is used as given, a bare origin gets /ws', () => {
+  for (const [given, used] of [
+    ['wss://api.example.test', 'wss://api.example.test/ws'],
+    ['wss://api.example.test/', 'wss://api.example.test/ws'],
+    ['ws://127.0.0.1:8080', 'ws://127.0.0.1:8080/ws'],
+    ['wss://api.example.test/ws', 'wss://api.example.test/ws'],
+    ['wss://api.example.test/api/live', 'wss://api.example.test/api/live'],
+    ['wss://api.example.test/ws?v=2', 'wss://api.example.test/ws?v=2'],
+    ['wss://api.example.test/?v=2', 'wss://api.example.test/?v=2'],
+  ] as const) {
+    it(`${given} → ${used}`, () => {
+      assert.equal(socketUrl(given), used);
+    });
+  }
+
+  it('from the environment and from a config file alike (GPMON_WS_URL=wss://host/ws is not /ws/ws)', () => {
+    const fromEnv = resolveConfig({}, { GPMON_APP_URL: 'https://a.test', GPMON_AUTH_URL: 'https://b.test', GPMON_API_URL: 'https://c.test', GPMON_WS_URL: 'wss://c.test/ws', GPMON_LOGIN: 'bypass', GPMON_EMAIL: 'x@y.test', GPMON_BYPASS_KEY: 'secret-key' });
+    const fromFile = resolveConfig({ targets: [{ ...target, wsUrl: 'wss://api.example.test/ws/' }, { ...target, name: 'bare', wsUrl: 'wss://api.example.test' }] }, env);
+    assert.ok(fromEnv.ok && fromEnv.config.targets !== 'simulator' && fromFile.ok && fromFile.config.targets !== 'simulator');
+    assert.equal(fromEnv.config.targets[0]?.target.wsUrl, 'wss://c.test/ws');
+    assert.deepEqual(fromFile.config.targets.map((t) => t.target.wsUrl), ['wss://api.example.test/ws', 'wss://api.example.test/ws']);
+  });
+});
+
 describe('gpmon validate', () => {
+  it('prints the URLs each target will use, the socket path included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gpmon-config-'));
+    writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
+    try {
+      const file = join(dir, 'urls.config.ts');
+      const targets = [{ ...target, wsUrl: 'wss://api.example.test/ws' }, { ...target, name: 'bare', wsUrl: 'wss://api.example.test' }];
+      writeFileSync(file, `export default ${JSON.stringify({ targets })};\n`);
+      const result = await gpmon(['validate', '--config', file], env);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /staging: app https:\/\/app\.example\.test, auth https:\/\/auth\.example\.test, api https:\/\/api\.example\.test, socket wss:\/\/api\.example\.test\/ws\n/);
+      assert.match(result.stdout, /bare: .*socket wss:\/\/api\.example\.test\/ws\n/);
+      assert.doesNotMatch(result.stdout, /\/ws\/ws/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('prints every problem and exits 2; a good file exits 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gpmon-config-'));
     // Like the project itself: ES modules.

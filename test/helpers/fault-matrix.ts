@@ -8,10 +8,13 @@ export type Expectation = 'pass' | { step: string; reason: string };
 
 export interface FaultRow {
   readonly fault: Fault;
-  readonly browser: Expectation;
+  /** null: not a row of the browser matrix (why is said beside the row). */
+  readonly browser: Expectation | null;
   readonly api: Expectation;
   /** Checked for the faults that concern the socket's auth; the rest cannot touch it. */
   readonly authEnforced?: Expectation;
+  /** A longer step timeout, for a healthy stream that is long by design. */
+  readonly stepTimeoutMs?: number;
 }
 
 const at = (step: string, reason: string): Expectation => ({ step, reason });
@@ -24,6 +27,8 @@ export const FAULT_MATRIX: readonly FaultRow[] = [
   { fault: { name: 'ws_auth_rejected', mode: 'close' }, browser: at('connect', 'ws_auth'), api: at('connect', 'ws_auth'), authEnforced: 'pass' },
   { fault: { name: 'ws_auth_rejected', mode: '401' }, browser: at('connect', 'ws_auth'), api: at('connect', 'ws_auth'), authEnforced: 'pass' },
   { fault: { name: 'close_1011', after: 'agent_thinking' }, browser: at('live_events', 'ws_closed'), api: at('live_events', 'ws_closed') },
+  // The page opens a new socket at once: the close of the one that carried the request is still the failure, as it happens.
+  { fault: { name: 'close_1011', after: 'agent_thinking', reconnect: true }, browser: at('live_events', 'ws_closed'), api: at('live_events', 'ws_closed') },
   { fault: { name: 'missing_event', event: 'tool_completed' }, browser: at('live_events', 'event_missing'), api: at('live_events', 'event_missing') },
   { fault: { name: 'missing_event', event: 'agent_started' }, browser: at('agent_request', 'event_missing'), api: at('agent_request', 'event_missing') },
   { fault: { name: 'events_out_of_order' }, browser: at('live_events', 'event_order'), api: at('live_events', 'event_order') },
@@ -33,6 +38,16 @@ export const FAULT_MATRIX: readonly FaultRow[] = [
   { fault: { name: 'login_rejected' }, browser: at('login', 'auth_rejected'), api: at('login', 'auth_rejected'), authEnforced: 'pass' },
   { fault: { name: 'auth_down' }, browser: at('login', 'auth_unavailable'), api: at('login', 'auth_unavailable'), authEnforced: 'pass' },
   { fault: { name: 'permissive_auth' }, browser: at('connect', 'security'), api: at('connect', 'security'), authEnforced: at('no_token', 'security') },
+  // A target that hangs fails at the step where it hung, as a timeout: never `ui`, never the monitor's error.
+  { fault: { name: 'login_stall', mode: 'stall' }, browser: at('login', 'timeout'), api: at('login', 'timeout'), authEnforced: 'pass' },
+  { fault: { name: 'login_stall', mode: 'drip' }, browser: at('login', 'timeout'), api: at('login', 'timeout') },
+  { fault: { name: 'upgrade_unanswered' }, browser: at('connect', 'timeout'), api: at('connect', 'timeout'), authEnforced: at('no_token', 'timeout') },
+  // Long but healthy streams: every frame that decides the verdict is seen, the end included.
+  { fault: { name: 'long_stream', thinking: 2500 }, browser: 'pass', api: 'pass', stepTimeoutMs: 15_000 },
+  { fault: { name: 'heartbeat_flood', count: 20_000 }, browser: 'pass', api: 'pass', stepTimeoutMs: 15_000 },
+  // Chromium on 2 cores delivers about 9,000 small frames a second to a bare page: 100,000 take 11 s there, ~16 s in
+  // the chat page. The protocol journey reads them in about a second.
+  { fault: { name: 'heartbeat_flood', count: 100_000 }, browser: null, api: 'pass', stepTimeoutMs: 15_000 },
   // What only a browser sees.
   { fault: { name: 'cors_broken' }, browser: at('login', 'network'), api: 'pass' },
   { fault: { name: 'broken_chat_page', mode: 'no_send_button' }, browser: at('agent_request', 'ui'), api: 'pass' },

@@ -13,7 +13,7 @@ import { goldenPathApi } from '../../src/journeys/golden-path-api.js';
 import { wsAuthEnforced } from '../../src/journeys/ws-auth-enforced.js';
 import type { ChildEvent } from '../../src/protocol/child.js';
 import type { Simulator } from '../../src/simulator/simulator.js';
-import type { Target, TargetSecrets } from '../../src/model/target.js';
+import { withDefaults, type Target, type TargetSecrets } from '../../src/model/target.js';
 import type { RunRecord } from '../../src/model/run-record.js';
 import type { LatencyProfile } from '../../src/simulator/profile.js';
 import { journeyNamed, startSimulatorTarget } from './journey-harness.js';
@@ -31,7 +31,8 @@ export interface InProcessHarness {
   readonly sim: Simulator;
   readonly target: Target;
   readonly secrets: TargetSecrets;
-  run(journey: string, options?: { stepTimeoutMs?: number; prompt?: string; expectedAnswer?: string }): Promise<RunRecord>;
+  /** One run; `wsUrl` replaces the target's configured socket URL (as a config would give it). */
+  run(journey: string, options?: { stepTimeoutMs?: number; prompt?: string; expectedAnswer?: string; wsUrl?: string }): Promise<RunRecord>;
   stop(): Promise<void>;
 }
 
@@ -56,7 +57,8 @@ export async function startInProcess(options: { latency?: Partial<LatencyProfile
       const inputs = { prompt: runOptions.prompt ?? 'What is the status of order 42?', expectedAnswer: runOptions.expectedAnswer ?? '^Golden path OK' };
       const steps = new RecordedSteps();
       const id = randomUUID();
-      const run = new JourneyRun(id, target, secrets, inputs, runOptions.stepTimeoutMs ?? options.stepTimeoutMs ?? 4000, join(scratch, id), true, steps);
+      const runTarget = runOptions.wsUrl === undefined ? target : withDefaults({ ...target, wsUrl: runOptions.wsUrl });
+      const run = new JourneyRun(id, runTarget, secrets, inputs, runOptions.stepTimeoutMs ?? options.stepTimeoutMs ?? 4000, join(scratch, id), true, steps);
       const contexts: { close(): Promise<void> }[] = [];
       const page = async () => {
         browser ??= chromium.launch(chromiumLaunchOptions());

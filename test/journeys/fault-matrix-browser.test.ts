@@ -1,4 +1,5 @@
 import { after, afterEach, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
 import { startInProcess, type InProcessHarness } from '../helpers/in-process-run.js';
 import { FAULT_MATRIX, assertExpected, label } from '../helpers/fault-matrix.js';
 
@@ -24,10 +25,27 @@ describe('browser journey against every fault (in-process)', () => {
     assertExpected(await h.run('golden-path'), 'pass');
   });
 
+  it('a wsUrl given with its path is used as given: golden-path passes, the page\'s socket found', async () => {
+    assertExpected(await h.run('golden-path', { wsUrl: `${h.sim.description.ws}/ws` }), 'pass');
+  });
+
+  it('close 1011 and the page reconnects at once: the close is the failure, with its code and reason, as it happens', async () => {
+    h.sim.state.enable({ name: 'close_1011', after: 'agent_thinking', reconnect: true });
+    const record = await h.run('golden-path', { stepTimeoutMs: 8000 });
+    assertExpected(record, { step: 'live_events', reason: 'ws_closed' });
+    assert.equal(record.failure?.evidence.closeCode, 1011);
+    assert.equal(record.failure.evidence.closeReason, 'Internal error');
+    assert.equal(record.marks.pageSockets, 2, 'the page did reconnect');
+    const liveEvents = record.steps.find((step) => step.name === 'live_events');
+    assert.ok((liveEvents?.durationMs ?? Infinity) < 2000, `reported at the close, not at the 8 s step timeout: ${liveEvents?.durationMs ?? 'no'} ms`);
+  });
+
   for (const row of FAULT_MATRIX) {
-    it(`${label(row.fault)}: golden-path ${row.browser === 'pass' ? 'passes' : `fails at ${row.browser.step} (${row.browser.reason})`}`, async () => {
+    const expected = row.browser;
+    if (expected === null) continue;
+    it(`${label(row.fault)}: golden-path ${expected === 'pass' ? 'passes' : `fails at ${expected.step} (${expected.reason})`}`, async () => {
       h.sim.state.enable(row.fault);
-      assertExpected(await h.run('golden-path'), row.browser);
+      assertExpected(await h.run('golden-path', row.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: row.stepTimeoutMs }), expected);
     });
   }
 });

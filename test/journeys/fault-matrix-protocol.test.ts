@@ -26,10 +26,17 @@ describe('protocol journeys against every fault (in-process)', () => {
     assertExpected(await h.run('ws-auth-enforced'), 'pass');
   });
 
+  it('a wsUrl given with its path (GPMON_WS_URL=ws://host/ws) is used as given: golden-path-api and ws-auth-enforced pass', async () => {
+    const given = `${h.sim.description.ws}/ws`;
+    const record = await h.run('golden-path-api', { wsUrl: given });
+    assertExpected(record, 'pass');
+    assertExpected(await h.run('ws-auth-enforced', { wsUrl: given }), 'pass');
+  });
+
   for (const row of FAULT_MATRIX) {
     it(`${label(row.fault)}: golden-path-api ${row.api === 'pass' ? 'passes' : `fails at ${row.api.step} (${row.api.reason})`}`, async () => {
       h.sim.state.enable(row.fault);
-      const record = await h.run('golden-path-api');
+      const record = await h.run('golden-path-api', row.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: row.stepTimeoutMs });
       assertExpected(record, row.api);
       if (row.fault.name === 'slow_phase') {
         const agentRequest = record.steps.find((step) => step.name === 'agent_request');

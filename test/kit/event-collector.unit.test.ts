@@ -28,6 +28,15 @@ const HEALTHY: [string, number, Record<string, unknown>?, Shape?][] = [
 ];
 
 describe('event collector', () => {
+  it('a long answer as 2,500 thinking frames: every event seen, the stream healthy, the evidence its shape not its length', () => {
+    const thinking: [string, number, Record<string, unknown>?, Shape?][] = Array.from({ length: 2500 }, (_, i) => ['agent_thinking', 200 + i * 0.01, { reasoning: `token ${i}` }, 'payload']);
+    const collector = feed([...HEALTHY.slice(0, 1), ...thinking, ...HEALTHY.slice(2)]);
+    assert.equal(collector.completed, true);
+    assert.equal(collector.streamProblem(), undefined);
+    assert.deepEqual(collector.arrivals, ['agent_started', 'agent_thinking', 'tool_executing', 'tool_completed', 'agent_thinking', 'agent_completed']);
+    assert.equal(collector.answer(), 'the answer');
+  });
+
   it('merges payload and data onto the root, data last', () => {
     assert.deepEqual(mergeFrame({ type: 't', a: 1, payload: { b: 2, c: 1 }, data: { c: 3 } }), { type: 't', a: 1, b: 2, c: 3, payload: { b: 2, c: 1 }, data: { c: 3 } });
   });

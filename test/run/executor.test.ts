@@ -60,7 +60,7 @@ describe('executor faults', () => {
     const record = await run(fixture('hang'));
     const elapsed = performance.now() - started;
     assert.equal(record.outcome, 'error', describeRecord(record));
-    assert.equal(record.failure?.reason, 'timeout');
+    assert.equal(record.failure?.reason, 'timeout', describeRecord(record));
     assert.equal(record.failure.step, 'login');
     assert.deepEqual(record.steps.map((s) => s.status), ['failed', 'skipped']);
     assert.ok(elapsed < 4000 + 1000 + 15_000, `cut after ${Math.round(elapsed)} ms`);

@@ -228,6 +228,56 @@ describe('faults on the wire', () => {
     assert.match(html, /"scriptError":true/);
     assert.match(html, /"answerNotRendered":true/);
   });
+
+  it('login_stall: 200 and the headers (length included) at once, then no body; drip: a byte a second', async () => {
+    const d = sim.description;
+    for (const mode of ['stall', 'drip'] as const) {
+      await on({ name: 'login_stall', mode });
+      const started = performance.now();
+      const response = await fetch(`${d.auth}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: d.email, password: d.password }), signal: AbortSignal.timeout(2500) });
+      assert.equal(response.status, 200);
+      assert.ok(performance.now() - started < 1000, 'headers at once');
+      assert.ok(Number(response.headers.get('content-length')) > 100);
+      let received = 0;
+      const reader = response.body?.getReader();
+      try {
+        for (;;) {
+          const chunk = await reader?.read();
+          if (chunk === undefined || chunk.done) break;
+          received += chunk.value.byteLength;
+        }
+        assert.fail('the body must not finish');
+      } catch (error) {
+        assert.equal((error as Error).name, 'TimeoutError', String(error));
+      }
+      if (mode === 'stall') assert.equal(received, 0);
+      else assert.ok(received >= 1 && received <= 3, `a byte a second: ${received} in 2.5 s`);
+      await admin(sim.description, 'DELETE', '/faults');
+    }
+  });
+
+  it('upgrade_unanswered: the upgrade request gets no answer at all', async () => {
+    await on({ name: 'upgrade_unanswered' });
+    const answered = await Promise.race([rawUpgrade(sim.description.ws, [protocolForToken(tokens.access_token)]).then(() => 'answered'), sleep(1500).then(() => 'silent')]);
+    assert.equal(answered, 'silent');
+  });
+
+  it('long_stream: N agent_thinking frames before the tool events, then the healthy rest', async () => {
+    await on({ name: 'long_stream', thinking: 300 });
+    const { types, connection } = await run((f) => f.type === 'agent_completed');
+    connection.ws.close();
+    assert.equal(types.filter((t) => t === 'agent_thinking').length, 300 + 1);
+    assert.deepEqual(types.filter((t) => t !== 'agent_thinking'), ['agent_started', 'tool_executing', 'tool_completed', 'agent_completed']);
+  });
+
+  it('heartbeat_flood: N heartbeats, then connection_established', async () => {
+    await on({ name: 'heartbeat_flood', count: 5000 });
+    const connection = await connectAs(sim.description, tokens);
+    await connection.next((f) => f.type === 'connection_established');
+    const index = connection.frames.findIndex((f) => f.type === 'connection_established');
+    assert.ok(connection.frames.slice(0, index).filter((f) => f.type === 'heartbeat').length >= 5000);
+    connection.ws.close();
+  });
 });
 
 describe('faults switched on at start', () => {

@@ -105,6 +105,8 @@
       setReady(false);
       thinking.hidden = true;
       status.textContent = 'disconnected (' + event.code + (event.reason ? ' ' + event.reason : '') + ')';
+      // Like front ends that auto-reconnect: a new socket at once after an abnormal close.
+      if (config.reconnectOnClose && event.code !== 1000) connect();
     });
   }
 
