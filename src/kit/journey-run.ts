@@ -47,6 +47,7 @@ export class JourneyRun {
   private pendingMarks: { name: string; value: unknown }[] = [];
   private pendingSecrets: string[] = [];
   private readonly extraArtifacts: { name: string; write: (path: string) => void }[] = [];
+  private readonly refiners: ((failure: JourneyFailure) => Promise<JourneyFailure>)[] = [];
 
   constructor(
     readonly runId: string,
@@ -96,7 +97,8 @@ export class JourneyRun {
       try {
         await body(control);
       } catch (error) {
-        const failure = classify(error);
+        let failure = classify(error);
+        for (const refine of this.refiners) failure = await refine(failure).catch(() => failure);
         // What Playwright prints and keeps (the terminal, the trace, the error context) gets the redacted failure only.
         const redacted = new JourneyFailure(failure.reason, this.redactor.text(failure.detail), this.redactor.value(failure.evidence));
         await attach(KIT_ATTACHMENT.failure, json({ reason: redacted.reason, message: redacted.detail, evidence: redacted.evidence }));
@@ -115,6 +117,16 @@ export class JourneyRun {
     this.pendingSecrets = [];
     if (this.reportSecrets) for (const value of secrets) await attach(KIT_ATTACHMENT.secret, json({ value }));
     for (const mark of marks) await attach(KIT_ATTACHMENT.mark, json({ name: mark.name, value: this.redactor.value(mark.value) }));
+  }
+
+  /**
+   * Adds a second look at a step's failure before it is reported: what the
+   * journey knows that an exception does not (a browser journey asks whether
+   * its page still answers, since a frozen page makes every action time out).
+   * A refiner that throws leaves the failure as it was.
+   */
+  refine(refiner: (failure: JourneyFailure) => Promise<JourneyFailure>): void {
+    this.refiners.push(refiner);
   }
 
   /** A file the journey adds to the run's artifacts, written (redacted by the writer) when the run ends. */

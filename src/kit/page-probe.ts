@@ -2,6 +2,7 @@ import type { Page, WebSocket as PwWebSocket } from '@playwright/test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JourneyRun } from './journey-run.js';
 import type { EventCollector } from './event-collector.js';
+import { JourneyFailure } from './failure.js';
 
 /** One frame of the page's socket, stamped in the page (epoch ms, page clock); `seq` counts from 1 per socket. */
 export interface PageFrame {
@@ -223,10 +224,14 @@ export class PageProbe {
     return this.last;
   }
 
-  /** Evaluates in the page; undefined while a navigation replaces the document (read again at the next poll). */
-  private async inPage<T>(evaluation: Promise<T>): Promise<T | undefined> {
+  /**
+   * Evaluates in the page; undefined while a navigation replaces the document
+   * (read again at the next poll), or when the page does not answer within
+   * `ms` (a frozen page must not hold the run past its step).
+   */
+  private async inPage<T>(evaluation: Promise<T>, ms = 3000): Promise<T | undefined> {
     try {
-      return await evaluation;
+      return await Promise.race([evaluation, sleep(ms).then(() => undefined)]);
     } catch (error) {
       // A crashed or closed page is the monitor's fault and must surface as such.
       if (this.page.isClosed() || /closed|crash/i.test(error instanceof Error ? error.message : String(error))) throw error;
@@ -255,11 +260,17 @@ export class PageProbe {
     }
   }
 
-  /** Polls until `done()` holds, the socket closes, or time runs out. Poll latency never enters a measurement. */
+  /**
+   * Polls until `done()` holds, the socket closes, or time runs out. Poll
+   * latency never enters a measurement. A page whose main thread does not
+   * yield cannot be read: that is a `timeout` of the step, thrown when its
+   * time runs out, never a wait past it.
+   */
   async waitFor(collector: EventCollector, done: () => boolean, timeoutMs: number): Promise<'ok' | 'closed' | 'timeout'> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
-      await this.pump(collector);
+      const pumped = await Promise.race([this.pump(collector).then(() => true), sleep(Math.max(0, deadline - performance.now()) + 50).then(() => false)]);
+      if (!pumped) throw this.frozenFailure(timeoutMs);
       if (done()) return 'ok';
       if (this.last?.close != null) return 'closed';
       if (performance.now() >= deadline) return 'timeout';
@@ -273,6 +284,16 @@ export class PageProbe {
     const needle = normalise(snippet);
     const hit = mutations?.find((mutation) => normalise(mutation.text).includes(needle));
     return hit === undefined ? undefined : this.run.fromEpoch(hit.t);
+  }
+
+  /** Whether the page's main thread answers within `ms` (a frozen page does not). */
+  async responsive(ms = 1000): Promise<boolean> {
+    return Promise.race([this.page.evaluate(() => true).catch(() => true), sleep(ms).then(() => false)]);
+  }
+
+  /** The failure of a page that stopped answering: the target's page, at the step where it froze. */
+  frozenFailure(waitedMs: number): JourneyFailure {
+    return new JourneyFailure('timeout', `the page stopped responding: its main thread did not yield for ${waitedMs} ms`, { pageResponsive: false, pageErrors: this.pageErrors.slice(0, 3) });
   }
 
   /** When the page's own clock says now, on the run clock. */

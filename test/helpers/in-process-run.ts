@@ -8,6 +8,7 @@ import { JourneyRun, type Attacher, type StepHost } from '../../src/kit/journey-
 import { readKitAttachments } from '../../src/reporter/ndjson-reporter.js';
 import { buildRecord, type MonitorFault } from '../../src/run/record-builder.js';
 import { chromiumLaunchOptions } from '../../src/browser/chromium.js';
+import { warmBrowser } from '../../src/kit/warm-up.js';
 import { goldenPath } from '../../src/journeys/golden-path.js';
 import { goldenPathApi } from '../../src/journeys/golden-path-api.js';
 import { wsAuthEnforced } from '../../src/journeys/ws-auth-enforced.js';
@@ -36,6 +37,12 @@ export interface InProcessHarness {
   stop(): Promise<void>;
 }
 
+/**
+ * Rows that fail by a timeout wait it out, so it is short; a healthy step
+ * here takes under a second even beside another test file on 2 cores.
+ */
+const DEFAULT_STEP_TIMEOUT_MS = 3000;
+
 const JOURNEY_CODE: Record<string, (run: JourneyRun, page: () => Promise<Page>) => Promise<void>> = {
   'golden-path': async (run, page) => goldenPath(await page(), run),
   'golden-path-api': (run) => goldenPathApi(run),
@@ -58,10 +65,14 @@ export async function startInProcess(options: { latency?: Partial<LatencyProfile
       const steps = new RecordedSteps();
       const id = randomUUID();
       const runTarget = runOptions.wsUrl === undefined ? target : withDefaults({ ...target, wsUrl: runOptions.wsUrl });
-      const run = new JourneyRun(id, runTarget, secrets, inputs, runOptions.stepTimeoutMs ?? options.stepTimeoutMs ?? 4000, join(scratch, id), true, steps);
+      const run = new JourneyRun(id, runTarget, secrets, inputs, runOptions.stepTimeoutMs ?? options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS, join(scratch, id), true, steps);
       const contexts: { close(): Promise<void> }[] = [];
       const page = async () => {
-        browser ??= chromium.launch(chromiumLaunchOptions());
+        // Warmed as a monitored run's browser is before its go: a cold Chromium is slow on its first page and socket.
+        browser ??= chromium.launch(chromiumLaunchOptions()).then(async (launched) => {
+          await warmBrowser(launched);
+          return launched;
+        });
         const context = await (await browser).newContext();
         contexts.push(context);
         return context.newPage();

@@ -55,7 +55,7 @@ describe('a failed run by hand is redacted like a monitored one', () => {
   });
 
   it('test-results (trace entries included) and the terminal hold no token the run obtained and no configured secret', async () => {
-    sim.state.enable({ name: 'answer_not_rendered' });
+    sim.state.enable({ name: 'close_1011', after: 'agent_thinking' });
     const d = sim.description;
     const env = {
       ...withoutGpmonVariables(),

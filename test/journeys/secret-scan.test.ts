@@ -32,7 +32,8 @@ describe('secret scan of a failed run', () => {
 
   for (const login of ['form', 'bypass'] as const) {
     it(`${login} login: no secret in the run folder (trace entries included), the record or the output`, async () => {
-      sim.state.enable({ name: 'answer_not_rendered' });
+      // Fails at once after the login, the socket and the first events: every credential is in play, no timeout waited out.
+      sim.state.enable({ name: 'close_1011', after: 'agent_thinking' });
       const d = sim.description;
       const env = {
         GPMON_APP_URL: d.app, GPMON_AUTH_URL: d.auth, GPMON_API_URL: d.api, GPMON_WS_URL: d.ws,
@@ -43,7 +44,7 @@ describe('secret scan of a failed run', () => {
       const result = await gpmon(['run', 'golden-path', '--target', 'env', '--json'], env);
       assert.equal(result.code, 1, result.stderr);
       const record = JSON.parse(result.stdout) as RunRecord;
-      assert.equal(record.failure?.step, 'ai_response');
+      assert.equal(record.failure?.step, 'live_events');
       const names = record.artifacts.map((a) => a.name);
       for (const kind of ['transcript.jsonl', '.png', '.zip', 'console-errors.json']) {
         assert.ok(names.some((n) => n.endsWith(kind)), `${kind} among ${names.join(', ')}`);

@@ -49,13 +49,13 @@ describe('two targets, one daemon: no run keeps another run\'s or target\'s secr
   });
 
   it('passes and failures in turn against two targets', async () => {
-    // alpha: pass, fail, fail; beta: fail, pass, fail (the failure: an answer that never renders keeps a trace).
+    // alpha: pass, fail, fail; beta: fail, pass, fail (the failure, a 1011 close mid-stream, keeps a trace).
     const plan: [number, boolean][] = [[0, true], [1, false], [0, false], [1, true], [0, false], [1, false]];
     for (const [which, passes] of plan) {
       const sim = sims[which];
       assert.ok(sim);
       sim.state.clearFaults();
-      if (!passes) sim.state.enable({ name: 'answer_not_rendered' });
+      if (!passes) sim.state.enable({ name: 'close_1011', after: 'agent_thinking' });
       const started = daemon.runs.trigger({ journey: 'golden-path', target: which === 0 ? 'alpha' : 'beta', trigger: 'manual' });
       assert.equal(started.kind, 'started');
       if (started.kind !== 'started') return;

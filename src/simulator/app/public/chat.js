@@ -65,6 +65,8 @@
     var event = merge(frame);
     switch (frame.type) {
       case 'connection_established':
+        // Fault page_freeze: the main thread never yields again, as a runaway render loop does.
+        if (config.freezeOnConnect) for (;;) { /* frozen */ }
         status.textContent = 'connected';
         setReady(true);
         break;

@@ -1,0 +1,151 @@
+/**
+ * The verdict campaign: every simulator fault × every journey it applies to ×
+ * --repeat runs, plus --healthy-api healthy golden-path-api runs and
+ * --healthy-browser healthy golden-path runs, all end to end through the
+ * executor (a `playwright test` child per run, loaded ahead as under
+ * `gpmon serve`). Prints, per fault and journey, the expected step/reason
+ * against what was reported, the confusion table (expected × reported, over
+ * every run), and the false failures among the healthy runs; writes the same
+ * as JSON. A row is right only when every repetition is.
+ *
+ *   npm run campaign      # or: npx tsx bench/campaign.ts [--repeat 3] [--healthy-api 300]
+ *                         #   [--healthy-browser 50] [--step-timeout 5000] [--json FILE]
+ *
+ * Exit 0 when every row is right and no healthy run failed; 1 otherwise.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { startSimulator } from '../src/simulator/simulator.js';
+import { withDefaults } from '../src/model/target.js';
+import { findJourney } from '../src/model/journeys.js';
+import { Executor } from '../src/run/executor.js';
+import type { Fault } from '../src/simulator/profile.js';
+import type { RunRecord } from '../src/model/run-record.js';
+import { FAULT_MATRIX, label, type Expectation } from '../test/helpers/fault-matrix.js';
+
+const { values } = parseArgs({
+  options: {
+    repeat: { type: 'string', default: '3' },
+    'healthy-api': { type: 'string', default: '300' },
+    'healthy-browser': { type: 'string', default: '50' },
+    'step-timeout': { type: 'string', default: '5000' },
+    json: { type: 'string' },
+  },
+});
+const count = (name: string, value: string | undefined): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) {
+    console.error(`campaign: --${name} must be a whole number ≥ 0, not "${value ?? ''}"`);
+    process.exit(2);
+  }
+  return n;
+};
+const REPEAT = count('repeat', values.repeat);
+const HEALTHY_API = count('healthy-api', values['healthy-api']);
+const HEALTHY_BROWSER = count('healthy-browser', values['healthy-browser']);
+const STEP_TIMEOUT_MS = count('step-timeout', values['step-timeout']);
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+/** What a run reported, in the table's terms: `pass`, `step/reason`, or `error step/reason` for the monitor's own fault. */
+function reported(record: RunRecord): string {
+  if (record.outcome === 'passed') return 'pass';
+  const where = `${record.failure?.step ?? '?'}/${record.failure?.reason ?? '?'}`;
+  return record.outcome === 'error' ? `error ${where}` : where;
+}
+
+function expectedLabel(expected: Expectation): string {
+  return expected === 'pass' ? 'pass' : `${expected.step}/${expected.reason}`;
+}
+
+interface Row {
+  readonly fault: string;
+  readonly journey: string;
+  readonly expected: string;
+  readonly reported: Record<string, number>;
+  readonly right: boolean;
+  readonly messages: string[];
+}
+
+const sim = await startSimulator();
+const d = sim.description;
+const target = withDefaults({ name: 'simulator', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login: 'form', email: d.email });
+const secrets = { password: d.password, bypassKey: d.bypassKey };
+const inputs = { prompt: 'campaign', expectedAnswer: '^Golden path OK' };
+const runsDir = mkdtempSync(join(tmpdir(), 'gpmon-campaign-'));
+const executor = new Executor({ projectRoot: ROOT, runsDir, keepWarm: 'overlap', stepTimeoutMs: STEP_TIMEOUT_MS });
+const started = Date.now();
+
+async function runOnce(journeyName: string, stepTimeoutMs: number): Promise<RunRecord> {
+  const journey = findJourney(journeyName);
+  if (journey === undefined) throw new Error(`no journey ${journeyName}`);
+  return executor.run({ journey, target, secrets, trigger: 'manual', inputs, stepTimeoutMs });
+}
+
+async function cell(fault: Fault | undefined, journey: string, expected: Expectation, runs: number, stepTimeoutMs: number): Promise<Row> {
+  const tally: Record<string, number> = {};
+  const messages: string[] = [];
+  for (let i = 0; i < runs; i++) {
+    sim.state.clearFaults();
+    if (fault !== undefined) sim.state.enable(fault);
+    const record = await runOnce(journey, stepTimeoutMs);
+    const got = reported(record);
+    tally[got] = (tally[got] ?? 0) + 1;
+    if (got !== expectedLabel(expected) && messages.length < 3) messages.push(`${got}: ${record.failure?.message ?? ''}`.slice(0, 200));
+  }
+  sim.state.clearFaults();
+  const row = { fault: fault === undefined ? 'healthy' : label(fault), journey, expected: expectedLabel(expected), reported: tally, right: (tally[expectedLabel(expected)] ?? 0) === runs, messages };
+  process.stderr.write(`${row.right ? 'ok  ' : 'MISS'} ${row.fault} × ${journey}: ${JSON.stringify(tally)} (${Math.round((Date.now() - started) / 1000)} s)\n`);
+  return row;
+}
+
+const rows: Row[] = [];
+try {
+  for (const row of FAULT_MATRIX) {
+    const stepTimeoutMs = row.stepTimeoutMs ?? STEP_TIMEOUT_MS;
+    rows.push(await cell(row.fault, 'golden-path-api', row.api, REPEAT, stepTimeoutMs));
+    if (row.browser !== null) rows.push(await cell(row.fault, 'golden-path', row.browser, REPEAT, stepTimeoutMs));
+    if (row.authEnforced !== undefined) rows.push(await cell(row.fault, 'ws-auth-enforced', row.authEnforced, REPEAT, stepTimeoutMs));
+  }
+  rows.push(await cell(undefined, 'golden-path-api', 'pass', HEALTHY_API, STEP_TIMEOUT_MS));
+  rows.push(await cell(undefined, 'golden-path', 'pass', HEALTHY_BROWSER, STEP_TIMEOUT_MS));
+} finally {
+  await executor.close();
+  await sim.stop();
+  rmSync(runsDir, { recursive: true, force: true });
+}
+
+const faultRows = rows.filter((row) => row.fault !== 'healthy');
+const healthyRows = rows.filter((row) => row.fault === 'healthy');
+const healthyRuns = healthyRows.reduce((sum, row) => sum + Object.values(row.reported).reduce((a, b) => a + b, 0), 0);
+const falseFailures = healthyRows.reduce((sum, row) => sum + Object.entries(row.reported).filter(([got]) => got !== 'pass').reduce((a, [, n]) => a + n, 0), 0);
+
+// The confusion table over every run: expected (rows) × reported (columns).
+const confusion = new Map<string, Map<string, number>>();
+for (const row of rows) {
+  const line = confusion.get(row.expected) ?? new Map<string, number>();
+  for (const [got, n] of Object.entries(row.reported)) line.set(got, (line.get(got) ?? 0) + n);
+  confusion.set(row.expected, line);
+}
+const columns = [...new Set(rows.flatMap((row) => Object.keys(row.reported)))].sort();
+
+const out: string[] = [];
+out.push(`## Verdict campaign, ${new Date().toISOString().slice(0, 10)}: ${faultRows.length} fault × journey rows × ${REPEAT}, ${HEALTHY_API} healthy golden-path-api and ${HEALTHY_BROWSER} healthy golden-path runs (step timeout ${STEP_TIMEOUT_MS} ms, ${Math.round((Date.now() - started) / 60_000)} min)`);
+out.push('');
+out.push('| fault | journey | expected | reported | right |');
+out.push('|---|---|---|---|---|');
+for (const row of rows) out.push(`| \`${row.fault}\` | ${row.journey} | ${row.expected} | ${Object.entries(row.reported).map(([got, n]) => `${got} ×${n}`).join(', ')} | ${row.right ? 'yes' : '**no**'} |`);
+out.push('');
+out.push('Confusion table (runs; rows expected, columns reported):');
+out.push('');
+out.push(`| expected \\ reported | ${columns.join(' | ')} |`);
+out.push(`|---|${columns.map(() => '---').join('|')}|`);
+for (const [expected, line] of [...confusion.entries()].sort(([a], [b]) => a.localeCompare(b))) out.push(`| ${expected} | ${columns.map((c) => String(line.get(c) ?? '')).join(' | ')} |`);
+out.push('');
+out.push(`Rows right: ${faultRows.filter((row) => row.right).length} of ${faultRows.length}. False failures: ${falseFailures} of ${healthyRuns} healthy runs.`);
+for (const row of rows.filter((r) => !r.right)) out.push(`- ${row.fault} × ${row.journey}: ${row.messages.join(' | ')}`);
+console.log(out.join('\n'));
+if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify({ date: new Date().toISOString(), repeat: REPEAT, stepTimeoutMs: STEP_TIMEOUT_MS, rows, falseFailures, healthyRuns }, null, 2)}\n`);
+process.exit(rows.every((row) => row.right) && falseFailures === 0 ? 0 : 1);
