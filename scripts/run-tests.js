@@ -8,7 +8,7 @@
 //
 // The whole suite runs in two passes: first the files that measure time
 // against a ground truth (SERIAL), alone, since a loaded machine would move
-// what they measure; then every other file, two at a time (each test counts
+// what they measure; then every other file, three at a time (each test counts
 // and kills only its own processes and listens on ports chosen at run time).
 // The second pass's summary is the last output.
 import { readdirSync, statSync } from 'node:fs';
@@ -22,7 +22,8 @@ const rank = (file) => {
   const at = LONG_FIRST.findIndex((part) => file.includes(part));
   return at < 0 ? LONG_FIRST.length : at;
 };
-const CONCURRENCY = process.env.GPMON_TEST_CONCURRENCY ?? '2';
+// Three at a time on 2 cores: much of a test's time is waiting (timeouts, scrapes, alert windows), not CPU.
+const CONCURRENCY = process.env.GPMON_TEST_CONCURRENCY ?? '3';
 
 function find(dir) {
   return readdirSync(dir).flatMap((name) => {

@@ -43,8 +43,12 @@ export function classify(error: unknown): JourneyFailure {
   if (/net::ERR_/.test(message)) {
     return new JourneyFailure('network', firstLine, { error: /net::ERR_[A-Z_]+/.exec(message)?.[0] ?? 'net::ERR' });
   }
-  // Playwright's own timeouts (an action, a locator, a navigation) name their budget.
+  // Playwright's own timeouts name their budget. A navigation that did not finish is the app server's (or its
+  // assets') slowness; an action or a locator that timed out on a loaded page is the page not showing what a user needs.
   if (/Timeout \d+ms exceeded/.test(message)) {
+    if (/^(page|frame)\.(goto|reload|goBack|goForward|waitForNavigation|waitForLoadState):/.test(firstLine)) {
+      return new JourneyFailure('timeout', firstLine, { error: firstLine });
+    }
     return new JourneyFailure('ui', firstLine);
   }
   // A call's own deadline (AbortSignal.timeout) that the journey did not catch: the target did not answer in time.

@@ -45,6 +45,7 @@ describe('secret scan of a failed run', () => {
       assert.equal(result.code, 1, result.stderr);
       const record = JSON.parse(result.stdout) as RunRecord;
       assert.equal(record.failure?.step, 'live_events');
+      assert.equal(record.failure.reason, 'ws_closed', 'the verdict through the executor and the reporter is the in-process one');
       const names = record.artifacts.map((a) => a.name);
       for (const kind of ['transcript.jsonl', '.png', '.zip', 'console-errors.json']) {
         assert.ok(names.some((n) => n.endsWith(kind)), `${kind} among ${names.join(', ')}`);

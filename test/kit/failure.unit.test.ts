@@ -1,0 +1,35 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { JourneyFailure, classify } from '../../src/kit/failure.js';
+
+/** Every exception a journey did not classify itself maps to one reason, named by what the wire or the page showed. */
+describe('classify', () => {
+  const named = (name: string, message: string) => Object.assign(new Error(message), { name });
+  const cases: [string, unknown, string][] = [
+    ['a locator that never showed', named('TimeoutError', 'locator.click: Timeout 4000ms exceeded.\nCall log: …'), 'ui'],
+    ['a locator wait', named('TimeoutError', 'locator.waitFor: Timeout 3000ms exceeded.'), 'ui'],
+    ['a navigation that never finished (an app server that accepts and never answers)', named('TimeoutError', 'page.goto: Timeout 4000ms exceeded.\nnavigating to "http://…/login"'), 'timeout'],
+    ['a reload that never finished', named('TimeoutError', 'page.reload: Timeout 4000ms exceeded.'), 'timeout'],
+    ["a call's own deadline (AbortSignal.timeout), never `ui`", named('TimeoutError', 'The operation was aborted due to timeout'), 'timeout'],
+    ['a refused connection from the browser', new Error('page.goto: net::ERR_CONNECTION_REFUSED at http://…'), 'network'],
+    ['a browser that went away', new Error('page.click: Target page, context or browser has been closed'), 'monitor_error'],
+    ['a bug in the journey', new TypeError("Cannot read properties of undefined (reading 'x')"), 'monitor_error'],
+    ['something thrown that is not an Error', 'a string', 'monitor_error'],
+  ];
+  for (const [what, error, reason] of cases) {
+    it(`${what}: ${reason}`, () => {
+      assert.equal(classify(error).reason, reason);
+    });
+  }
+
+  it('a monitor error keeps its cause', () => {
+    const failure = classify(new TypeError('x is not a function'));
+    assert.equal(failure.detail, 'TypeError: x is not a function');
+    assert.equal(failure.evidence.cause, 'x is not a function');
+  });
+
+  it('a failure the journey classified passes through unchanged', () => {
+    const failure = new JourneyFailure('ws_closed', 'server closed 1011');
+    assert.equal(classify(failure), failure);
+  });
+});
