@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { startSimulator } from '../src/simulator/simulator.js';
-import { withDefaults } from '../src/model/target.js';
+import { startSimulator, simulatorTarget } from '../src/simulator/simulator.js';
 import { findJourney } from '../src/model/journeys.js';
 import { Executor } from '../src/run/executor.js';
 
@@ -18,7 +17,7 @@ const { values } = parseArgs({ options: { api: { type: 'string', default: '50' }
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const sim = await startSimulator();
 const d = sim.description;
-const target = withDefaults({ name: 'simulator', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login: 'form', email: d.email });
+const target = simulatorTarget(d);
 const secrets = { password: d.password, bypassKey: d.bypassKey };
 const runsDir = mkdtempSync(join(tmpdir(), 'gpmon-soak-'));
 const executor = new Executor({ projectRoot: ROOT, runsDir, keepWarm: true });

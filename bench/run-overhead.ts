@@ -12,8 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startSimulator } from '../src/simulator/simulator.js';
-import { withDefaults } from '../src/model/target.js';
+import { startSimulator, simulatorTarget } from '../src/simulator/simulator.js';
 import { findJourney, type JourneyDefinition } from '../src/model/journeys.js';
 import { Executor } from '../src/run/executor.js';
 import type { RunRecord } from '../src/model/run-record.js';
@@ -25,7 +24,7 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 const sim = await startSimulator();
 const d = sim.description;
-const target = withDefaults({ name: 'simulator', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login: 'form', email: d.email });
+const target = simulatorTarget(d);
 const secrets = { password: d.password, bypassKey: d.bypassKey };
 const inputs = { prompt: 'bench', expectedAnswer: '^Golden path OK' };
 const runsDir = mkdtempSync(join(tmpdir(), 'gpmon-bench-'));

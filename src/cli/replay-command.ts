@@ -5,8 +5,8 @@ import { loadConfig } from '../config/load.js';
 import { RunStore } from '../store/run-store.js';
 import { Executor } from '../run/executor.js';
 import { findJourney } from '../model/journeys.js';
-import { withDefaults, type Target, type TargetSecrets } from '../model/target.js';
-import { startSimulator } from '../simulator/simulator.js';
+import { type Target, type TargetSecrets } from '../model/target.js';
+import { startSimulator, simulatorTarget } from '../simulator/simulator.js';
 import { runOnce } from './run-once.js';
 import { UsageError, parseFlags, type CliIo, type ExitCode } from './usage.js';
 
@@ -38,7 +38,7 @@ export async function replayCommand(args: readonly string[], io: CliIo): Promise
       // The simulator of the original run is gone: a fresh one stands in for it.
       const sim = await startSimulator();
       const d = sim.description;
-      target = withDefaults({ name: 'simulator', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login: 'form', email: d.email });
+      target = simulatorTarget(d);
       secrets = { password: d.password, bypassKey: d.bypassKey };
       stopSimulator = sim.stop;
     } else {

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findJourney, JOURNEYS, DEFAULT_INPUTS } from '../model/journeys.js';
-import { targetFromEnv, withDefaults, type Target, type TargetSecrets } from '../model/target.js';
+import { targetFromEnv, type Target, type TargetSecrets } from '../model/target.js';
 import type { RunInputs } from '../model/run-record.js';
 import { Executor } from '../run/executor.js';
-import { startSimulator } from '../simulator/simulator.js';
+import { startSimulator, simulatorTarget } from '../simulator/simulator.js';
 import { runOnce } from './run-once.js';
 import { displayUrl, pushRun, type PushOptions } from '../metrics/push.js';
 import { loadConfig } from '../config/load.js';
@@ -93,7 +93,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
   } else {
     const sim = await startSimulator();
     const d = sim.description;
-    target = withDefaults({ name: 'simulator', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login: 'form', email: d.email });
+    target = simulatorTarget(d);
     secrets = { password: d.password, bypassKey: d.bypassKey };
     stopSimulator = sim.stop;
   }

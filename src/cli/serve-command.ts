@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { urlWithoutSecrets } from '../secrets/url.js';
 import { pino } from 'pino';
 import { loadConfig } from '../config/load.js';
 import { StartupError, startDaemon, type Daemon } from '../monitor/daemon.js';
@@ -30,7 +31,7 @@ export async function validateCommand(args: readonly string[], io: CliIo): Promi
   io.out(`${loaded.file ?? 'no config file (defaults)'}: OK`);
   io.out(`  targets: ${targets}`);
   // The URLs as the journeys will use them: the socket's path included, so a doubled or missing /ws shows here.
-  if (c.targets !== 'simulator') for (const { target } of c.targets) io.out(`  ${target.name}: app ${target.appUrl}, auth ${target.authUrl}, api ${target.apiUrl}, socket ${target.wsUrl}`);
+  if (c.targets !== 'simulator') for (const { target } of c.targets) io.out(`  ${target.name}: app ${urlWithoutSecrets(target.appUrl)}, auth ${urlWithoutSecrets(target.authUrl)}, api ${urlWithoutSecrets(target.apiUrl)}, socket ${urlWithoutSecrets(target.wsUrl)}`);
   for (const j of c.journeys) io.out(`  ${j.definition.name}: ${j.enabled ? `${j.schedule} against ${j.targets.join(', ')}` : 'off'}`);
   return 0;
 }

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from '@playwright/test';
 import type { JourneyRun } from '../kit/journey-run.js';
 import { EventCollector } from '../kit/event-collector.js';
@@ -83,7 +84,8 @@ export async function goldenPath(page: Page, run: JourneyRun): Promise<void> {
       } catch (error) {
         const classified = classify(error);
         if (classified.reason !== 'ui') throw classified;
-        const cards = await page.locator(locators.assistantMessage).allTextContents().catch(() => []);
+        // Evidence only: a page that does not answer in a second leaves it out.
+        const cards = await Promise.race([page.locator(locators.assistantMessage).allTextContents().catch(() => []), sleep(1000).then(() => [])]);
         throw new JourneyFailure('ui', 'the answer arrived over the WebSocket but is not shown in the page', {
           answer: excerpt(answer),
           lastCards: cards.slice(-3).map((card) => excerpt(card, 80)),

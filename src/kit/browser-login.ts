@@ -108,8 +108,9 @@ export async function loginInBrowser(page: Page, run: JourneyRun, probe: PagePro
     page.off('requestfinished', onDone);
     page.off('requestfailed', onDone);
   }
-  const accessToken = (await page.evaluate(() => localStorage.getItem('jwt_token'))) ?? '';
-  const refreshToken = (await page.evaluate(() => localStorage.getItem('refresh_token'))) ?? '';
+  const [storedAccess, storedRefresh] = await probe.stored(['jwt_token', 'refresh_token']);
+  const accessToken = storedAccess ?? '';
+  const refreshToken = storedRefresh ?? '';
   run.secret(accessToken);
   run.secret(refreshToken);
   if (accessToken === '') throw new JourneyFailure('ui', 'logged in, but the page stored no jwt_token');

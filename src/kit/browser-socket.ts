@@ -1,17 +1,8 @@
 import type { Evidence } from '../model/reasons.js';
 import { JourneyFailure } from './failure.js';
+import { urlWithoutSecrets } from '../secrets/url.js';
 import type { PageProbe, PageSocket } from './page-probe.js';
 import { shortProtocol } from './ws-client.js';
-
-/** The socket's URL without its query, where a page may put a token. */
-function redactedSocketUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname}`;
-  } catch {
-    return '';
-  }
-}
 
 /**
  * Why the page's WebSocket never opened (or is still opening), from what a browser tells: Chromium's
@@ -24,7 +15,7 @@ export function browserHandshakeFailure(socket: PageSocket, probe: PageProbe, ti
   if (socket.close === null && socket.errorAt === null && message === '') {
     return new JourneyFailure('timeout', `the page's WebSocket was still connecting after ${timeoutMs} ms: the server did not answer the upgrade`, {
       offered: socket.offered.map(shortProtocol),
-      url: redactedSocketUrl(socket.url),
+      url: urlWithoutSecrets(socket.url),
     });
   }
   const evidence: Evidence = {

@@ -57,10 +57,14 @@ export const test = base.extend<{ run: JourneyRun; gpTracing: Tracing; gpWarmBro
     await use(context.tracing);
   },
   // Under the executor, a browser launched for this run is warmed (and settles) before the go, like the child's own code paths.
-  gpWarmBrowser: async ({ browser }, use) => {
-    if (underExecutor()) await warmBrowser(browser);
-    await use(undefined);
-  },
+  // Its own time limit: a warm-up on a loaded machine must not eat the test's timeout, which is the journey's.
+  gpWarmBrowser: [
+    async ({ browser }, use) => {
+      if (underExecutor()) await warmBrowser(browser);
+      await use(undefined);
+    },
+    { timeout: 60_000 },
+  ],
   page: async ({ page, context, gpTracing: _tracing, gpWarmBrowser: _warm, run }, use, testInfo) => {
     await use(page);
     await keepTraceOnFailure(context, run, testInfo);
@@ -90,12 +94,12 @@ export const test = base.extend<{ run: JourneyRun; gpTracing: Tracing; gpWarmBro
 async function keepTraceOnFailure(context: BrowserContext, run: JourneyRun, testInfo: TestInfo): Promise<void> {
   // A trace that cannot be stopped (the journey closed its context, the browser went away) costs the trace, never the verdict.
   if (testInfo.status === testInfo.expectedStatus) {
-    await context.tracing.stop().catch(() => undefined);
+    await withinMs(context.tracing.stop(), TRACE_STOP_MS).catch(() => undefined);
     return;
   }
   const path = testInfo.outputPath('trace.zip');
   try {
-    await context.tracing.stop({ path });
+    await withinMs(context.tracing.stop({ path }), TRACE_STOP_MS);
   } catch (error) {
     run.mark('traceProblem', run.redactor.text(error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error)));
     return;
@@ -106,6 +110,24 @@ async function keepTraceOnFailure(context: BrowserContext, run: JourneyRun, test
 /** True in a child the executor started (it waits for a go); false in a run by hand. */
 function underExecutor(): boolean {
   return (process.env[CHILD_ENV.goSocket] ?? '') !== '';
+}
+
+// A browser that hangs (a frozen renderer) must cost the trace, not the run's deadline.
+const TRACE_STOP_MS = 10_000;
+
+/** `work`, or a rejection naming the limit once `ms` pass. */
+async function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const limit = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new Error(`did not finish within ${ms} ms`));
+      }, ms);
+    });
+    return await Promise.race([work, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function filesUnder(dir: string): string[] {

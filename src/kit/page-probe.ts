@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { JourneyRun } from './journey-run.js';
 import type { EventCollector } from './event-collector.js';
 import { JourneyFailure } from './failure.js';
+import { urlWithoutSecrets } from '../secrets/url.js';
 
 /** One frame of the page's socket, stamped in the page (epoch ms, page clock); `seq` counts from 1 per socket. */
 export interface PageFrame {
@@ -36,16 +37,29 @@ interface PageSocketRecord extends PageSocket {
 }
 
 interface PageRecord {
+  /** Names this document's record: a navigation starts a new one. */
+  doc: string;
+  /** The socket the request went out on (its index), marked in the page as it is sent. */
+  carrier: number | null;
   sockets: PageSocketRecord[];
   mutations: { t: number; text: string }[];
   mutationsDropped: number;
 }
 
-/** What one poll brings back: every socket's state, and the chosen socket's frames not read before. */
+/** What one poll brings back: every socket's state, and the chosen socket's frames the monitor has not acknowledged. */
 interface PageRead {
+  readonly doc: string;
   readonly sockets: PageSocket[];
   readonly chosen: number | null;
+  readonly carrier: boolean;
   readonly frames: PageFrame[];
+}
+
+/** The last frame the monitor processed: the page lets go of frames only up to it. */
+interface Ack {
+  readonly doc: string;
+  readonly index: number;
+  readonly seq: number;
 }
 
 /**
@@ -65,7 +79,9 @@ interface PageRead {
 function installProbe(): void {
   const w = window as unknown as { __gpmon?: PageRecord; WebSocket: typeof WebSocket };
   if (w.__gpmon !== undefined) return;
-  const record: PageRecord = { sockets: [], mutations: [], mutationsDropped: 0 };
+  const record: PageRecord = { doc: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`, carrier: null, sockets: [], mutations: [], mutationsDropped: 0 };
+  // The request frame of the contract (start_agent, or a follow-up user_message): the socket it goes out on carries the run.
+  const REQUEST = /"type"\s*:\s*"(start_agent|user_message)"/;
   w.__gpmon = record;
   const now = () => performance.timeOrigin + performance.now();
   const Native = w.WebSocket;
@@ -132,6 +148,7 @@ function installProbe(): void {
     override send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
       const entry = entries.get(this);
       if (entry !== undefined) keep(entry, 'out', typeof data === 'string' ? data : '<binary>');
+      if (entry !== undefined && record.carrier === null && typeof data === 'string' && REQUEST.test(data)) record.carrier = record.sockets.indexOf(entry);
       super.send(data);
     }
   }
@@ -157,13 +174,16 @@ function installProbe(): void {
 /**
  * Runs in the page at each poll: the state of every socket, and the frames
  * of the chosen one (the carrier once the request went out, else the newest
- * on the live channel's URL) that the monitor has not read, marked read.
+ * on the live channel's URL) after the last one the monitor acknowledged. A
+ * reply lost on the way (a navigation, a slow page) is sent again.
  */
-function readProbe(args: { wsUrl: string; carrier: number | null }): PageRead | undefined {
+function readProbe(args: { wsUrl: string; ack: Ack | null }): PageRead | undefined {
   const record = (window as unknown as { __gpmon?: PageRecord }).__gpmon;
   if (record === undefined) return undefined;
+  const acked = args.ack !== null && args.ack.doc === record.doc ? record.sockets[args.ack.index] : undefined;
+  if (acked !== undefined && args.ack !== null) acked.read = Math.max(acked.read, args.ack.seq);
   const sockets = record.sockets.map((s) => ({ url: s.url, offered: s.offered, createdAt: s.createdAt, openAt: s.openAt, protocol: s.protocol, errorAt: s.errorAt, close: s.close, seq: s.seq }));
-  let chosen: number | null = args.carrier;
+  let chosen: number | null = record.carrier;
   if (chosen === null) {
     for (let i = record.sockets.length - 1; i >= 0; i--) {
       if (record.sockets[i]?.url.startsWith(args.wsUrl) === true) {
@@ -173,11 +193,10 @@ function readProbe(args: { wsUrl: string; carrier: number | null }): PageRead | 
     }
   }
   const entry = chosen === null ? undefined : record.sockets[chosen];
-  if (entry === undefined) return { sockets, chosen: null, frames: [] };
+  if (entry === undefined) return { doc: record.doc, sockets, chosen: null, carrier: false, frames: [] };
   const from = entry.read;
   const frames = entry.head.filter((f) => f.seq > from).concat(entry.recent.filter((f) => f.seq > from));
-  entry.read = entry.seq;
-  return { sockets, chosen, frames };
+  return { doc: record.doc, sockets, chosen, carrier: record.carrier !== null, frames };
 }
 
 /**
@@ -189,8 +208,8 @@ export class PageProbe {
   readonly consoleErrors: string[] = [];
   readonly pageErrors: string[] = [];
   readonly socketErrors: string[] = [];
-  /** The socket the request went out on, once it has (its index in the page's record). */
-  private carrierIndex: number | null = null;
+  /** The last frame processed, per document: acknowledged at the next poll. */
+  private ack: Ack | null = null;
   /** How many live-channel sockets the page opened, when more than one (reconnects). */
   socketsSeen = 1;
   private last: PageSocket | undefined;
@@ -239,24 +258,24 @@ export class PageProbe {
     }
   }
 
-  /** Pulls the frames the page recorded since the last poll and feeds them to the collector, in page order. */
+  /** Pulls the frames the page recorded since the last one processed and feeds them to the collector, in page order. */
   async pump(collector: EventCollector): Promise<void> {
     const wsUrl = this.run.target.wsUrl;
     // Until the request goes out, the page's newest socket is its live channel (a page may reconnect while it
-    // starts). Once the request went out on a socket, that socket carries the run: its answer can only come
-    // there, and its close is the run's failure even if the page opens another at once.
-    const read = await this.inPage(this.page.evaluate(readProbe, { wsUrl, carrier: this.carrierIndex }));
+    // starts). Once the request went out on a socket (marked in the page as it is sent), that socket carries the
+    // run: its answer can only come there, and its close is the run's failure even if the page opens another.
+    const read = await this.inPage(this.page.evaluate(readProbe, { wsUrl, ack: this.ack }));
     if (read === undefined || read.chosen === null) return;
     const live = read.sockets.filter((socket) => socket.url.startsWith(wsUrl)).length;
     if (live > 1) this.socketsSeen = live;
     this.last = read.sockets[read.chosen];
-    // The request included: an event that arrives before this poll saw the request still counts from the request.
+    // A frame already processed comes again only when its acknowledgement was lost: it is skipped.
+    const processed = this.ack !== null && this.ack.doc === read.doc && this.ack.index === read.chosen ? this.ack.seq : 0;
     for (const frame of read.frames) {
+      if (frame.seq <= processed) continue;
       if (frame.dir === 'in') collector.receive(frame.data, this.run.fromEpoch(frame.t));
-      else if (collector.requestSentAt === undefined && REQUEST_FRAME.test(frame.data)) {
-        collector.requestSent(this.run.fromEpoch(frame.t));
-        this.carrierIndex = read.chosen;
-      }
+      else if (collector.requestSentAt === undefined && REQUEST_FRAME.test(frame.data)) collector.requestSent(this.run.fromEpoch(frame.t));
+      this.ack = { doc: read.doc, index: read.chosen, seq: frame.seq };
     }
   }
 
@@ -270,7 +289,11 @@ export class PageProbe {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       const pumped = await Promise.race([this.pump(collector).then(() => true), sleep(Math.max(0, deadline - performance.now()) + 50).then(() => false)]);
-      if (!pumped) throw this.frozenFailure(timeoutMs);
+      if (!pumped) {
+        // A page that answers was only slow to read: the step's own verdict stands.
+        if (await this.responsive()) return 'timeout';
+        throw this.frozenFailure(timeoutMs);
+      }
       if (done()) return 'ok';
       if (this.last?.close != null) return 'closed';
       if (performance.now() >= deadline) return 'timeout';
@@ -296,9 +319,18 @@ export class PageProbe {
     return new JourneyFailure('timeout', `the page stopped responding: its main thread did not yield for ${waitedMs} ms`, { pageResponsive: false, pageErrors: this.pageErrors.slice(0, 3) });
   }
 
-  /** When the page's own clock says now, on the run clock. */
+  /** When the page's own clock says now, on the run clock. Throws the frozen-page failure when the page does not answer. */
   async pageNow(): Promise<number> {
-    return this.run.fromEpoch(await this.page.evaluate(() => performance.timeOrigin + performance.now()));
+    const now = await this.inPage(this.page.evaluate(() => performance.timeOrigin + performance.now()));
+    if (now === undefined) throw this.frozenFailure(3000);
+    return this.run.fromEpoch(now);
+  }
+
+  /** The page's localStorage values for `keys` (null where unset). Throws the frozen-page failure when the page does not answer. */
+  async stored(keys: readonly string[]): Promise<(string | null)[]> {
+    const values = await this.inPage(this.page.evaluate((names) => names.map((name) => localStorage.getItem(name)), [...keys]));
+    if (values === undefined) throw this.frozenFailure(3000);
+    return values;
   }
 
   /** Waits briefly for Playwright to relay the browser's handshake error, which can trail the page's close. */
@@ -317,7 +349,7 @@ export class PageProbe {
     let dropped = 0;
     const t = (epoch: number) => this.run.fromEpoch(epoch);
     for (const socket of record?.sockets ?? []) {
-      this.run.transcript.add({ t: t(socket.createdAt), dir: 'event', event: 'connect', detail: { url: socket.url, offered: socket.offered } });
+      this.run.transcript.add({ t: t(socket.createdAt), dir: 'event', event: 'connect', detail: { url: urlWithoutSecrets(socket.url), offered: socket.offered } });
       if (socket.openAt !== null) this.run.transcript.add({ t: t(socket.openAt), dir: 'event', event: 'open', detail: { protocol: socket.protocol } });
       if (socket.errorAt !== null) this.run.transcript.add({ t: t(socket.errorAt), dir: 'event', event: 'error', detail: { socketErrors: this.socketErrors } });
       for (const frame of socket.head) this.run.transcript.add({ t: t(frame.t), dir: frame.dir, data: frame.data });

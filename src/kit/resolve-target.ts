@@ -1,6 +1,6 @@
 import { CHILD_ENV } from '../protocol/child.js';
 import { targetFromEnv, targetSchema, withDefaults, type Target, type TargetSecrets } from '../model/target.js';
-import { startSimulator } from '../simulator/simulator.js';
+import { startSimulator, simulatorTarget } from '../simulator/simulator.js';
 
 export interface ResolvedTarget {
   readonly target: Target;
@@ -39,7 +39,7 @@ export async function resolveTarget(env: NodeJS.ProcessEnv): Promise<ResolvedTar
   const sim = await startSimulator();
   const d = sim.description;
   return {
-    target: withDefaults({ name: 'simulator', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login: 'form', email: d.email }),
+    target: simulatorTarget(d),
     secrets: { password: d.password, bypassKey: d.bypassKey },
     stop: sim.stop,
   };

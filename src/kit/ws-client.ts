@@ -2,6 +2,7 @@ import WebSocket from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { Evidence } from '../model/reasons.js';
 import { JourneyFailure } from './failure.js';
+import { urlWithoutSecrets } from '../secrets/url.js';
 import type { Transcript } from './transcript.js';
 
 export type OpenOutcome =
@@ -27,6 +28,9 @@ export interface OpenOptions {
  * for the protocol journeys. Opening never throws: the outcome says how the
  * handshake went, with what the server selected.
  */
+// How long a refused handshake's body is read for its words.
+const REFUSAL_BODY_MS = 1000;
+
 export class ProtocolSocket {
   readonly closed: Promise<{ code: number; reason: string; at: number }>;
   private closeInfo: { code: number; reason: string; at: number } | undefined;
@@ -55,7 +59,7 @@ export class ProtocolSocket {
 
   static open(options: OpenOptions): Promise<OpenOutcome> {
     const { transcript, clock } = options;
-    transcript.add({ t: clock(), dir: 'event', event: 'connect', detail: { url: options.url, offered: [...options.protocols] } });
+    transcript.add({ t: clock(), dir: 'event', event: 'connect', detail: { url: urlWithoutSecrets(options.url), offered: [...options.protocols] } });
     const ws = new WebSocket(options.url, [...options.protocols], { handshakeTimeout: options.timeoutMs, perMessageDeflate: false, headers: { ...options.headers } });
     let selected: string | null = null;
     let settled = false;
@@ -81,15 +85,23 @@ export class ProtocolSocket {
         settle({ kind: 'open', socket });
       });
       ws.on('unexpected-response', (_req, res: IncomingMessage) => {
+        // The status is the verdict; the body only its words: read for a moment at most, so a refusal whose
+        // body stalls or drips is still the refusal it is, at once, and never a hang.
         let body = '';
-        res.on('data', (chunk: Buffer) => {
-          if (body.length < 1000) body += chunk.toString('utf8');
-        });
-        res.on('end', () => {
+        const refused = () => {
+          clearTimeout(bodyWait);
           transcript.add({ t: clock(), dir: 'event', event: 'refused', detail: { status: res.statusCode ?? 0 } });
           settle({ kind: 'refused', status: res.statusCode ?? 0, body: body.slice(0, 300), selected });
+          res.destroy();
           ws.terminate();
+        };
+        const bodyWait = setTimeout(refused, Math.min(REFUSAL_BODY_MS, options.timeoutMs));
+        res.on('data', (chunk: Buffer) => {
+          if (body.length < 1000) body += chunk.toString('utf8');
+          if (body.length >= 1000) refused();
         });
+        res.on('end', refused);
+        res.on('error', refused);
       });
       ws.on('error', (error: Error) => {
         transcript.add({ t: clock(), dir: 'event', event: 'error', detail: { message: error.message } });

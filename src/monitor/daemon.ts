@@ -4,8 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { ConfiguredTarget, MonitorConfig } from '../config/resolve.js';
-import { startSimulator, type Simulator } from '../simulator/simulator.js';
-import { withDefaults } from '../model/target.js';
+import { startSimulator, type Simulator, simulatorTarget } from '../simulator/simulator.js';
 import { RunStore } from '../store/run-store.js';
 import { HistoryWriter } from '../store/history-writer.js';
 import { MetricsRenderer, MonitorMetrics, createMetricsRegistry } from '../metrics/monitor-metrics.js';
@@ -68,7 +67,7 @@ async function start(options: DaemonOptions, undo: (() => Promise<void> | void)[
     simulator = await startSimulator();
     undo.push(simulator.stop);
     const d = simulator.description;
-    targets = [{ target: withDefaults({ name: 'simulator', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login: 'form', email: d.email }), secrets: { password: d.password, bypassKey: d.bypassKey } }];
+    targets = [{ target: simulatorTarget(d), secrets: { password: d.password, bypassKey: d.bypassKey } }];
     logger.info({ app: d.app }, 'no target configured: watching the embedded staging simulator');
   } else {
     targets = config.targets;

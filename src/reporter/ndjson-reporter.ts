@@ -104,8 +104,11 @@ function isJourneyStep(step: TestStep): boolean {
 }
 
 function firstLine(error: TestError): string {
-  const message = error.message ?? error.value ?? 'unknown error';
-  // Playwright colours messages for terminals; the record wants plain text.
+  return plainFirstLine(error.message ?? error.value ?? 'unknown error');
+}
+
+/** An error message as the record keeps it: plain text (Playwright colours messages for terminals), its first line, 500 characters at most. */
+export function plainFirstLine(message: string): string {
   return (stripVTControlCharacters(message).split('\n')[0] ?? '').slice(0, 500);
 }
 

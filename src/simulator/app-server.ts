@@ -70,7 +70,7 @@ export function createAppApp(deps: AppDeps): Express {
       scriptError: broken?.mode === 'script_error',
       answerNotRendered: state.fault('answer_not_rendered') !== undefined,
       reconnectOnClose: state.fault('close_1011')?.reconnect === true,
-      freezeOnConnect: state.fault('page_freeze') !== undefined,
+      freezeOnSend: state.fault('page_freeze') !== undefined,
     };
     res.type('html').send(page('Chat', body, 'chat.js', config));
   });

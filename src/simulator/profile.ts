@@ -80,7 +80,7 @@ export const faultSchema = z.discriminatedUnion('name', [
   z.strictObject({ name: z.literal('answer_not_rendered') }),
   z.strictObject({ name: z.literal('login_stall'), mode: z.enum(['stall', 'drip']).default('stall') }),
   z.strictObject({ name: z.literal('upgrade_unanswered') }),
-  // The chat page's main thread stops yielding for good once the socket is established.
+  // The chat page's main thread stops yielding for good once Send is clicked.
   z.strictObject({ name: z.literal('page_freeze') }),
   // Odd but healthy streams: a long answer as thousands of thinking frames, a flood of heartbeats before the welcome.
   z.strictObject({ name: z.literal('long_stream'), thinking: z.coerce.number().int().min(1).max(100_000).default(2500) }),

@@ -8,6 +8,7 @@ import { createApiApp, ADMIN_PATH } from './api-server.js';
 import { createAppApp } from './app-server.js';
 import { attachWebSocket } from './ws-server.js';
 import type { Fault, LatencyProfile } from './profile.js';
+import { withDefaults, type Target } from '../model/target.js';
 
 export interface SimulatorOptions {
   /** Address to bind; 127.0.0.1 unless a container needs 0.0.0.0. */
@@ -38,6 +39,11 @@ export interface SimulatorDescription {
   readonly bypassKey: string;
   readonly adminUrl: string;
   readonly adminToken: string;
+}
+
+/** The target that points at a simulator (its account's email; the password and bypass key stay in the description). */
+export function simulatorTarget(d: SimulatorDescription, login: 'form' | 'bypass' = 'form'): Target {
+  return withDefaults({ name: 'simulator', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login, email: d.email });
 }
 
 export interface Simulator {

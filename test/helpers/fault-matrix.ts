@@ -49,7 +49,7 @@ export const FAULT_MATRIX: readonly FaultRow[] = [
   // the chat page. The protocol journey reads them in about a second.
   { fault: { name: 'heartbeat_flood', count: 100_000 }, browser: null, api: 'pass', stepTimeoutMs: 15_000 },
   // What only a browser sees.
-  { fault: { name: 'page_freeze' }, browser: at('connect', 'timeout'), api: 'pass' },
+  { fault: { name: 'page_freeze' }, browser: at('agent_request', 'timeout'), api: 'pass' },
   { fault: { name: 'cors_broken' }, browser: at('login', 'network'), api: 'pass' },
   { fault: { name: 'broken_chat_page', mode: 'no_send_button' }, browser: at('agent_request', 'ui'), api: 'pass' },
   { fault: { name: 'broken_chat_page', mode: 'script_error' }, browser: at('connect', 'ui'), api: 'pass' },

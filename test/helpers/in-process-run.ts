@@ -2,10 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { stripVTControlCharacters } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { JourneyRun, type Attacher, type StepHost } from '../../src/kit/journey-run.js';
-import { readKitAttachments } from '../../src/reporter/ndjson-reporter.js';
+import { plainFirstLine, readKitAttachments } from '../../src/reporter/ndjson-reporter.js';
 import { buildRecord, type MonitorFault } from '../../src/run/record-builder.js';
 import { chromiumLaunchOptions } from '../../src/browser/chromium.js';
 import { warmBrowser } from '../../src/kit/warm-up.js';
@@ -163,6 +162,5 @@ class RecordedSteps implements StepHost {
 }
 
 function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return (stripVTControlCharacters(message).split('\n')[0] ?? '').slice(0, 500);
+  return plainFirstLine(error instanceof Error ? error.message : String(error));
 }

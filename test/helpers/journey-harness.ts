@@ -2,8 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
-import { withDefaults, type Target, type TargetSecrets } from '../../src/model/target.js';
+import { startSimulator, type Simulator, simulatorTarget } from '../../src/simulator/simulator.js';
+import { type Target, type TargetSecrets } from '../../src/model/target.js';
 import { findJourney, type JourneyDefinition } from '../../src/model/journeys.js';
 import { Executor } from '../../src/run/executor.js';
 import type { LatencyProfile } from '../../src/simulator/profile.js';
@@ -63,7 +63,7 @@ export async function startSimulatorTarget(
 ): Promise<{ sim: Simulator; target: Target; secrets: TargetSecrets }> {
   const sim = await startSimulator(options.latency ? { latency: options.latency } : {});
   const d = sim.description;
-  const target = withDefaults({ name: 'simulator', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login: options.login ?? 'form', email: d.email });
+  const target = simulatorTarget(d, options.login ?? 'form');
   const secrets: TargetSecrets = { password: d.password, bypassKey: d.bypassKey };
   await warmSimulator(sim);
   return { sim, target, secrets };

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Executor } from '../../src/run/executor.js';
 import { CHILD_ENV } from '../../src/protocol/child.js';
-import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
-import { withDefaults, type Target } from '../../src/model/target.js';
+import { startSimulator, type Simulator, simulatorTarget } from '../../src/simulator/simulator.js';
+import { type Target } from '../../src/model/target.js';
 import type { JourneyDefinition } from '../../src/model/journeys.js';
 import { PROJECT_ROOT, describeRecord } from '../helpers/journey-harness.js';
 import { commandOf, descendantsOf, environOf } from '../helpers/processes.js';
@@ -41,7 +41,7 @@ describe('executor faults', () => {
   before(async () => {
     sim = await startSimulator();
     const d = sim.description;
-    target = withDefaults({ name: 'simulator', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login: 'form', email: d.email });
+    target = simulatorTarget(d);
     runsDir = mkdtempSync(join(tmpdir(), 'gpmon-exec-'));
     executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir, configFile: join(PROJECT_ROOT, 'test/fixtures/playwright.config.ts'), graceMs: 1000 });
   });

@@ -65,8 +65,6 @@
     var event = merge(frame);
     switch (frame.type) {
       case 'connection_established':
-        // Fault page_freeze: the main thread never yields again, as a runaway render loop does.
-        if (config.freezeOnConnect) for (;;) { /* frozen */ }
         status.textContent = 'connected';
         setReady(true);
         break;
@@ -113,6 +111,8 @@
   }
 
   function send() {
+    // Fault page_freeze: the main thread never yields again, as a runaway render loop does.
+    if (config.freezeOnSend) for (;;) { /* frozen */ }
     var text = textarea.value.trim();
     if (!text || !socket || socket.readyState !== WebSocket.OPEN) return;
     card('user', text);
