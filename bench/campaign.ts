@@ -25,27 +25,43 @@ import type { Fault } from '../src/simulator/profile.js';
 import type { RunRecord } from '../src/model/run-record.js';
 import { FAULT_MATRIX, label, type Expectation } from '../test/helpers/fault-matrix.js';
 
-const { values } = parseArgs({
-  options: {
-    repeat: { type: 'string', default: '3' },
-    'healthy-api': { type: 'string', default: '300' },
-    'healthy-browser': { type: 'string', default: '50' },
-    'step-timeout': { type: 'string', default: '5000' },
-    json: { type: 'string' },
-  },
-});
-const count = (name: string, value: string | undefined): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) {
-    console.error(`campaign: --${name} must be a whole number ≥ 0, not "${value ?? ''}"`);
+const USAGE = 'usage: npx tsx bench/campaign.ts [--repeat N] [--healthy-api N] [--healthy-browser N] [--step-timeout MS] [--json FILE]';
+let parsed: ReturnType<typeof parseCampaignArgs>;
+function parseCampaignArgs() {
+  return parseArgs({
+    options: {
+      repeat: { type: 'string', default: '3' },
+      'healthy-api': { type: 'string', default: '300' },
+      'healthy-browser': { type: 'string', default: '50' },
+      'step-timeout': { type: 'string', default: '5000' },
+      json: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    allowNegative: false,
+  });
+}
+try {
+  parsed = parseCampaignArgs();
+} catch (error) {
+  console.error(`campaign: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+  process.exit(2);
+}
+if (parsed.values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const values = parsed.values;
+const count = (name: string, value: string | undefined, min: number): number => {
+  if (value === undefined || !/^\d+$/.test(value) || Number(value) < min) {
+    console.error(`campaign: --${name} must be a whole number ≥ ${min}, not "${value ?? ''}"\n${USAGE}`);
     process.exit(2);
   }
-  return n;
+  return Number(value);
 };
-const REPEAT = count('repeat', values.repeat);
-const HEALTHY_API = count('healthy-api', values['healthy-api']);
-const HEALTHY_BROWSER = count('healthy-browser', values['healthy-browser']);
-const STEP_TIMEOUT_MS = count('step-timeout', values['step-timeout']);
+const REPEAT = count('repeat', values.repeat, 1);
+const HEALTHY_API = count('healthy-api', values['healthy-api'], 0);
+const HEALTHY_BROWSER = count('healthy-browser', values['healthy-browser'], 0);
+const STEP_TIMEOUT_MS = count('step-timeout', values['step-timeout'], 1000);
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 /** What a run reported, in the table's terms: `pass`, `step/reason`, or `error step/reason` for the monitor's own fault. */
@@ -76,6 +92,18 @@ const inputs = { prompt: 'campaign', expectedAnswer: '^Golden path OK' };
 const runsDir = mkdtempSync(join(tmpdir(), 'gpmon-campaign-'));
 const executor = new Executor({ projectRoot: ROOT, runsDir, keepWarm: 'overlap', stepTimeoutMs: STEP_TIMEOUT_MS });
 const started = Date.now();
+// Ctrl-C stops the campaign with nothing of it left: the children and their browsers, the simulator, the runs folder.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void executor
+      .close()
+      .then(() => sim.stop())
+      .finally(() => {
+        rmSync(runsDir, { recursive: true, force: true });
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      });
+  });
+}
 
 async function runOnce(journeyName: string, stepTimeoutMs: number): Promise<RunRecord> {
   const journey = findJourney(journeyName);

@@ -22,7 +22,7 @@ export async function goldenPath(page: Page, run: JourneyRun): Promise<void> {
   const locators = target.locators;
   const probe = await PageProbe.install(page, run);
   // Every Playwright action times out on a page that froze: that is the page's timeout, not a missing element.
-  run.refine(async (failure) => (failure.reason === 'ui' && !(await probe.responsive()) ? probe.frozenFailure(timeout) : failure));
+  run.refine(async (failure) => (failure.reason === 'ui' && !(await probe.responsive()) ? probe.frozenFailure(undefined, failure.detail) : failure));
   await readTargetInfo(run);
   const collector = new EventCollector();
   const closeState = () => (probe.socket?.close == null ? undefined : probe.socket.close);

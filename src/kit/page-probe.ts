@@ -53,6 +53,10 @@ interface PageRead {
   readonly chosen: number | null;
   readonly carrier: boolean;
   readonly frames: PageFrame[];
+  /** Sockets on the live channel's path. */
+  readonly live: number;
+  /** How the chosen socket was recognised: the configured URL, or only its path (another host name). */
+  readonly matchedBy: 'url' | 'path';
 }
 
 /** The last frame the monitor processed: the page lets go of frames only up to it. */
@@ -114,7 +118,8 @@ function installProbe(): void {
     constructor(url: string | URL, protocols?: string | string[]) {
       super(url, protocols);
       const entry: PageSocketRecord = {
-        url: String(url),
+        // The URL as the browser resolved it (a page may pass a relative one).
+        url: this.url,
         offered: protocols === undefined ? [] : ([] as string[]).concat(protocols),
         createdAt: now(),
         openAt: null,
@@ -177,26 +182,42 @@ function installProbe(): void {
  * on the live channel's URL) after the last one the monitor acknowledged. A
  * reply lost on the way (a navigation, a slow page) is sent again.
  */
-function readProbe(args: { wsUrl: string; ack: Ack | null }): PageRead | undefined {
+function readProbe(args: { origin: string; path: string; ack: Ack | null }): PageRead | undefined {
   const record = (window as unknown as { __gpmon?: PageRecord }).__gpmon;
   if (record === undefined) return undefined;
   const acked = args.ack !== null && args.ack.doc === record.doc ? record.sockets[args.ack.index] : undefined;
   if (acked !== undefined && args.ack !== null) acked.read = Math.max(acked.read, args.ack.seq);
   const sockets = record.sockets.map((s) => ({ url: s.url, offered: s.offered, createdAt: s.createdAt, openAt: s.openAt, protocol: s.protocol, errorAt: s.errorAt, close: s.close, seq: s.seq }));
-  let chosen: number | null = record.carrier;
-  if (chosen === null) {
-    for (let i = record.sockets.length - 1; i >= 0; i--) {
-      if (record.sockets[i]?.url.startsWith(args.wsUrl) === true) {
-        chosen = i;
-        break;
-      }
+  // The live channel: the configured socket URL's origin and path (its query aside); failing that, a socket on
+  // the same path at another host name (the page's own spelling of the API host), said so in `matchedBy`.
+  // (No named closures here: a transpiler that keeps names would wrap them in a helper the page does not have.)
+  const places: ({ origin: string; path: string } | undefined)[] = [];
+  for (const socket of record.sockets) {
+    try {
+      const parsed = new URL(socket.url);
+      places.push({ origin: parsed.origin, path: parsed.pathname.replace(/\/+$/, '') });
+    } catch {
+      places.push(undefined);
     }
   }
+  let exact: number | null = null;
+  let samePath: number | null = null;
+  let live = 0;
+  for (let i = 0; i < places.length; i++) {
+    const place = places[i];
+    if (place?.path !== args.path) continue;
+    live += 1;
+    samePath = i;
+    if (place.origin === args.origin) exact = i;
+  }
+  const byPath: number | null = exact === null ? samePath : null;
+  const matchedBy: 'url' | 'path' = exact === null && byPath !== null ? 'path' : 'url';
+  const chosen: number | null = record.carrier ?? exact ?? byPath;
   const entry = chosen === null ? undefined : record.sockets[chosen];
-  if (entry === undefined) return { doc: record.doc, sockets, chosen: null, carrier: false, frames: [] };
+  if (entry === undefined) return { doc: record.doc, sockets, chosen: null, carrier: false, frames: [], live, matchedBy };
   const from = entry.read;
   const frames = entry.head.filter((f) => f.seq > from).concat(entry.recent.filter((f) => f.seq > from));
-  return { doc: record.doc, sockets, chosen, carrier: record.carrier !== null, frames };
+  return { doc: record.doc, sockets, chosen, carrier: record.carrier !== null, frames, live, matchedBy };
 }
 
 /**
@@ -260,15 +281,16 @@ export class PageProbe {
 
   /** Pulls the frames the page recorded since the last one processed and feeds them to the collector, in page order. */
   async pump(collector: EventCollector): Promise<void> {
-    const wsUrl = this.run.target.wsUrl;
+    const configured = new URL(this.run.target.wsUrl);
     // Until the request goes out, the page's newest socket is its live channel (a page may reconnect while it
     // starts). Once the request went out on a socket (marked in the page as it is sent), that socket carries the
     // run: its answer can only come there, and its close is the run's failure even if the page opens another.
-    const read = await this.inPage(this.page.evaluate(readProbe, { wsUrl, ack: this.ack }));
+    const where = { origin: configured.origin, path: configured.pathname.replace(/\/+$/, '') };
+    const read = await this.inPage(this.page.evaluate(readProbe, { ...where, ack: this.ack }));
     if (read === undefined || read.chosen === null) return;
-    const live = read.sockets.filter((socket) => socket.url.startsWith(wsUrl)).length;
-    if (live > 1) this.socketsSeen = live;
+    if (read.live > 1) this.socketsSeen = read.live;
     this.last = read.sockets[read.chosen];
+    if (read.matchedBy === 'path' && this.last !== undefined) this.run.mark('pageSocketUrl', urlWithoutSecrets(this.last.url));
     // A frame already processed comes again only when its acknowledgement was lost: it is skipped.
     const processed = this.ack !== null && this.ack.doc === read.doc && this.ack.index === read.chosen ? this.ack.seq : 0;
     for (const frame of read.frames) {
@@ -315,8 +337,9 @@ export class PageProbe {
   }
 
   /** The failure of a page that stopped answering: the target's page, at the step where it froze. */
-  frozenFailure(waitedMs: number): JourneyFailure {
-    return new JourneyFailure('timeout', `the page stopped responding: its main thread did not yield for ${waitedMs} ms`, { pageResponsive: false, pageErrors: this.pageErrors.slice(0, 3) });
+  frozenFailure(waitedMs?: number, what?: string): JourneyFailure {
+    const how = waitedMs !== undefined ? `its main thread did not yield for ${waitedMs} ms` : `its main thread does not yield (${what ?? 'an action timed out'})`;
+    return new JourneyFailure('timeout', `the page stopped responding: ${how}`, { pageResponsive: false, pageErrors: this.pageErrors.slice(0, 3) });
   }
 
   /** When the page's own clock says now, on the run clock. Throws the frozen-page failure when the page does not answer. */

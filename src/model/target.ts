@@ -15,7 +15,10 @@ export type Locators = { -readonly [K in keyof typeof DEFAULT_LOCATORS]: string 
 
 const trimmed = (u: string) => u.replace(/\/+$/, '');
 const baseUrl = z.url({ protocol: /^https?$/ }).transform(trimmed);
-const wsUrl = z.url({ protocol: /^wss?$/, error: 'must be a ws:// or wss:// URL' }).transform(trimmed);
+const wsUrl = z
+  .url({ protocol: /^wss?$/, error: 'must be a ws:// or wss:// URL' })
+  .refine((u) => !u.includes('#'), 'must not have a #fragment (a WebSocket URL has none)')
+  .transform(trimmed);
 
 export const targetSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, - and _ (1-63 characters)'),

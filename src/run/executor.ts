@@ -190,7 +190,7 @@ export class Executor {
         evidence: { output: redactor.text(lastLines(child.outputTail)) },
       };
     } else {
-      const stepTimeoutMs = request.stepTimeoutMs ?? this.options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
+      const stepTimeoutMs = stepBudget(request.stepTimeoutMs ?? this.options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS, timeoutMs);
       const go: GoMessage = { runId: id, inputs: request.inputs, stepTimeoutMs };
       socket.end(`${JSON.stringify(go)}\n`);
       const outcome = Promise.race([ended.then(() => 'ended' as const), child.exited.then(() => 'exited' as const), interrupted.then(() => 'interrupted' as const)]);
@@ -371,6 +371,17 @@ function recordOf(
     ...(run.fault !== undefined ? { monitorFault: run.fault } : {}),
     artifacts: run.artifacts,
   });
+}
+
+/**
+ * A step's timeout, kept well inside the run's deadline (ms both): a target
+ * that hangs must fail its step as the target's `timeout`, with time left to
+ * report it and keep its screenshot and trace, before the deadline kill,
+ * which is the monitor's `error`. At most half the deadline, or the deadline
+ * less 15 s when that is longer; never under 500 ms.
+ */
+export function stepBudget(stepTimeoutMs: number, timeoutMs: number): number {
+  return Math.max(500, Math.min(stepTimeoutMs, Math.max(Math.floor(timeoutMs / 2), timeoutMs - 15_000)));
 }
 
 function keyOf(journey: JourneyDefinition, target: Target, timeoutMs: number): string {

@@ -52,6 +52,13 @@ export const latencyPatchSchema = z.partialRecord(phaseSchema, ms).refine(
   'name at least one phase',
 );
 
+/** A count given as a JSON number or as decimal digits (a flag's `key=value`): nothing else passes for one. */
+function wholeNumber(min: number, max: number) {
+  return z
+    .union([z.number(), z.string().regex(/^\d+$/, 'must be a whole number').transform(Number)], { error: 'must be a whole number' })
+    .pipe(z.number().int('must be a whole number').min(min).max(max));
+}
+
 export const faultSchema = z.discriminatedUnion('name', [
   z.strictObject({ name: z.literal('subprotocol_mismatch') }),
   z.strictObject({ name: z.literal('subprotocol_refused'), mode: z.enum(['403', '1003']).default('403') }),
@@ -60,7 +67,7 @@ export const faultSchema = z.discriminatedUnion('name', [
     name: z.literal('close_1011'),
     after: eventSchema.default('agent_thinking'),
     // The chat page opens a new socket at once after the close, as front ends that auto-reconnect do.
-    reconnect: z.union([z.boolean(), z.stringbool()]).optional(),
+    reconnect: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], { error: 'must be true or false' }).optional(),
   }),
   z.strictObject({ name: z.literal('missing_event'), event: eventSchema.default('tool_completed') }),
   z.strictObject({ name: z.literal('events_out_of_order') }),
@@ -83,8 +90,8 @@ export const faultSchema = z.discriminatedUnion('name', [
   // The chat page's main thread stops yielding for good once Send is clicked.
   z.strictObject({ name: z.literal('page_freeze') }),
   // Odd but healthy streams: a long answer as thousands of thinking frames, a flood of heartbeats before the welcome.
-  z.strictObject({ name: z.literal('long_stream'), thinking: z.coerce.number().int().min(1).max(100_000).default(2500) }),
-  z.strictObject({ name: z.literal('heartbeat_flood'), count: z.coerce.number().int().min(1).max(1_000_000).default(100_000) }),
+  z.strictObject({ name: z.literal('long_stream'), thinking: wholeNumber(1, 100_000).default(2500) }),
+  z.strictObject({ name: z.literal('heartbeat_flood'), count: wholeNumber(1, 1_000_000).default(100_000) }),
 ]);
 export type Fault = z.infer<typeof faultSchema>;
 export type FaultName = Fault['name'];
@@ -119,6 +126,7 @@ export function parseFaultSpec(spec: string): Parsed<Fault> {
       if (key === '' || value === undefined) {
         return { ok: false, error: `fault "${spec}": "${pair}" is not key=value` };
       }
+      if (key in fields) return { ok: false, error: `fault "${spec}": "${key}" is given twice` };
       fields[key] = value;
     }
   }

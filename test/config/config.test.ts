@@ -17,6 +17,7 @@ describe('config validation: each kind of mistake, named by its path', () => {
     ['an unknown journey', { journeys: { 'golden-paht': {} } }, {}, ['journeys.golden-paht: unknown key']],
     ['a bad URL, named by the target', { targets: [{ ...target, appUrl: 'not a url' }] }, env, ['targets.staging.appUrl: Invalid URL']],
     ['an http URL for the WebSocket', { targets: [{ ...target, wsUrl: 'https://api.example.test' }] }, env, ['targets.staging.wsUrl: must be a ws:// or wss:// URL']],
+    ['a WebSocket URL with a fragment', { targets: [{ ...target, wsUrl: 'wss://api.example.test/ws#token' }] }, env, ['targets.staging.wsUrl: must not have a #fragment (a WebSocket URL has none)']],
     ['a missing secret variable name', { targets: [{ ...target, bypassKeyEnv: undefined }] }, env, ['targets.staging.bypassKeyEnv: required for bypass login (the environment variable that holds the secret)']],
     ['a secret variable that is not set', { targets: [target] }, {}, ['targets.staging.bypassKeyEnv: environment variable STAGING_BYPASS_KEY is not set']],
     ['an unknown key in a target', { targets: [{ ...target, pasword: 'x' }] }, env, ['targets.staging.pasword: unknown key']],

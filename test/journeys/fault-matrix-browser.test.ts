@@ -29,6 +29,14 @@ describe('browser journey against every fault (in-process)', () => {
     assertExpected(await h.run('golden-path', { wsUrl: `${h.sim.description.ws}/ws` }), 'pass');
   });
 
+  it('a wsUrl with a query, or the API host spelt another way than the page spells it: the page\'s socket is still found', async () => {
+    const ws = h.sim.description.ws;
+    assertExpected(await h.run('golden-path', { wsUrl: `${ws}/ws?v=2` }), 'pass');
+    const other = await h.run('golden-path', { wsUrl: `${ws.replace('127.0.0.1', 'localhost')}/ws` });
+    assertExpected(other, 'pass');
+    assert.equal(other.marks.pageSocketUrl, `${ws}/ws`, 'found by its path, and said so');
+  });
+
   it('close 1011 and the page reconnects at once: the close is the failure, with its code and reason, as it happens', async () => {
     h.sim.state.enable({ name: 'close_1011', after: 'agent_thinking', reconnect: true });
     const record = await h.run('golden-path', { stepTimeoutMs: 8000 });

@@ -30,6 +30,12 @@ describe('journeys end to end through the executor', () => {
     assert.equal(record.artifacts.some((a) => a.name.endsWith('.zip')), false, 'no trace kept for a pass');
   });
 
+  it('a deadline no longer than the step timeout: a stalled login is still the target\'s login/timeout, never the monitor\'s error', async () => {
+    h.sim.state.enable({ name: 'login_stall', mode: 'stall' });
+    const record = await h.run('golden-path-api', { timeoutMs: 5000 });
+    assertExpected(record, { step: 'login', reason: 'timeout' });
+  });
+
   it('healthy: golden-path-api and ws-auth-enforced pass', async () => {
     assertExpected(await h.run('golden-path-api'), 'pass');
     assertExpected(await h.run('ws-auth-enforced'), 'pass');

@@ -97,6 +97,28 @@ describe('fault and latency specs (flags)', () => {
     assert.equal(unknown.ok, false);
     assert.match(unknown.error, /^fault "nope": unknown fault "nope"/);
   });
+  it('the new faults take their parameters strictly, and say what a bad one must be', () => {
+    assert.deepEqual(parseFaultSpec('long_stream:thinking=300'), { ok: true, value: { name: 'long_stream', thinking: 300 } });
+    assert.deepEqual(parseFaultSpec('heartbeat_flood'), { ok: true, value: { name: 'heartbeat_flood', count: 100_000 } });
+    assert.deepEqual(parseFaultSpec('close_1011:reconnect=true'), { ok: true, value: { name: 'close_1011', after: 'agent_thinking', reconnect: true } });
+    assert.deepEqual(parseFaultSpec('login_stall:mode=drip'), { ok: true, value: { name: 'login_stall', mode: 'drip' } });
+    for (const [spec, error] of [
+      ['long_stream:thinking=abc', /thinking: must be a whole number/],
+      ['long_stream:thinking=', /thinking: must be a whole number/],
+      ['long_stream:thinking=0x10', /thinking: must be a whole number/],
+      ['long_stream:thinking=0', /thinking: Too small/],
+      ['heartbeat_flood:count=-1', /count: must be a whole number/],
+      ['close_1011:reconnect=maybe', /reconnect: must be true or false/],
+      ['close_1011:reconnect=yes', /reconnect: must be true or false/],
+      ['long_stream:thinking=5,thinking=6', /"thinking" is given twice/],
+      ['login_stall:mode=slow', /mode: /],
+    ] as const) {
+      const parsed = parseFaultSpec(spec);
+      assert.equal(parsed.ok, false, spec);
+      if (!parsed.ok) assert.match(parsed.error, error, spec);
+    }
+  });
+
   it('parses latency specs and refuses bad ones', () => {
     assert.deepEqual(parseLatencySpec('tool=300,render=0'), { ok: true, value: { tool: 300, render: 0 } });
     const bad = parseLatencySpec('tool=fast');
