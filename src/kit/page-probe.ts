@@ -51,7 +51,6 @@ interface PageRead {
   readonly doc: string;
   readonly sockets: PageSocket[];
   readonly chosen: number | null;
-  readonly carrier: boolean;
   readonly frames: PageFrame[];
   /** Sockets on the live channel's path. */
   readonly live: number;
@@ -214,10 +213,10 @@ function readProbe(args: { origin: string; path: string; ack: Ack | null }): Pag
   const matchedBy: 'url' | 'path' = exact === null && byPath !== null ? 'path' : 'url';
   const chosen: number | null = record.carrier ?? exact ?? byPath;
   const entry = chosen === null ? undefined : record.sockets[chosen];
-  if (entry === undefined) return { doc: record.doc, sockets, chosen: null, carrier: false, frames: [], live, matchedBy };
+  if (entry === undefined) return { doc: record.doc, sockets, chosen: null, frames: [], live, matchedBy };
   const from = entry.read;
   const frames = entry.head.filter((f) => f.seq > from).concat(entry.recent.filter((f) => f.seq > from));
-  return { doc: record.doc, sockets, chosen, carrier: record.carrier !== null, frames, live, matchedBy };
+  return { doc: record.doc, sockets, chosen, frames, live, matchedBy };
 }
 
 /**
