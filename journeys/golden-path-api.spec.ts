@@ -1,4 +1,4 @@
-import { test } from '../src/kit/fixtures.js';
+import { journeyTest } from '../src/kit/fixtures.js';
 import { goldenPathApi } from '../src/journeys/golden-path-api.js';
 
 /**
@@ -6,6 +6,6 @@ import { goldenPathApi } from '../src/journeys/golden-path-api.js';
  * token as `jwt.<base64url>`, start_agent, the five events, the answer
  * (src/journeys/golden-path-api.ts, where tests can also run it in-process).
  */
-test('golden-path-api', async ({ run }) => {
+journeyTest('golden-path-api', async ({ run }) => {
   await goldenPathApi(run);
 });

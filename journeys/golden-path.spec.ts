@@ -1,4 +1,4 @@
-import { test } from '../src/kit/fixtures.js';
+import { journeyTest } from '../src/kit/fixtures.js';
 import { goldenPath } from '../src/journeys/golden-path.js';
 
 /**
@@ -6,6 +6,6 @@ import { goldenPath } from '../src/journeys/golden-path.js';
  * from the page's own WebSocket (src/journeys/golden-path.ts, where tests can
  * also run it in-process).
  */
-test('golden-path', async ({ page, run }) => {
+journeyTest('golden-path', async ({ page, run }) => {
   await goldenPath(page, run);
 });

@@ -4,6 +4,7 @@ import { DEFAULT_INPUTS, type JourneyDefinition } from '../model/journeys.js';
 import { targetFromEnv, withDefaults, type Target, type TargetSecrets } from '../model/target.js';
 import type { RunInputs } from '../model/run-record.js';
 import { JOURNEYS } from '../model/journeys.js';
+import { DEFAULT_RUNNER_RSS_MB, DEFAULT_RUNNER_RUNS } from '../model/runner.js';
 import { monitorConfigSchema } from './schema.js';
 
 export interface ConfiguredTarget {
@@ -34,7 +35,7 @@ export interface MonitorConfig {
   readonly buckets: { readonly step: readonly number[]; readonly event: readonly number[]; readonly journey: readonly number[] };
   readonly retention: { readonly maxAgeDays: number; readonly maxRuns: number; readonly failedMaxAgeDays: number; readonly failedMaxRuns: number };
   readonly server: { readonly host: string; readonly port: number };
-  readonly runs: { readonly dir: string; readonly database: string; readonly concurrency: number; readonly jitterMs: number; readonly prewarm: boolean; readonly passEnv: readonly string[] };
+  readonly runs: { readonly dir: string; readonly database: string; readonly concurrency: number; readonly jitterMs: number; readonly prewarm: boolean; readonly runnerRuns: number; readonly runnerRssMb: number; readonly passEnv: readonly string[] };
 }
 
 export const DEFAULT_SLO_MS: Readonly<Record<string, number>> = {
@@ -165,6 +166,8 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv): ConfigResul
         concurrency: input.runs?.concurrency ?? 2,
         jitterMs: input.runs?.jitterMs ?? 0,
         prewarm: input.runs?.prewarm ?? true,
+        runnerRuns: input.runs?.runnerRuns ?? DEFAULT_RUNNER_RUNS,
+        runnerRssMb: input.runs?.runnerRssMb ?? DEFAULT_RUNNER_RSS_MB,
         passEnv: input.runs?.passEnv ?? [],
       },
     },

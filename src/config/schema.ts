@@ -83,6 +83,14 @@ export const monitorConfigSchema = z.strictObject({
       /** Load each journey's next run ahead of its tick (fast, costs memory per journey and target). */
       prewarm: z.boolean().optional(),
       /**
+       * Runs one loaded journey process (a warm runner: Playwright's runner, a worker, a browser) serves
+       * before it is replaced; each run still gets a fresh browser context, fixtures and artifact folder.
+       * 1 starts a process per run. Only with prewarm.
+       */
+      runnerRuns: z.number().int().min(1).max(1000).optional(),
+      /** A runner whose process tree holds more resident memory than this after a run (MB, summed over its processes) is replaced. */
+      runnerRssMb: z.number().int().min(100).max(100_000).optional(),
+      /**
        * More environment variables a journey's process inherits (a journey of your own that reads one).
        * Journeys get only an allow-list of the monitor's environment (PATH, HOME, locale, proxies, CAs)
        * and their own target's secret, never another target's secret or GPMON_API_TOKEN.

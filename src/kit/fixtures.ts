@@ -1,4 +1,4 @@
-import { test as base, type BrowserContext, type TestInfo, type Tracing } from '@playwright/test';
+import { test as base, type BrowserContext, type PlaywrightTestArgs, type PlaywrightTestOptions, type PlaywrightWorkerArgs, type PlaywrightWorkerOptions, type TestInfo, type Tracing } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ interface HandRuns {
  * and trace exist before the go, so their start-up is never inside a
  * measured run.
  */
-export const test = base.extend<{ run: JourneyRun; gpTracing: Tracing; gpWarmBrowser: undefined }, { gpTarget: ResolvedTarget; gpHandRuns: HandRuns }>({
+export const test = base.extend<{ run: JourneyRun; gpTracing: Tracing }, { gpTarget: ResolvedTarget; gpHandRuns: HandRuns; gpWarmBrowser: undefined; gpWarmProcess: undefined }>({
   gpTarget: [
     async ({}, use) => {
       const resolved = await resolveTarget(process.env);
@@ -56,26 +56,33 @@ export const test = base.extend<{ run: JourneyRun; gpTracing: Tracing; gpWarmBro
     await context.tracing.start({ name: `gpmon-${randomUUID()}`, title: testInfo.titlePath.join(' › '), screenshots: true, snapshots: true, sources: true });
     await use(context.tracing);
   },
-  // Under the executor, a browser launched for this run is warmed (and settles) before the go, like the child's own code paths.
-  // Its own time limit: a warm-up on a loaded machine must not eat the test's timeout, which is the journey's.
+  // Under the executor, the worker's browser is warmed (and settles) once, before its first go, like the worker's own
+  // code paths below; a warm runner's later runs find both warm. Their own time limit: a warm-up on a loaded machine
+  // must not eat the test's timeout, which is the journey's.
   gpWarmBrowser: [
     async ({ browser }, use) => {
       if (underExecutor()) await warmBrowser(browser);
       await use(undefined);
     },
-    { timeout: 60_000 },
+    { scope: 'worker', timeout: 60_000 },
+  ],
+  gpWarmProcess: [
+    async ({}, use) => {
+      if (underExecutor()) await warmUp();
+      await use(undefined);
+    },
+    { scope: 'worker', timeout: 60_000 },
   ],
   page: async ({ page, context, gpTracing: _tracing, gpWarmBrowser: _warm, run }, use, testInfo) => {
     await use(page);
     await keepTraceOnFailure(context, run, testInfo);
   },
   run: [
-    async ({ gpTarget, gpHandRuns }, use, testInfo) => {
+    async ({ gpTarget, gpHandRuns, gpWarmProcess: _warm }, use, testInfo) => {
       const monitored = underExecutor();
-      if (monitored) await warmUp();
       const go = await waitForGo(process.env);
       // By hand, the transcript lies beside Playwright's own output for the test, and is swept with it.
-      const artifactDir = monitored ? (process.env[CHILD_ENV.artifactDir] ?? testInfo.outputDir) : testInfo.outputDir;
+      const artifactDir = monitored ? (go.artifactDir ?? testInfo.outputDir) : testInfo.outputDir;
       const run = new JourneyRun(go.runId, gpTarget.target, gpTarget.secrets, go.inputs, go.stepTimeoutMs, artifactDir, monitored);
       if (!monitored) gpHandRuns.folders.push({ dir: testInfo.outputDir, redactor: run.redactor });
       await use(run);
@@ -142,6 +149,29 @@ function filesUnder(dir: string): string[] {
     if (entry.isDirectory()) return filesUnder(path);
     return entry.isFile() ? [path] : [];
   });
+}
+
+/** What a journey's test body gets: Playwright's own fixtures (page, context, request…) and the kit's (run, gpTarget). */
+export type JourneyTestArgs = PlaywrightTestArgs & PlaywrightTestOptions & PlaywrightWorkerArgs & PlaywrightWorkerOptions & { run: JourneyRun; gpTarget: ResolvedTarget };
+
+/**
+ * Declares a journey's test. Run by hand, or by a monitor that starts a child
+ * per run, it is one test. Under a warm runner (GPMON_RUNNER_RUNS=N, set by
+ * the executor) it is declared N times in the one file, so one worker serves
+ * N runs in turn, each with fresh test fixtures (context, page, run, trace)
+ * and a go of its own. Repetitions with `--repeat-each` would not do: each
+ * repetition gets a worker of its own (Playwright keys workers by the
+ * repetition), which is the cold start this avoids.
+ */
+export function journeyTest(title: string, body: (args: JourneyTestArgs, testInfo: TestInfo) => Promise<void>): void {
+  const runs = runnerRuns(process.env);
+  for (let i = 1; i <= runs; i++) test(i === 1 ? title : `${title} (run ${i})`, body);
+}
+
+/** GPMON_RUNNER_RUNS as a count of runs: 1 when unset or not a whole number from 1 to 1000. */
+function runnerRuns(env: NodeJS.ProcessEnv): number {
+  const runs = Number(env[CHILD_ENV.runnerRuns] ?? '1');
+  return Number.isInteger(runs) && runs >= 1 && runs <= 1000 ? runs : 1;
 }
 
 export { expect } from '@playwright/test';

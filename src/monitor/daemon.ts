@@ -104,6 +104,8 @@ async function start(options: DaemonOptions, undo: (() => Promise<void> | void)[
     projectRoot: options.projectRoot,
     runsDir,
     keepWarm: config.runs.prewarm,
+    runnerRuns: config.runs.prewarm ? config.runs.runnerRuns : 1,
+    runnerRssMb: config.runs.runnerRssMb,
     passEnv: config.runs.passEnv,
   });
   undo.push(() => executor.close(0));

@@ -14,20 +14,22 @@ export const CHILD_ENV = {
   bypassKey: 'GPMON_BYPASS_KEY',
   /** Unix socket the journey connects to, then waits on for the go message. */
   goSocket: 'GPMON_GO_SOCKET',
-  /** Where the journey writes its own artifacts (transcript, console errors). */
-  artifactDir: 'GPMON_ARTIFACT_DIR',
   /** File descriptor the reporter writes NDJSON events to. */
   eventsFd: 'GPMON_EVENTS_FD',
   /** Playwright's per-test timeout for this journey. */
   testTimeoutMs: 'GPMON_TEST_TIMEOUT_MS',
   /** Tags every process of one child, so leftovers can be found and killed. */
   runTag: 'GPMON_RUN_TAG',
+  /** Runs a warm runner serves: the journey's test is declared this many times (src/kit/fixtures.ts `journeyTest`). */
+  runnerRuns: 'GPMON_RUNNER_RUNS',
 } as const;
 
 export const goMessageSchema = z.strictObject({
   runId: z.string().min(1),
   inputs: z.strictObject({ prompt: z.string().min(1), expectedAnswer: z.string().min(1) }),
   stepTimeoutMs: z.number().int().positive(),
+  /** Where this run writes its own artifacts (transcript, console errors): a folder of its own, since a warm runner serves many runs. */
+  artifactDir: z.string().min(1).optional(),
 });
 export type GoMessage = z.infer<typeof goMessageSchema>;
 
@@ -40,7 +42,8 @@ const failureSchema = z.object({
 export type ReportedFailure = z.infer<typeof failureSchema>;
 
 export const childEventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('begin'), pid: z.number() }),
+  /** `tests`: how many tests the child will run (one per run it can serve). */
+  z.object({ type: z.literal('begin'), pid: z.number(), tests: z.number().int().nonnegative().optional() }),
   z.object({ type: z.literal('test_begin'), at: z.string() }),
   z.object({ type: z.literal('step_begin'), step: z.string(), at: z.string() }),
   z.object({

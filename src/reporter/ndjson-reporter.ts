@@ -1,6 +1,6 @@
 import { writeSync } from 'node:fs';
 import { stripVTControlCharacters } from 'node:util';
-import type { FullResult, Reporter, TestCase, TestError, TestResult, TestStep } from '@playwright/test/reporter';
+import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestError, TestResult, TestStep } from '@playwright/test/reporter';
 import { CHILD_ENV, KIT_ATTACHMENT, type ChildEvent } from '../protocol/child.js';
 
 type Attachment = TestResult['attachments'][number];
@@ -25,8 +25,8 @@ export default class NdjsonReporter implements Reporter {
     return false;
   }
 
-  onBegin(): void {
-    this.emit({ type: 'begin', pid: process.pid });
+  onBegin(_config: FullConfig, suite: Suite): void {
+    this.emit({ type: 'begin', pid: process.pid, tests: suite.allTests().length });
   }
 
   onTestBegin(_test: TestCase, result: TestResult): void {

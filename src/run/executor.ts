@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { CHILD_ENV, type ChildEvent, type GoMessage } from '../protocol/child.js';
 import type { JourneyDefinition } from '../model/journeys.js';
 import type { Failure } from '../model/reasons.js';
 import type { ArtifactRecord, RunInputs, RunRecord, StepRecord, Trigger } from '../model/run-record.js';
 import type { Target, TargetSecrets } from '../model/target.js';
 import { Redactor } from '../secrets/redactor.js';
+import { DEFAULT_RUNNER_RSS_MB, DEFAULT_RUNNER_RUNS } from '../model/runner.js';
 import { JourneyChild } from './journey-child.js';
 import { buildRecord, type MonitorFault } from './record-builder.js';
 import { storeArtifacts } from './artifacts.js';
@@ -34,6 +35,15 @@ export interface ExecutorOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** More variable names a child inherits (config `runs.passEnv`). */
   readonly passEnv?: readonly string[];
+  /**
+   * Runs one child serves before it is replaced (config `runs.runnerRuns`): a
+   * loaded child kept warm serves the next run of its journey and target
+   * (a fresh browser context, fixtures and artifact folder each time). Default
+   * DEFAULT_RUNNER_RUNS with `keepWarm`, else 1 (a child per run).
+   */
+  readonly runnerRuns?: number;
+  /** A runner whose process tree (browser included) holds more resident memory than this (MB) after a run is replaced (config `runs.runnerRssMb`). */
+  readonly runnerRssMb?: number;
 }
 
 export interface RunRequest {
@@ -57,18 +67,29 @@ export type Progress =
   | { readonly type: 'step_begin'; readonly step: string }
   | { readonly type: 'step_end'; readonly step: StepRecord; readonly failure?: Failure };
 
+/**
+ * A loaded `playwright test` child for one journey and target: a runner. It
+ * serves up to `runsLeft` runs in turn (`--repeat-each`): before each, its
+ * test connects to the go socket and waits there, browser and context up.
+ */
 interface Prepared {
   readonly key: string;
   readonly child: JourneyChild;
-  readonly events: ChildEvent[];
-  /** Set by the run that takes the child: who hears its events, and the first unreadable line. */
+  /** The events of the run being assembled: from the end of the last run's test (its test_end) to this one's. */
+  events: ChildEvent[];
+  /** Set by the run that takes the runner: who hears its events, and the first unreadable line. */
   readonly hooks: { listener?: (event: ChildEvent) => void; badLine?: string };
-  readonly ready: Promise<Socket>;
-  /** Settles when the child waits for its go, or has exited. */
+  /** Go connections, one per test, in order: each is a run waiting for its go. */
+  readonly gos: GoQueue;
+  /** Settles when the runner waits for its first go, or has exited. */
   readonly loaded: Promise<void>;
   /** The child's private folder in the temp dir (its TMPDIR, artifacts, Playwright output): removed once it is gone. */
   readonly scratch: string;
   readonly goServer: Server;
+  /** Runs it may still serve; at 0 it has ended its last test and exits by itself. */
+  runsLeft: number;
+  /** Runs it has been given a go for. */
+  served: number;
   /** Settles once the child and everything it started are gone and the scratch is removed. */
   gone?: Promise<void>;
 }
@@ -122,26 +143,42 @@ export class Executor {
     const redactor = new Redactor([request.secrets.password, request.secrets.bypassKey]);
     const startedAt = new Date();
     let prepared: Prepared | undefined;
+    let reusable = false;
     try {
       prepared = this.warm.get(key);
       this.warm.delete(key);
+      if (prepared?.child.hasExited === true) {
+        // A warm runner that died while it waited (its worker crashed, it was killed): replaced, not blamed on this run.
+        void this.retire(prepared);
+        prepared = undefined;
+      }
       prepared ??= await this.spawn(key, request.journey, request.target, request.secrets, timeoutMs);
-      if (this.options.keepWarm === 'overlap') void this.prepare(request.journey, request.target, request.secrets, timeoutMs).catch(() => undefined);
-      return await this.execute(prepared, request, id, timeoutMs, redactor);
+      // Back-to-back runs (tests) find the next child loaded; a runner that serves many runs is its own next child.
+      if (this.options.keepWarm === 'overlap' && this.runnerRuns() === 1) void this.prepare(request.journey, request.target, request.secrets, timeoutMs).catch(() => undefined);
+      const outcome = await this.execute(prepared, request, id, timeoutMs, redactor);
+      reusable = outcome.reusable;
+      return outcome.record;
     } catch (error) {
       // The executor's own bug or an I/O failure: still a record, never a throw.
       const finishedAt = new Date();
       const fault: MonitorFault = { reason: 'monitor_error', message: `executor failed: ${error instanceof Error ? error.message : String(error)}`, evidence: {} };
       return redactor.value(recordOf(request, id, { startedAt, finishedAt, events: prepared?.events ?? [], fault, artifacts: [] }));
     } finally {
-      if (prepared !== undefined) void this.retire(prepared);
+      if (prepared !== undefined) {
+        // A runner whose run ended cleanly serves the next run of its journey and target; any other is replaced.
+        if (reusable && this.takesChildren() && !this.warm.has(key)) this.warm.set(key, prepared);
+        else void this.retire(prepared);
+      }
       if (this.options.keepWarm !== undefined && this.options.keepWarm !== false && !this.closed && !this.warm.has(key)) {
         void this.prepare(request.journey, request.target, request.secrets, timeoutMs).catch(() => undefined);
       }
     }
   }
 
-  private async execute(prepared: Prepared, request: RunRequest, id: string, timeoutMs: number, redactor: Redactor): Promise<RunRecord> {
+  private async execute(prepared: Prepared, request: RunRequest, id: string, timeoutMs: number, redactor: Redactor): Promise<{ record: RunRecord; reusable: boolean }> {
+    // This run's events: those since the last run's test ended, and every one until its own test ends.
+    const events = prepared.events;
+    prepared.hooks.badLine = undefined;
     let testEnded: () => void = () => undefined;
     const ended = new Promise<void>((resolveEnded) => {
       testEnded = resolveEnded;
@@ -157,25 +194,35 @@ export class Executor {
         progress({ type: 'step_end', step, ...(event.failure ? { failure: redactor.value({ step: event.step, ...event.failure }) } : {}) });
       }
     };
-    for (const event of prepared.events) if (event.type === 'secret') redactor.add(event.value);
+    for (const event of events) if (event.type === 'secret') redactor.add(event.value);
     // One listener per run on a signal that lives as long as the monitor: removed when the run ends.
     const stopListening = new AbortController();
     const interrupted = abortOf(request.signal, stopListening.signal);
     try {
-      return await this.executeUntil(prepared, request, id, timeoutMs, redactor, interrupted, ended);
+      return await this.executeUntil(prepared, events, request, id, timeoutMs, redactor, interrupted, ended);
     } finally {
       stopListening.abort();
+      prepared.hooks.listener = undefined;
     }
   }
 
-  private async executeUntil(prepared: Prepared, request: RunRequest, id: string, timeoutMs: number, redactor: Redactor, interrupted: Promise<void>, ended: Promise<void>): Promise<RunRecord> {
+  private async executeUntil(
+    prepared: Prepared,
+    events: readonly ChildEvent[],
+    request: RunRequest,
+    id: string,
+    timeoutMs: number,
+    redactor: Redactor,
+    interrupted: Promise<void>,
+    ended: Promise<void>,
+  ): Promise<{ record: RunRecord; reusable: boolean }> {
     const { child } = prepared;
     const graceMs = this.options.graceMs ?? DEFAULT_GRACE_MS;
     const progress = request.onProgress;
     let fault: MonitorFault | undefined;
 
     // Loading (a cold start) has its own limit; the journey's deadline starts at the go.
-    const loaded = Promise.race([prepared.ready, child.exited.then(() => undefined), interrupted.then(() => 'interrupted' as const)]);
+    const loaded = Promise.race([prepared.gos.next(), child.exited.then(() => undefined), interrupted.then(() => 'interrupted' as const)]);
     const socket = await raceTimeout(loaded, this.options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
     const startedAt = new Date();
     progress?.({ type: 'started', id });
@@ -191,7 +238,9 @@ export class Executor {
       };
     } else {
       const stepTimeoutMs = stepBudget(request.stepTimeoutMs ?? this.options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS, timeoutMs);
-      const go: GoMessage = { runId: id, inputs: request.inputs, stepTimeoutMs };
+      const go: GoMessage = { runId: id, inputs: request.inputs, stepTimeoutMs, artifactDir: join(prepared.scratch, 'artifacts', id) };
+      prepared.runsLeft -= 1;
+      prepared.served += 1;
       socket.end(`${JSON.stringify(go)}\n`);
       const outcome = Promise.race([ended.then(() => 'ended' as const), child.exited.then(() => 'exited' as const), interrupted.then(() => 'interrupted' as const)]);
       const result = await raceTimeout(outcome, timeoutMs + graceMs);
@@ -200,7 +249,7 @@ export class Executor {
       } else if (result === 'timeout') {
         child.kill();
         fault = { reason: 'timeout', message: `journey killed at its deadline (${timeoutMs} ms + ${graceMs} ms grace)`, evidence: { deadlineMs: timeoutMs + graceMs } };
-      } else if (result === 'exited' && !prepared.events.some((e) => e.type === 'test_end')) {
+      } else if (result === 'exited' && !events.some((e) => e.type === 'test_end')) {
         const exit = await child.exited;
         fault = {
           reason: 'monitor_error',
@@ -218,12 +267,27 @@ export class Executor {
     }
     const finishedAt = new Date();
 
-    const artifactSources = prepared.events.flatMap((event) => (event.type === 'artifact' ? [{ name: event.name, path: event.path }] : []));
+    const artifactSources = events.flatMap((event) => (event.type === 'artifact' ? [{ name: event.name, path: event.path }] : []));
     // The child writes its artifacts before it reports its end; a file named outside its own folder is not taken.
     const { stored, problems } = await storeArtifacts(artifactSources, { runDir: join(this.options.runsDir, id), runsRoot: this.options.runsDir, allowedRoot: prepared.scratch }, redactor);
-    const record = recordOf(request, id, { startedAt, finishedAt, events: prepared.events, fault, artifacts: stored });
-    const withProblems = problems.length > 0 ? { ...record, marks: { ...record.marks, artifactProblems: problems } } : record;
-    return redactor.value(withProblems);
+    const record = recordOf(request, id, { startedAt, finishedAt, events, fault, artifacts: stored });
+    let reusable = fault === undefined && prepared.hooks.badLine === undefined && events.some((e) => e.type === 'test_end') && !child.hasExited && prepared.runsLeft > 0;
+    if (reusable) {
+      // Stored: this run's files leave the runner's scratch, so the next run holds none of them.
+      await Promise.all([join(prepared.scratch, 'artifacts', id), ...artifactSources.map((a) => resolve(a.path))].filter((path) => isInside(path, prepared.scratch)).map((path) => rm(path, { recursive: true, force: true })));
+    }
+    // Which process served the run, its how-manieth run, and what its process tree holds now: a leak across runs shows here.
+    const rssMb = Math.round(child.residentBytes() / (1024 * 1024));
+    if (rssMb > (this.options.runnerRssMb ?? DEFAULT_RUNNER_RSS_MB)) reusable = false;
+    const runner = { pid: child.pid ?? 0, run: prepared.served, rssMb };
+    const marks = { ...record.marks, ...(prepared.served > 0 ? { runner } : {}), ...(problems.length > 0 ? { artifactProblems: problems } : {}) };
+    return { record: redactor.value({ ...record, marks }), reusable };
+  }
+
+  /** Runs one child serves: DEFAULT_RUNNER_RUNS when children are kept warm, else 1. */
+  private runnerRuns(): number {
+    const keepWarm = this.options.keepWarm ?? false;
+    return Math.max(1, this.options.runnerRuns ?? (keepWarm === false ? 1 : DEFAULT_RUNNER_RUNS));
   }
 
   private async spawn(key: string, journey: JourneyDefinition, target: Target, secrets: TargetSecrets, timeoutMs: number): Promise<Prepared> {
@@ -235,12 +299,11 @@ export class Executor {
     await mkdir(childTmp);
     const socketPath = join(scratch, 'go.sock');
     const goServer = createServer();
-    const ready = new Promise<Socket>((resolveReady) => {
-      goServer.once('connection', (socket: Socket) => {
-        // A child that dies at the go must not take the daemon with it.
-        socket.on('error', () => socket.destroy());
-        resolveReady(socket);
-      });
+    const gos = new GoQueue();
+    goServer.on('connection', (socket: Socket) => {
+      // A child that dies at the go must not take the daemon with it.
+      socket.on('error', () => socket.destroy());
+      gos.push(socket);
     });
     try {
       await new Promise<void>((resolveListen, reject) => {
@@ -257,16 +320,18 @@ export class Executor {
       await rm(scratch, { recursive: true, force: true });
       throw new Error('the executor is closed');
     }
-    const events: ChildEvent[] = [];
     const hooks: Prepared['hooks'] = {};
+    const runs = this.runnerRuns();
+    // The child's events go to the runner made from it, right after.
+    const made: { runner?: Prepared } = {};
     const given: Record<string, string | undefined> = {
       [CHILD_ENV.target]: JSON.stringify(target),
       [CHILD_ENV.goSocket]: socketPath,
-      [CHILD_ENV.artifactDir]: join(scratch, 'artifacts'),
       [CHILD_ENV.testTimeoutMs]: String(timeoutMs),
       // Its own target's secret, and nothing of any other target's.
       [CHILD_ENV.password]: secrets.password,
       [CHILD_ENV.bypassKey]: secrets.bypassKey,
+      [CHILD_ENV.runnerRuns]: String(runs),
       TMPDIR: childTmp,
       // Playwright's compile cache stays shared (it holds our sources, compiled; nothing of a run):
       // a cold cache per child would cost every load seconds of CPU beside the run being measured.
@@ -281,30 +346,37 @@ export class Executor {
       env: childEnvironment(this.options.env ?? process.env, given, this.options.passEnv),
       runTag: randomUUID(),
       onEvent: (event) => {
-        events.push(event);
+        const prepared = made.runner;
+        if (prepared === undefined) return;
+        // A journey file that declares fewer runs (one plain `test()`) ends sooner: the runner serves that many.
+        if (event.type === 'begin' && event.tests !== undefined) prepared.runsLeft = Math.min(prepared.runsLeft, event.tests);
+        prepared.events.push(event);
         hooks.listener?.(event);
+        // What follows a test's end belongs to the runner's next run.
+        if (event.type === 'test_end') prepared.events = [];
       },
       onBadLine: (error) => {
         hooks.badLine ??= error;
       },
     });
-    const loaded = Promise.race([ready, child.exited]).then(() => undefined);
-    const prepared: Prepared = { key, child, events, hooks, ready, loaded, scratch, goServer };
+    const loaded = Promise.race([gos.waiting(), child.exited]).then(() => undefined);
+    const prepared: Prepared = { key, child, events: [], hooks, gos, loaded, scratch, goServer, runsLeft: runs, served: 0 };
+    made.runner = prepared;
     this.live.add(prepared);
     return prepared;
   }
 
   /**
-   * After a run: the child gets a moment to exit by itself (Playwright closes
-   * its browser and removes its profile), then it and everything carrying its
-   * tag is killed, and its scratch goes.
+   * Done with a child. One that has served its last run gets a moment to exit
+   * by itself (Playwright closes its browser and removes its profile); one
+   * that would wait for another go is not waited for. Then it and everything
+   * carrying its tag is killed, and its scratch goes.
    */
   private retire(prepared: Prepared, graceMs = EXIT_GRACE_MS): Promise<void> {
     prepared.goServer.close();
-    // A child still waiting for its go hears the socket close and ends itself.
-    void prepared.ready.then((socket) => socket.destroy());
+    prepared.gos.close();
     prepared.gone ??= (async () => {
-      await raceTimeout(prepared.child.exited, graceMs);
+      if (prepared.runsLeft === 0) await raceTimeout(prepared.child.exited, graceMs);
       await this.dispose(prepared);
     })();
     return prepared.gone;
@@ -313,6 +385,7 @@ export class Executor {
   /** Kills the child and anything it started, waits for them to go, removes its scratch. Never rejects. */
   private async dispose(prepared: Prepared): Promise<void> {
     prepared.goServer.close();
+    prepared.gos.close();
     try {
       await prepared.child.killAndWait();
       await rm(prepared.scratch, { recursive: true, force: true, maxRetries: 3 });
@@ -423,4 +496,55 @@ function abortOf(signal: AbortSignal | undefined, until: AbortSignal): Promise<v
 function interruptedFault(signal: AbortSignal | undefined): MonitorFault {
   const why = typeof signal?.reason === 'string' ? signal.reason : 'interrupted';
   return { reason: 'monitor_error', message: `interrupted (${why}): the run was stopped before it finished`, evidence: { interrupted: why } };
+}
+
+/** Whether `path` lies inside `dir` (both absolute). */
+function isInside(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}
+
+/**
+ * A runner's go connections, in the order its tests open them: each is one
+ * test waiting for its go. Closing it hangs up on every one still queued.
+ */
+class GoQueue {
+  private readonly queued: Socket[] = [];
+  private waiter: ((socket: Socket) => void) | undefined;
+  private closed = false;
+  private arrived: () => void = () => undefined;
+  private readonly first = new Promise<void>((resolveFirst) => {
+    this.arrived = resolveFirst;
+  });
+
+  push(socket: Socket): void {
+    this.arrived();
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    if (waiter !== undefined) waiter(socket);
+    else this.queued.push(socket);
+  }
+
+  /** The next test waiting for its go (one caller at a time: a runner serves one run at once). */
+  next(): Promise<Socket> {
+    const socket = this.queued.shift();
+    if (socket !== undefined) return Promise.resolve(socket);
+    return new Promise<Socket>((resolveNext) => {
+      this.waiter = resolveNext;
+    });
+  }
+
+  /** Settles once the first test waits for its go. */
+  waiting(): Promise<void> {
+    return this.first;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const socket of this.queued.splice(0)) socket.destroy();
+  }
 }

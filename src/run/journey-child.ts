@@ -9,6 +9,8 @@ const require = createRequire(import.meta.url);
 const PLAYWRIGHT_CLI = require.resolve('@playwright/test/cli');
 const EVENTS_FD = 3;
 const TAIL_BYTES = 8192;
+// Linux's page size on x86-64 and most arm64 kernels; /proc/<pid>/statm counts pages.
+const PAGE_BYTES = 4096;
 
 export interface ChildOptions {
   readonly projectRoot: string;
@@ -29,8 +31,9 @@ export interface ChildExit {
 }
 
 /**
- * A `playwright test` child for one journey run, in a process group of its
- * own so a deadline can kill all of it. Its reporter's NDJSON arrives on fd 3;
+ * A `playwright test` child for one journey's runs (one, or a warm runner's
+ * many: GPMON_RUNNER_RUNS tests, src/kit/fixtures.ts `journeyTest`), in a
+ * process group of its own so a deadline can kill all of it. Its reporter's NDJSON arrives on fd 3;
  * stdout and stderr are kept only as a short tail for diagnosis.
  */
 export class JourneyChild {
@@ -77,6 +80,29 @@ export class JourneyChild {
         });
       });
     });
+  }
+
+  /** True once the child has exited (or could not start). */
+  get hasExited(): boolean {
+    return this.child.exitCode !== null || this.child.signalCode !== null || this.child.pid === undefined;
+  }
+
+  /**
+   * Resident memory of the child and everything carrying its tag (its worker,
+   * its browser), in bytes, summed over processes (shared pages count in
+   * each: an upper bound). Linux /proc; 0 elsewhere.
+   */
+  residentBytes(): number {
+    let bytes = 0;
+    for (const pid of findTagged(CHILD_ENV.runTag, this.options.runTag)) {
+      try {
+        const resident = Number(readFileSync(`/proc/${pid}/statm`, 'latin1').split(' ')[1]);
+        if (Number.isFinite(resident)) bytes += resident * PAGE_BYTES;
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    return bytes;
   }
 
   get pid(): number | undefined {

@@ -1,0 +1,116 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Executor, type ExecutorOptions } from '../../src/run/executor.js';
+import type { Simulator } from '../../src/simulator/simulator.js';
+import type { Target, TargetSecrets } from '../../src/model/target.js';
+import type { RunRecord } from '../../src/model/run-record.js';
+import { Redactor } from '../../src/secrets/redactor.js';
+import { PROJECT_ROOT, describeRecord, journeyNamed, startSimulatorTarget } from '../helpers/journey-harness.js';
+import { filesOf } from '../helpers/artifact-scan.js';
+import { descendantsOf, environOf } from '../helpers/processes.js';
+import { CHILD_ENV } from '../../src/protocol/child.js';
+
+/** Live processes of this test's runners. */
+function runPids(): number[] {
+  return descendantsOf(process.pid).filter((pid) => environOf(pid).has(CHILD_ENV.runTag));
+}
+
+/**
+ * A warm runner: one loaded `playwright test` child serves its journey's runs
+ * in turn (runs.runnerRuns), each with a fresh context, fixtures and artifact
+ * folder, and is replaced after N runs, past its memory limit, or once a run
+ * ends in a fault of the monitor.
+ */
+describe('a warm runner', () => {
+  let sim: Simulator;
+  let target: Target;
+  let secrets: TargetSecrets;
+  let runsDir: string;
+  const executors: Executor[] = [];
+
+  before(async () => {
+    ({ sim, target, secrets } = await startSimulatorTarget());
+    runsDir = mkdtempSync(join(tmpdir(), 'gpmon-warm-'));
+  });
+  after(async () => {
+    for (const executor of executors) await executor.close();
+    await sim.stop();
+    rmSync(runsDir, { recursive: true, force: true });
+  });
+
+  const executorWith = (options: Partial<ExecutorOptions>): Executor => {
+    const executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir, keepWarm: true, stepTimeoutMs: 4000, ...options });
+    executors.push(executor);
+    return executor;
+  };
+  const run = (executor: Executor, journey: string): Promise<RunRecord> =>
+    executor.run({ journey: journeyNamed(journey), target, secrets, trigger: 'manual', inputs: { prompt: 'What is the status of order 42?', expectedAnswer: '^Golden path OK' } });
+  const runnerOf = (record: RunRecord): { pid: number; run: number; rssMb: number } => {
+    const runner = record.marks?.runner as { pid: number; run: number; rssMb: number } | undefined;
+    assert.ok(runner !== undefined, `the record names its runner: ${JSON.stringify(record.marks)}`);
+    return runner;
+  };
+
+  it('serves its journey\'s runs in turn in one process, and is replaced after runnerRuns', async () => {
+    const executor = executorWith({ runnerRuns: 3 });
+    const runners = [];
+    for (let i = 0; i < 4; i++) {
+      const record = await run(executor, 'golden-path-api');
+      assert.equal(record.outcome, 'passed', describeRecord(record));
+      runners.push(runnerOf(record));
+    }
+    assert.deepEqual(runners.map((r) => r.run), [1, 2, 3, 1]);
+    assert.equal(new Set(runners.slice(0, 3).map((r) => r.pid)).size, 1, 'runs 1 to 3 in one process');
+    assert.notEqual(runners[3]?.pid, runners[0]?.pid, 'the fourth in a new one');
+    assert.ok(runners.every((r) => r.rssMb > 0), 'resident memory measured');
+  });
+
+  it('a failed run keeps its runner; the next run passes in it, and the failed run\'s files hold nothing of the run before', async () => {
+    const executor = executorWith({ runnerRuns: 10 });
+    const first = await run(executor, 'golden-path');
+    assert.equal(first.outcome, 'passed', describeRecord(first));
+    const earlier = new Redactor(sim.issuedTokens());
+    sim.state.enable({ name: 'close_1011', after: 'agent_thinking' });
+    const failed = await run(executor, 'golden-path');
+    sim.state.clearFaults();
+    assert.equal(failed.outcome, 'failed', describeRecord(failed));
+    assert.equal(failed.failure?.reason, 'ws_closed');
+    const next = await run(executor, 'golden-path');
+    assert.equal(next.outcome, 'passed', describeRecord(next));
+    assert.deepEqual([first, failed, next].map((r) => runnerOf(r).run), [1, 2, 3]);
+    assert.equal(new Set([first, failed, next].map((r) => runnerOf(r).pid)).size, 1);
+    // A fresh context per run: the failed run's trace and files carry only its own login.
+    const files = await filesOf(join(runsDir, failed.id));
+    assert.ok(files.some((f) => f.name.endsWith('.network')), 'the failed run kept its trace');
+    for (const { name, content } of files) assert.equal(earlier.find(content), undefined, `${name} holds a token of the run before`);
+    // Each run's files are its own: the passing run after it has no trace, and nothing of the failed one.
+    assert.deepEqual(next.artifacts.map((a) => a.name).sort(), ['console-errors.json', 'transcript.jsonl']);
+  });
+
+  it('a runner over its memory limit is replaced after its run', async () => {
+    const executor = executorWith({ runnerRuns: 10, runnerRssMb: 100 });
+    const records = [await run(executor, 'golden-path-api'), await run(executor, 'golden-path-api')];
+    for (const record of records) assert.equal(record.outcome, 'passed', describeRecord(record));
+    assert.deepEqual(records.map((r) => runnerOf(r).run), [1, 1]);
+    assert.equal(new Set(records.map((r) => runnerOf(r).pid)).size, 2, 'a new process for the second run');
+  });
+
+  it('a journey file with one plain test serves one run per process', async () => {
+    // Under GPMON_RUNNER_RUNS a kit journey declares its test N times; a file that declares one test runs once.
+    const executor = executorWith({ runnerRuns: 10, configFile: join(PROJECT_ROOT, 'test/fixtures/playwright.config.ts') });
+    const journey = { ...journeyNamed('golden-path-api'), name: 'one-test', file: 'test/fixtures/journeys/one-test.spec.ts' };
+    const records = [];
+    for (let i = 0; i < 2; i++) records.push(await executor.run({ journey, target, secrets, trigger: 'manual', inputs: { prompt: 'p', expectedAnswer: '.' } }));
+    for (const record of records) assert.equal(record.outcome, 'passed', describeRecord(record));
+    assert.deepEqual(records.map((r) => runnerOf(r).run), [1, 1]);
+  });
+
+  it('closing the executor leaves no process of any runner', async () => {
+    assert.ok(runPids().length > 0, 'runners wait, loaded, between runs');
+    for (const executor of executors.splice(0)) await executor.close();
+    assert.deepEqual(runPids(), []);
+  });
+});
