@@ -5,19 +5,23 @@
 //   node scripts/run-tests.js            every test file
 //   node scripts/run-tests.js --unit     the in-process lane (*.unit.test.ts): seconds
 //   node scripts/run-tests.js NAME...    the files whose path contains a NAME
+//   node scripts/run-tests.js --checks   lint and the type check too (npm test)
 //
 // The whole suite runs in two passes: first the files that measure time
 // against a ground truth (SERIAL), alone, since a loaded machine would move
 // what they measure; then every other file, three at a time (each test counts
 // and kills only its own processes and listens on ports chosen at run time).
-// The second pass's summary is the last output.
+// The second pass's summary is the last output. With --checks, lint and the
+// type check run beside the second pass (a lane of their own; they take
+// seconds, the pass minutes), their output printed as each ends, and any
+// failure fails the whole.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 
 const SERIAL = ['test/journeys/timing-accuracy.test.ts'];
 // The longest files start first, so the two lanes end together.
-const LONG_FIRST = ['secret-scan', 'daemon.test', 'alert-e2e', 'two-target', 'fault-matrix-browser', 'journeys-e2e', 'image-runtime', 'dashboard-data', 'by-hand', 'lifecycle', 'push.test', 'run-cli'];
+const LONG_FIRST = ['fault-matrix-browser', 'image-runtime', 'journeys-e2e', 'two-target', 'secret-scan', 'alert-e2e', 'run-cli', 'push.test', 'lifecycle', 'fault-matrix-protocol', 'daemon.test', 'dashboard-data', 'by-hand'];
 const rank = (file) => {
   const at = LONG_FIRST.findIndex((part) => file.includes(part));
   return at < 0 ? LONG_FIRST.length : at;
@@ -40,9 +44,30 @@ function run(files, concurrency) {
   });
 }
 
+/** Runs an npm script with its output kept, and prints it when it ends: resolves to its exit code. */
+function check(script) {
+  return new Promise((resolve) => {
+    const child = spawn('npm', ['run', '--silent', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const output = [];
+    child.stdout.on('data', (chunk) => output.push(chunk));
+    child.stderr.on('data', (chunk) => output.push(chunk));
+    child.on('error', (error) => {
+      process.stderr.write(`${script}: could not start: ${error.message}\n`);
+      resolve(1);
+    });
+    child.on('exit', (code, signal) => {
+      const status = code ?? (signal ? 1 : 0);
+      const text = Buffer.concat(output).toString('utf8').trim();
+      process.stderr.write(`# ${script}: ${status === 0 ? 'ok' : `FAILED (exit ${status})`}\n${status === 0 || text === '' ? '' : `${text}\n`}`);
+      resolve(status);
+    });
+  });
+}
+
 const args = process.argv.slice(2);
 const unit = args.includes('--unit');
-const filter = args.filter((arg) => arg !== '--unit');
+const checks = args.includes('--checks');
+const filter = args.filter((arg) => arg !== '--unit' && arg !== '--checks');
 const files = find('test')
   .filter((file) => !unit || file.endsWith('.unit.test.ts'))
   .filter((file) => filter.length === 0 || filter.some((part) => file.includes(part)))
@@ -56,5 +81,7 @@ const serial = files.filter((file) => SERIAL.includes(file));
 const rest = files.filter((file) => !SERIAL.includes(file));
 let failed = 0;
 if (serial.length > 0) failed += await run(serial, 1);
+const checked = checks ? Promise.all([check('lint'), check('typecheck')]) : Promise.resolve([]);
 if (rest.length > 0) failed += await run(rest, CONCURRENCY);
+for (const status of await checked) failed += status;
 process.exit(failed === 0 ? 0 : 1);

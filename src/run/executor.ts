@@ -109,22 +109,37 @@ const CLOSE_GRACE_MS = 5_000;
 export class Executor {
   private readonly warm = new Map<string, Prepared>();
   private readonly live = new Set<Prepared>();
+  /** Children being started ahead, by key: a second prepare for the same key waits for the first, never starts another. */
+  private readonly starting = new Map<string, Promise<void>>();
   private closed = false;
   private preparing = true;
 
   constructor(private readonly options: ExecutorOptions) {}
 
   /**
-   * Starts a child for the journey and target that waits, loaded, for a run;
-   * resolves once it waits (or has died: the run that takes it records that).
+   * Makes sure a child for the journey and target waits, loaded, for a run (a
+   * warm runner that is kept, or a new one); resolves once its next test
+   * waits for the go (or the child has died: the run that takes it records
+   * that, or replaces it).
    */
   async prepare(journey: JourneyDefinition, target: Target, secrets: TargetSecrets, timeoutMs = journey.timeoutMs): Promise<void> {
     const key = keyOf(journey, target, timeoutMs);
     const existing = this.warm.get(key);
-    if (!this.takesChildren() || existing !== undefined) {
-      await existing?.loaded;
+    const started = this.starting.get(key);
+    if (!this.takesChildren() || existing !== undefined || started !== undefined) {
+      await (existing !== undefined ? waitingOrGone(existing) : started);
       return;
     }
+    const starting = this.start(key, journey, target, secrets, timeoutMs);
+    this.starting.set(key, starting);
+    try {
+      await starting;
+    } finally {
+      this.starting.delete(key);
+    }
+  }
+
+  private async start(key: string, journey: JourneyDefinition, target: Target, secrets: TargetSecrets, timeoutMs: number): Promise<void> {
     const prepared = await this.spawn(key, journey, target, secrets, timeoutMs);
     // Closed meanwhile, or another prepare for the same key finished first: keep one, or none.
     if (!this.takesChildren()) {
@@ -498,6 +513,11 @@ function interruptedFault(signal: AbortSignal | undefined): MonitorFault {
   return { reason: 'monitor_error', message: `interrupted (${why}): the run was stopped before it finished`, evidence: { interrupted: why } };
 }
 
+/** Settles once the runner's next test waits for its go, or the runner has exited. */
+function waitingOrGone(prepared: Prepared): Promise<void> {
+  return Promise.race([prepared.gos.queued(), prepared.child.exited.then(() => undefined)]);
+}
+
 /** Whether `path` lies inside `dir` (both absolute). */
 function isInside(path: string, dir: string): boolean {
   const rel = relative(dir, path);
@@ -509,7 +529,8 @@ function isInside(path: string, dir: string): boolean {
  * test waiting for its go. Closing it hangs up on every one still queued.
  */
 class GoQueue {
-  private readonly queued: Socket[] = [];
+  private readonly queuedNow: Socket[] = [];
+  private readonly onQueued: (() => void)[] = [];
   private waiter: ((socket: Socket) => void) | undefined;
   private closed = false;
   private arrived: () => void = () => undefined;
@@ -519,6 +540,7 @@ class GoQueue {
 
   push(socket: Socket): void {
     this.arrived();
+    for (const resolveQueued of this.onQueued.splice(0)) resolveQueued();
     if (this.closed) {
       socket.destroy();
       return;
@@ -526,12 +548,12 @@ class GoQueue {
     const waiter = this.waiter;
     this.waiter = undefined;
     if (waiter !== undefined) waiter(socket);
-    else this.queued.push(socket);
+    else this.queuedNow.push(socket);
   }
 
   /** The next test waiting for its go (one caller at a time: a runner serves one run at once). */
   next(): Promise<Socket> {
-    const socket = this.queued.shift();
+    const socket = this.queuedNow.shift();
     if (socket !== undefined) return Promise.resolve(socket);
     return new Promise<Socket>((resolveNext) => {
       this.waiter = resolveNext;
@@ -543,8 +565,17 @@ class GoQueue {
     return this.first;
   }
 
+  /** Settles once a test waits for its go: now, or at the next connection. */
+  queued(): Promise<void> {
+    if (this.queuedNow.length > 0 || this.closed) return Promise.resolve();
+    return new Promise<void>((resolveQueued) => {
+      this.onQueued.push(resolveQueued);
+    });
+  }
+
   close(): void {
     this.closed = true;
-    for (const socket of this.queued.splice(0)) socket.destroy();
+    for (const socket of this.queuedNow.splice(0)) socket.destroy();
+    for (const resolveQueued of this.onQueued.splice(0)) resolveQueued();
   }
 }

@@ -32,6 +32,9 @@ describe('config validation: each kind of mistake, named by its path', () => {
     ['runs.passEnv naming the API token', { runs: { passEnv: ['GPMON_API_TOKEN'] } }, {}, ['runs.passEnv: GPMON_API_TOKEN: gpmon\'s own variables (the API token, the environment target\'s secrets) are never passed to journeys']],
     ['runs.passEnv naming a target\'s secret', { targets: [target], runs: { passEnv: ['STAGING_BYPASS_KEY'] } }, env, ['runs.passEnv: STAGING_BYPASS_KEY holds a target\'s secret; each journey gets its own target\'s secret, and only that']],
     ['runs.passEnv with a name that is no variable', { runs: { passEnv: ['lower-case'] } }, {}, ['runs.passEnv.0: must be an environment variable name (A-Z, 0-9, _)']],
+    ['a warm runner of no runs', { runs: { runnerRuns: 0 } }, {}, ['runs.runnerRuns: Too small: expected number to be >=1']],
+    ['a warm runner of a fraction of a run', { runs: { runnerRuns: 2.5 } }, {}, ['runs.runnerRuns: Invalid input: expected int, received number']],
+    ['a warm runner memory limit under a browser\'s', { runs: { runnerRssMb: 50 } }, {}, ['runs.runnerRssMb: Too small: expected number to be >=100']],
   ];
   for (const [name, raw, environment, problems] of bad) {
     it(name, () => {
@@ -57,6 +60,7 @@ describe('config validation: each kind of mistake, named by its path', () => {
     ]);
     for (const slo of [3, 1, 2, 10]) assert.ok(result.config.buckets.step.includes(slo), `${slo} s among the step buckets`);
     assert.ok(result.config.buckets.event.includes(2), 'the agent_request SLO among the event buckets (time to first event)');
+    assert.deepEqual([result.config.runs.prewarm, result.config.runs.runnerRuns, result.config.runs.runnerRssMb], [true, 50, 1500], 'a warm runner of 50 runs, replaced past 1500 MB');
     // Alerting: page after 3 failures in a row; stale after 3 intervals, the schedule's or the timeout when longer.
     assert.deepEqual(result.config.journeys.map((j) => [j.definition.name, j.pageAfterFailures, j.intervalSeconds]), [
       ['golden-path', 3, 60],

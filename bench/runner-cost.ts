@@ -1,0 +1,99 @@
+/**
+ * CPU and wall per run, a child per run against a warm runner, for both
+ * golden paths, as the scheduler drives them (the next run loaded ahead, a
+ * pause between runs). CPU is the whole machine's busy time (/proc/stat) over
+ * the runs, divided by the runs: the monitor, its children, their browsers
+ * and the in-process simulator together, on an otherwise idle machine.
+ *
+ *   npm run bench            # or: npx tsx bench/runner-cost.ts [--runs N] [--json FILE]
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startSimulator, simulatorTarget } from '../src/simulator/simulator.js';
+import { findJourney, type JourneyDefinition } from '../src/model/journeys.js';
+import { Executor } from '../src/run/executor.js';
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '10' }, json: { type: 'string' } } });
+const RUNS = Number(values.runs);
+if (!Number.isInteger(RUNS) || RUNS < 2 || RUNS > 1000) {
+  console.error(`--runs: "${values.runs}" must be a whole number from 2 to 1000`);
+  process.exit(2);
+}
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const PAUSE_MS = 1500;
+const TICK_MS = 10; // USER_HZ: /proc/stat counts in hundredths of a second
+
+/** Busy time of the whole machine so far, ms (every CPU: user, nice, system, irq, softirq, steal). */
+function machineBusyMs(): number {
+  const line = readFileSync('/proc/stat', 'latin1').split('\n')[0] ?? '';
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.split(/\s+/).slice(1).map(Number);
+  return (user + nice + system + irq + softirq + steal) * TICK_MS;
+}
+
+const sim = await startSimulator();
+const d = sim.description;
+const target = simulatorTarget(d);
+const secrets = { password: d.password, bypassKey: d.bypassKey };
+const inputs = { prompt: 'bench', expectedAnswer: '^Golden path OK' };
+const runsDir = mkdtempSync(join(tmpdir(), 'gpmon-bench-'));
+
+interface Row { journey: string; runner: string; runs: number; cpuMsPerRun: number; wallMsPerRun: number; idleCpuMsPerPause: number }
+
+/** The machine's busy time during a pause with nothing run: subtracted, so the row is the runs' own cost. */
+async function idleBusyMs(): Promise<number> {
+  const before = machineBusyMs();
+  await sleep(PAUSE_MS);
+  return machineBusyMs() - before;
+}
+
+async function measure(journey: JourneyDefinition, runnerRuns: number): Promise<Row> {
+  const executor = new Executor({ projectRoot: ROOT, runsDir, keepWarm: true, runnerRuns });
+  try {
+    // The first child's cold start is not a run's cost in either mode: it happens once per process lifetime.
+    await executor.prepare(journey, target, secrets);
+    const first = await executor.run({ journey, target, secrets, trigger: 'schedule', inputs });
+    if (first.outcome !== 'passed') throw new Error(`${journey.name}: ${first.outcome} ${first.failure?.message ?? ''}`);
+    await sleep(PAUSE_MS * 2);
+    const idle = await idleBusyMs();
+    let wall = 0;
+    const cpu0 = machineBusyMs();
+    for (let i = 0; i < RUNS; i++) {
+      // As the scheduler does: the next child is loaded (or the runner waits) well before the tick.
+      await executor.prepare(journey, target, secrets);
+      await sleep(PAUSE_MS);
+      const tick = performance.now();
+      const record = await executor.run({ journey, target, secrets, trigger: 'schedule', inputs });
+      wall += performance.now() - tick;
+      if (record.outcome !== 'passed') throw new Error(`${journey.name}: ${record.outcome} ${record.failure?.message ?? ''}`);
+    }
+    await executor.prepare(journey, target, secrets);
+    const cpu = machineBusyMs() - cpu0 - idle * RUNS;
+    return { journey: journey.name, runner: runnerRuns === 1 ? 'a child per run' : `warm runner (${runnerRuns} runs)`, runs: RUNS, cpuMsPerRun: cpu / RUNS, wallMsPerRun: wall / RUNS, idleCpuMsPerPause: idle };
+  } finally {
+    await executor.close();
+  }
+}
+
+const rows: Row[] = [];
+try {
+  for (const name of ['golden-path-api', 'golden-path']) {
+    const journey = findJourney(name);
+    if (journey === undefined) throw new Error(`no journey ${name}`);
+    for (const runnerRuns of [1, 50]) {
+      const row = await measure(journey, runnerRuns);
+      process.stderr.write(`runner-cost: ${row.journey}, ${row.runner}: ${row.cpuMsPerRun.toFixed(0)} ms CPU, ${row.wallMsPerRun.toFixed(0)} ms wall per run\n`);
+      rows.push(row);
+    }
+  }
+} finally {
+  await sim.stop();
+  rmSync(runsDir, { recursive: true, force: true });
+}
+console.log(`\nCPU and wall per run, tick to record (${RUNS} runs each, after one run not counted; machine busy time, idle subtracted)`);
+console.log('journey           runner                      CPU/run     wall/run');
+for (const row of rows) console.log(`${row.journey.padEnd(17)} ${row.runner.padEnd(26)} ${row.cpuMsPerRun.toFixed(0).padStart(6)} ms  ${row.wallMsPerRun.toFixed(0).padStart(6)} ms`);
+if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify({ runs: RUNS, rows }, null, 2)}\n`);
