@@ -2,8 +2,10 @@
  * CPU and wall per run, a child per run against a warm runner, for both
  * golden paths, as the scheduler drives them (the next run loaded ahead, a
  * pause between runs). CPU is the whole machine's busy time (/proc/stat) over
- * the runs, divided by the runs: the monitor, its children, their browsers
- * and the in-process simulator together, on an otherwise idle machine.
+ * the runs, less the machine's idle busy time measured first, divided by the
+ * runs: the monitor, its children (the next one loaded, the last one
+ * stopped), their browsers and the in-process simulator together, on an
+ * otherwise idle machine.
  *
  *   npm run bench            # or: npx tsx bench/runner-cost.ts [--runs N] [--json FILE]
  */
@@ -41,24 +43,22 @@ const secrets = { password: d.password, bypassKey: d.bypassKey };
 const inputs = { prompt: 'bench', expectedAnswer: '^Golden path OK' };
 const runsDir = mkdtempSync(join(tmpdir(), 'gpmon-bench-'));
 
-interface Row { journey: string; runner: string; runs: number; cpuMsPerRun: number; wallMsPerRun: number; idleCpuMsPerPause: number }
+interface Row { journey: string; runner: string; runs: number; cpuMsPerRun: number; wallMsPerRun: number }
 
-/** The machine's busy time during a pause with nothing run: subtracted, so the row is the runs' own cost. */
+/** The machine's busy time per pause with nothing of ours running (the simulator idle, no child): subtracted, so a row is the runs' own cost. */
 async function idleBusyMs(): Promise<number> {
   const before = machineBusyMs();
-  await sleep(PAUSE_MS);
-  return machineBusyMs() - before;
+  await sleep(PAUSE_MS * 4);
+  return (machineBusyMs() - before) / 4;
 }
 
-async function measure(journey: JourneyDefinition, runnerRuns: number): Promise<Row> {
+async function measure(journey: JourneyDefinition, runnerRuns: number, idle: number): Promise<Row> {
   const executor = new Executor({ projectRoot: ROOT, runsDir, keepWarm: true, runnerRuns });
   try {
     // The first child's cold start is not a run's cost in either mode: it happens once per process lifetime.
     await executor.prepare(journey, target, secrets);
     const first = await executor.run({ journey, target, secrets, trigger: 'schedule', inputs });
     if (first.outcome !== 'passed') throw new Error(`${journey.name}: ${first.outcome} ${first.failure?.message ?? ''}`);
-    await sleep(PAUSE_MS * 2);
-    const idle = await idleBusyMs();
     let wall = 0;
     const cpu0 = machineBusyMs();
     for (let i = 0; i < RUNS; i++) {
@@ -72,19 +72,20 @@ async function measure(journey: JourneyDefinition, runnerRuns: number): Promise<
     }
     await executor.prepare(journey, target, secrets);
     const cpu = machineBusyMs() - cpu0 - idle * RUNS;
-    return { journey: journey.name, runner: runnerRuns === 1 ? 'a child per run' : `warm runner (${runnerRuns} runs)`, runs: RUNS, cpuMsPerRun: cpu / RUNS, wallMsPerRun: wall / RUNS, idleCpuMsPerPause: idle };
+    return { journey: journey.name, runner: runnerRuns === 1 ? 'a child per run' : `warm runner (${runnerRuns} runs)`, runs: RUNS, cpuMsPerRun: cpu / RUNS, wallMsPerRun: wall / RUNS };
   } finally {
     await executor.close();
   }
 }
 
 const rows: Row[] = [];
+const idle = await idleBusyMs();
 try {
   for (const name of ['golden-path-api', 'golden-path']) {
     const journey = findJourney(name);
     if (journey === undefined) throw new Error(`no journey ${name}`);
     for (const runnerRuns of [1, 50]) {
-      const row = await measure(journey, runnerRuns);
+      const row = await measure(journey, runnerRuns, idle);
       process.stderr.write(`runner-cost: ${row.journey}, ${row.runner}: ${row.cpuMsPerRun.toFixed(0)} ms CPU, ${row.wallMsPerRun.toFixed(0)} ms wall per run\n`);
       rows.push(row);
     }
@@ -96,4 +97,5 @@ try {
 console.log(`\nCPU and wall per run, tick to record (${RUNS} runs each, after one run not counted; machine busy time, idle subtracted)`);
 console.log('journey           runner                      CPU/run     wall/run');
 for (const row of rows) console.log(`${row.journey.padEnd(17)} ${row.runner.padEnd(26)} ${row.cpuMsPerRun.toFixed(0).padStart(6)} ms  ${row.wallMsPerRun.toFixed(0).padStart(6)} ms`);
-if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify({ runs: RUNS, rows }, null, 2)}\n`);
+console.log(`(the machine's idle busy time, ${idle.toFixed(0)} ms per ${PAUSE_MS} ms pause, subtracted)`);
+if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify({ runs: RUNS, idleBusyMsPerPause: idle, rows }, null, 2)}\n`);
