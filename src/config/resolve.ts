@@ -35,7 +35,7 @@ export interface MonitorConfig {
   readonly buckets: { readonly step: readonly number[]; readonly event: readonly number[]; readonly journey: readonly number[] };
   readonly retention: { readonly maxAgeDays: number; readonly maxRuns: number; readonly failedMaxAgeDays: number; readonly failedMaxRuns: number };
   readonly server: { readonly host: string; readonly port: number };
-  readonly runs: { readonly dir: string; readonly database: string; readonly concurrency: number; readonly jitterMs: number; readonly prewarm: boolean; readonly runnerRuns: number; readonly runnerRssMb: number; readonly passEnv: readonly string[] };
+  readonly runs: { readonly dir: string; readonly database: string; readonly concurrency: number; readonly jitterMs: number; readonly prewarm: boolean; readonly runnerRuns: number; readonly runnerRssMb: number; readonly traceScreenshots: boolean; readonly passEnv: readonly string[] };
 }
 
 export const DEFAULT_SLO_MS: Readonly<Record<string, number>> = {
@@ -168,6 +168,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv): ConfigResul
         prewarm: input.runs?.prewarm ?? true,
         runnerRuns: input.runs?.runnerRuns ?? DEFAULT_RUNNER_RUNS,
         runnerRssMb: input.runs?.runnerRssMb ?? DEFAULT_RUNNER_RSS_MB,
+        traceScreenshots: input.runs?.traceScreenshots ?? false,
         passEnv: input.runs?.passEnv ?? [],
       },
     },

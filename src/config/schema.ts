@@ -90,6 +90,8 @@ export const monitorConfigSchema = z.strictObject({
       runnerRuns: z.number().int().min(1).max(1000).optional(),
       /** A runner whose process tree holds more resident memory than this after a run (MB, summed over its processes) is replaced. */
       runnerRssMb: z.number().int().min(100).max(100_000).optional(),
+      /** A failed browser run's trace has the screencast (a film strip) too; off by default, since it is most of tracing's CPU. */
+      traceScreenshots: z.boolean().optional(),
       /**
        * More environment variables a journey's process inherits (a journey of your own that reads one).
        * Journeys get only an allow-list of the monitor's environment (PATH, HOME, locale, proxies, CAs)

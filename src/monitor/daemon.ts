@@ -106,6 +106,7 @@ async function start(options: DaemonOptions, undo: (() => Promise<void> | void)[
     keepWarm: config.runs.prewarm,
     runnerRuns: config.runs.prewarm ? config.runs.runnerRuns : 1,
     runnerRssMb: config.runs.runnerRssMb,
+    traceScreenshots: config.runs.traceScreenshots,
     passEnv: config.runs.passEnv,
   });
   undo.push(() => executor.close(0));

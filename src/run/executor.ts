@@ -44,6 +44,8 @@ export interface ExecutorOptions {
   readonly runnerRuns?: number;
   /** A runner whose process tree (browser included) holds more resident memory than this (MB) after a run is replaced (config `runs.runnerRssMb`). */
   readonly runnerRssMb?: number;
+  /** A browser run's trace records the screencast too (config `runs.traceScreenshots`; default off: most of tracing's CPU). */
+  readonly traceScreenshots?: boolean;
 }
 
 export interface RunRequest {
@@ -347,6 +349,7 @@ export class Executor {
       [CHILD_ENV.password]: secrets.password,
       [CHILD_ENV.bypassKey]: secrets.bypassKey,
       [CHILD_ENV.runnerRuns]: String(runs),
+      [CHILD_ENV.traceScreenshots]: this.options.traceScreenshots === true ? '1' : '0',
       TMPDIR: childTmp,
       // Playwright's compile cache stays shared (it holds our sources, compiled; nothing of a run):
       // a cold cache per child would cost every load seconds of CPU beside the run being measured.

@@ -33,10 +33,15 @@ describe('alerts end to end', () => {
       assert.ok(firing.annotations.description?.includes(word), `description names ${word}: ${firing.annotations.description ?? ''}`);
     }
     assert.match(firing.annotations.runbook_url ?? '', /docs\/runbook\.md#goldenpathdown$/);
-    // One failed run alone does not page: the alert started only once N runs in a row had failed.
-    const failedBefore = (await runs('limit=50')).filter((r) => Date.parse(r.startedAt) >= on && Date.parse(r.finishedAt) <= Date.parse(firing.startsAt));
-    assert.ok(failedBefore.length >= stack.pageAfterFailures, `${failedBefore.length} runs finished between the fault and the alert`);
-    assert.ok(failedBefore.every((r) => r.outcome === 'failed' && r.failure?.step === step && r.failure.reason === reason), JSON.stringify(failedBefore.map((r) => [r.outcome, r.failure?.step, r.failure?.reason])));
+    // One failed run alone does not page: the alert started only once N runs in a row had failed. A run in
+    // flight when the fault went on may be the first of them (it met the fault mid-run), so runs are counted
+    // by when they finished: the last N to finish before the alert all failed, at this step, for this reason.
+    const finished = (await runs('limit=50'))
+      .filter((r) => Date.parse(r.finishedAt) >= on && Date.parse(r.finishedAt) <= Date.parse(firing.startsAt))
+      .sort((a, b) => Date.parse(a.finishedAt) - Date.parse(b.finishedAt));
+    const lastN = finished.slice(-stack.pageAfterFailures);
+    assert.equal(lastN.length, stack.pageAfterFailures, `${finished.length} runs finished between the fault and the alert`);
+    assert.ok(lastN.every((r) => r.outcome === 'failed' && r.failure?.step === step && r.failure.reason === reason), JSON.stringify(finished.map((r) => [r.outcome, r.failure?.step, r.failure?.reason])));
     assert.equal(resolved.labels.step, step);
     assert.equal(resolved.labels.reason, reason);
     t.diagnostic(`${String(fault.name)}: fault cleared to resolved ${resolved.receivedAt - off} ms`);

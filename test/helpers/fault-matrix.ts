@@ -59,6 +59,11 @@ export const FAULT_MATRIX: readonly FaultRow[] = [
   { fault: { name: 'new_revision', revision: 'feedc0ffee1234' }, browser: 'pass', api: 'pass', authEnforced: 'pass' },
 ];
 
+/** The rows with a browser expectation, split in two halves by turns (half 0 or 1), for two test files that run side by side. */
+export function browserRows(half: 0 | 1): FaultRow[] {
+  return FAULT_MATRIX.filter((row) => row.browser !== null).filter((_, i) => i % 2 === half);
+}
+
 export function label(fault: Fault): string {
   const params = Object.entries(fault).filter(([key]) => key !== 'name').map(([key, value]) => `${key}=${String(value)}`);
   return params.length === 0 ? fault.name : `${fault.name}:${params.join(',')}`;

@@ -1,13 +1,15 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startInProcess, type InProcessHarness } from '../helpers/in-process-run.js';
-import { FAULT_MATRIX, assertExpected, label } from '../helpers/fault-matrix.js';
+import { assertExpected, browserRows, label } from '../helpers/fault-matrix.js';
 
 /**
  * Every simulator fault, as the browser journey sees it through the web app:
  * its code runs in this process, a fresh context and page for each run in
  * one Chromium (test/helpers/in-process-run.ts). journeys-e2e.test.ts runs a
  * few rows through the executor, with the screenshot and trace they keep.
+ * The matrix's rows are split between this file and
+ * fault-matrix-browser-2.test.ts, so two test lanes share them.
  */
 describe('browser journey against every fault (in-process)', () => {
   let h: InProcessHarness;
@@ -48,7 +50,7 @@ describe('browser journey against every fault (in-process)', () => {
     assert.ok((liveEvents?.durationMs ?? Infinity) < 2000, `reported at the close, not at the 8 s step timeout: ${liveEvents?.durationMs ?? 'no'} ms`);
   });
 
-  for (const row of FAULT_MATRIX) {
+  for (const row of browserRows(0)) {
     const expected = row.browser;
     if (expected === null) continue;
     it(`${label(row.fault)}: golden-path ${expected === 'pass' ? 'passes' : `fails at ${expected.step} (${expected.reason})`}`, async () => {

@@ -329,28 +329,29 @@ describe('the image, run as the Kubernetes manifests run it', { skip }, () => {
     const objects = kustomize(overlay) ?? [];
     const cronJobs = workloads(objects).filter((w) => w.kind === 'CronJob');
     assert.ok(cronJobs.length > 0, `${overlay} has no CronJobs`);
-    for (const w of cronJobs) {
-      const container = gpmonContainer(w);
-      const env = containerEnv(objects, w.template, container, secret, urls);
-      const args = [...(container.args ?? [])];
-      const at = args.indexOf('--push');
-      const pushTo = new URL(args[at + 1] ?? '');
-      assert.ok(objects.some((o) => o.kind === 'Service' && o.metadata.name === pushTo.hostname), `${w.name}: no Service ${pushTo.hostname}`);
-      // The Pushgateway Service's address, as the test's Pushgateway.
-      args[at + 1] = gateway.url;
-      const spec = w.object.spec as { schedule: string; jobTemplate: { spec: { activeDeadlineSeconds: number } } };
-      const started = startContainer({ work: workDir(), app, objects, template: w.template, container, args, env });
-      // The Job's deadline; an unref'd timer, so a finished run leaves nothing waiting.
-      const code = await Promise.race([started.exited, sleep(spec.jobTemplate.spec.activeDeadlineSeconds * 1000, 'deadline' as const, { ref: false })]);
-      if (code === 'deadline') await stopped(started, 5000).catch(() => undefined);
-      assert.equal(code, 0, `${w.name}:\n${started.output()}`);
-      const journey = args[1] ?? '';
-      const pushed = samples(await (await fetch(`${gateway.url}/metrics`)).text()).filter(
-        (s) => s.labels.job === journey && s.labels.journey === journey && s.labels.location === env.GPMON_LOCATION && s.labels.target === env.GPMON_TARGET,
-      );
-      assert.ok(env.GPMON_LOCATION !== undefined && env.GPMON_LOCATION !== '');
-      assert.equal(pushed.find((s) => s.name === 'synthetic_journey_success')?.value, 1, `${w.name}: no pushed success for ${journey} in ${env.GPMON_LOCATION ?? ""}`);
-      assert.equal(pushed.find((s) => s.name === 'synthetic_journey_interval_seconds')?.value, cronIntervalSeconds(spec.schedule), `${w.name}: the pushed interval is not the CronJob's`);
-    }
+    // Each CronJob is its own pod with its own journey (its own Pushgateway job): they run side by side, as in a cluster.
+    await Promise.all(cronJobs.map(async (w) => {
+        const container = gpmonContainer(w);
+        const env = containerEnv(objects, w.template, container, secret, urls);
+        const args = [...(container.args ?? [])];
+        const at = args.indexOf('--push');
+        const pushTo = new URL(args[at + 1] ?? '');
+        assert.ok(objects.some((o) => o.kind === 'Service' && o.metadata.name === pushTo.hostname), `${w.name}: no Service ${pushTo.hostname}`);
+        // The Pushgateway Service's address, as the test's Pushgateway.
+        args[at + 1] = gateway.url;
+        const spec = w.object.spec as { schedule: string; jobTemplate: { spec: { activeDeadlineSeconds: number } } };
+        const started = startContainer({ work: workDir(), app, objects, template: w.template, container, args, env });
+        // The Job's deadline; an unref'd timer, so a finished run leaves nothing waiting.
+        const code = await Promise.race([started.exited, sleep(spec.jobTemplate.spec.activeDeadlineSeconds * 1000, 'deadline' as const, { ref: false })]);
+        if (code === 'deadline') await stopped(started, 5000).catch(() => undefined);
+        assert.equal(code, 0, `${w.name}:\n${started.output()}`);
+        const journey = args[1] ?? '';
+        const pushed = samples(await (await fetch(`${gateway.url}/metrics`)).text()).filter(
+          (s) => s.labels.job === journey && s.labels.journey === journey && s.labels.location === env.GPMON_LOCATION && s.labels.target === env.GPMON_TARGET,
+        );
+        assert.ok(env.GPMON_LOCATION !== undefined && env.GPMON_LOCATION !== '');
+        assert.equal(pushed.find((s) => s.name === 'synthetic_journey_success')?.value, 1, `${w.name}: no pushed success for ${journey} in ${env.GPMON_LOCATION ?? ""}`);
+        assert.equal(pushed.find((s) => s.name === 'synthetic_journey_interval_seconds')?.value, cronIntervalSeconds(spec.schedule), `${w.name}: the pushed interval is not the CronJob's`);
+    }));
   });
 });

@@ -86,8 +86,22 @@ describe('a warm runner', () => {
     const files = await filesOf(join(runsDir, failed.id));
     assert.ok(files.some((f) => f.name.endsWith('.network')), 'the failed run kept its trace');
     for (const { name, content } of files) assert.equal(earlier.find(content), undefined, `${name} holds a token of the run before`);
+    // The trace has DOM snapshots and the network, and no screencast unless runs.traceScreenshots asks for it.
+    const trace = files.filter((f) => f.name.endsWith('.trace')).map((f) => f.content.toString('utf8')).join('\n');
+    assert.ok(trace.includes('"frame-snapshot"'), 'DOM snapshots in the trace');
+    assert.ok(!trace.includes('"screencast-frame"'), 'no screencast by default');
     // Each run's files are its own: the passing run after it has no trace, and nothing of the failed one.
     assert.deepEqual(next.artifacts.map((a) => a.name).sort(), ['console-errors.json', 'transcript.jsonl']);
+  });
+
+  it('runs.traceScreenshots: a failed run\'s trace has the screencast too', async () => {
+    const executor = executorWith({ runnerRuns: 10, traceScreenshots: true });
+    sim.state.enable({ name: 'close_1011', after: 'agent_thinking' });
+    const failed = await run(executor, 'golden-path');
+    sim.state.clearFaults();
+    assert.equal(failed.outcome, 'failed', describeRecord(failed));
+    const trace = (await filesOf(join(runsDir, failed.id))).filter((f) => f.name.endsWith('.trace')).map((f) => f.content.toString('utf8')).join('\n');
+    assert.ok(trace.includes('"screencast-frame"'), 'screencast frames in the trace');
   });
 
   it('a runner over its memory limit is replaced after its run', async () => {
