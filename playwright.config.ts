@@ -7,10 +7,11 @@ import { CHILD_ENV } from './src/protocol/child.js';
  * Journeys are ordinary Playwright tests: `npx playwright test journeys/x.spec.ts`
  * runs one by hand (UI mode and the trace viewer included) against the target
  * named in the environment, or an embedded simulator. Under the executor the
- * environment also brings the journey's timeout. Each run launches its own
- * browser (a fresh profile, trace folder and cache: nothing of another run or
- * target), from the one place that chooses it, with an environment that holds
- * no secret.
+ * environment also brings the journey's timeout and how many runs the
+ * process serves (a warm runner: docs/warm-runner.md). Each worker launches its
+ * own browser (one journey and one target's), from the one place that chooses
+ * it, with an environment that holds no secret; each run gets a fresh context
+ * in it.
  */
 const timeout = Number(process.env[CHILD_ENV.testTimeoutMs] ?? '') || 60_000;
 

@@ -1,8 +1,9 @@
-import { test as base, type BrowserContext, type PlaywrightTestArgs, type PlaywrightTestOptions, type PlaywrightWorkerArgs, type PlaywrightWorkerOptions, type TestInfo, type Tracing } from '@playwright/test';
+import { test as base, type BrowserContext, type PlaywrightTestArgs, type PlaywrightTestOptions, type PlaywrightWorkerArgs, type PlaywrightWorkerOptions, type TestInfo } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CHILD_ENV } from '../protocol/child.js';
+import { CHILD_ENV, KIT_ATTACHMENT } from '../protocol/child.js';
 import type { Redactor } from '../secrets/redactor.js';
 import { redactFiles } from '../secrets/artifact-files.js';
 import { resolveTarget, type ResolvedTarget } from './resolve-target.js';
@@ -26,7 +27,7 @@ interface HandRuns {
  * and trace exist before the go, so their start-up is never inside a
  * measured run.
  */
-export const test = base.extend<{ run: JourneyRun; gpTracing: Tracing }, { gpTarget: ResolvedTarget; gpHandRuns: HandRuns; gpWarmBrowser: undefined; gpWarmProcess: undefined }>({
+export const test = base.extend<{ run: JourneyRun; /** The run's trace name. */ gpTracing: string }, { gpTarget: ResolvedTarget; gpHandRuns: HandRuns; gpWarmBrowser: undefined; gpWarmProcess: undefined }>({
   gpTarget: [
     async ({}, use) => {
       const resolved = await resolveTarget(process.env);
@@ -55,8 +56,9 @@ export const test = base.extend<{ run: JourneyRun; gpTracing: Tracing }, { gpTar
   gpTracing: async ({ context }, use, testInfo) => {
     // DOM snapshots, network and console always; the screencast only when asked for (runs.traceScreenshots): it is most of
     // tracing's cost (measured: 1.4 s of CPU in a 5.8 s browser run), and a failed run keeps its own screenshot anyway.
-    await context.tracing.start({ name: `gpmon-${randomUUID()}`, title: testInfo.titlePath.join(' › '), screenshots: process.env[CHILD_ENV.traceScreenshots] === '1', snapshots: true, sources: true });
-    await use(context.tracing);
+    const name = `gpmon-${randomUUID()}`;
+    await context.tracing.start({ name, title: testInfo.titlePath.join(' › '), screenshots: process.env[CHILD_ENV.traceScreenshots] === '1', snapshots: true, sources: true });
+    await use(name);
   },
   // Under the executor, the worker's browser is warmed (and settles) once, before its first go, like the worker's own
   // code paths below; a warm runner's later runs find both warm. Their own time limit: a warm-up on a loaded machine
@@ -75,14 +77,16 @@ export const test = base.extend<{ run: JourneyRun; gpTracing: Tracing }, { gpTar
     },
     { scope: 'worker', timeout: 60_000 },
   ],
-  page: async ({ page, context, gpTracing: _tracing, gpWarmBrowser: _warm, run }, use, testInfo) => {
+  page: async ({ page, context, gpTracing: traceName, gpWarmBrowser: _warm, run }, use, testInfo) => {
     await use(page);
-    await keepTraceOnFailure(context, run, testInfo);
+    await keepTraceOnFailure(context, run, testInfo, traceName);
   },
   run: [
     async ({ gpTarget, gpHandRuns, gpWarmProcess: _warm }, use, testInfo) => {
       const monitored = underExecutor();
       const go = await waitForGo(process.env);
+      // Names the run this test is, for the executor: a test that never got here is no run's.
+      if (monitored) await testInfo.attach(KIT_ATTACHMENT.run, { body: JSON.stringify({ runId: go.runId }), contentType: 'application/json' });
       // By hand, the transcript lies beside Playwright's own output for the test, and is swept with it.
       const artifactDir = monitored ? (go.artifactDir ?? testInfo.outputDir) : testInfo.outputDir;
       const run = new JourneyRun(go.runId, gpTarget.target, gpTarget.secrets, go.inputs, go.stepTimeoutMs, artifactDir, monitored);
@@ -100,20 +104,47 @@ export const test = base.extend<{ run: JourneyRun; gpTracing: Tracing }, { gpTar
  * are redacted together: by the executor (a monitored run), or when the
  * worker ends (a run by hand).
  */
-async function keepTraceOnFailure(context: BrowserContext, run: JourneyRun, testInfo: TestInfo): Promise<void> {
-  // A trace that cannot be stopped (the journey closed its context, the browser went away) costs the trace, never the verdict.
-  if (testInfo.status === testInfo.expectedStatus) {
-    await withinMs(context.tracing.stop(), TRACE_STOP_MS).catch(() => undefined);
-    return;
-  }
-  const path = testInfo.outputPath('trace.zip');
+async function keepTraceOnFailure(context: BrowserContext, run: JourneyRun, testInfo: TestInfo, traceName: string): Promise<void> {
   try {
-    await withinMs(context.tracing.stop({ path }), TRACE_STOP_MS);
-  } catch (error) {
-    run.mark('traceProblem', run.redactor.text(error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error)));
-    return;
+    // A trace that cannot be stopped (the journey closed its context, the browser went away) costs the trace, never the verdict.
+    if (testInfo.status === testInfo.expectedStatus) {
+      await withinMs(context.tracing.stop(), TRACE_STOP_MS).catch(() => undefined);
+      return;
+    }
+    const path = testInfo.outputPath('trace.zip');
+    try {
+      await withinMs(context.tracing.stop({ path }), TRACE_STOP_MS);
+    } catch (error) {
+      run.mark('traceProblem', run.redactor.text(error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error)));
+      return;
+    }
+    await testInfo.attach('trace', { path, contentType: 'application/zip' });
+  } finally {
+    // Kept (zipped above) or not, the run's trace files leave the browser's folder: a warm runner's browser outlives
+    // many runs, and Playwright leaves a stopped trace's files (network bodies included) until the browser closes.
+    const left = await removeTraceFiles(testInfo, traceName);
+    if (left !== undefined) run.mark('traceFilesLeft', left);
   }
-  await testInfo.attach('trace', { path, contentType: 'application/zip' });
+}
+
+/**
+ * Removes a stopped trace's files from the worker's trace folder, where
+ * Playwright's test runner points the browser (`<outputDir>/.playwright-artifacts-<worker>/traces`,
+ * playwright/lib/runner: artifactsFolderName): `<name>.trace`, `.network`,
+ * `.stacks`, and the resources (one context records at a time per worker).
+ * Returns the folder when it is not there (a Playwright that moved it: the
+ * record says so), else undefined.
+ */
+async function removeTraceFiles(testInfo: TestInfo, traceName: string): Promise<string | undefined> {
+  const dir = join(testInfo.project.outputDir, `.playwright-artifacts-${testInfo.workerIndex}`, 'traces');
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return dir;
+  }
+  await Promise.all(names.filter((name) => name === 'resources' || name.startsWith(`${traceName}.`)).map((name) => rm(join(dir, name), { recursive: true, force: true }).catch(() => undefined)));
+  return undefined;
 }
 
 /** True in a child the executor started (it waits for a go); false in a run by hand. */

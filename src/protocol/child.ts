@@ -62,7 +62,8 @@ export const childEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('mark'), name: z.string(), value: z.unknown() }),
   z.object({ type: z.literal('secret'), value: z.string() }),
   z.object({ type: z.literal('artifact'), name: z.string(), path: z.string(), contentType: z.string() }),
-  z.object({ type: z.literal('test_end'), status: z.string(), durationMs: z.number(), error: z.string().optional() }),
+  /** `runId`: the run whose go the test took (absent when it ended before any go: its set-up failed). */
+  z.object({ type: z.literal('test_end'), status: z.string(), durationMs: z.number(), error: z.string().optional(), runId: z.string().optional() }),
   z.object({ type: z.literal('runner_error'), message: z.string() }),
   z.object({ type: z.literal('end'), status: z.string() }),
 ]);
@@ -88,4 +89,6 @@ export const KIT_ATTACHMENT = {
   mark: 'gpmon/mark',
   secret: 'gpmon/secret',
   artifact: 'gpmon/artifact',
+  /** The go's run id, attached by the run fixture once the test has its go. */
+  run: 'gpmon/run',
 } as const;

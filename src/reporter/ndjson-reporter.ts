@@ -71,6 +71,7 @@ export default class NdjsonReporter implements Reporter {
       status: result.status,
       durationMs: result.duration,
       ...(result.error !== undefined ? { error: firstLine(result.error) } : {}),
+      ...(kit.runId !== undefined ? { runId: kit.runId } : {}),
     });
   }
 
@@ -116,6 +117,8 @@ export function plainFirstLine(message: string): string {
 export interface KitAttachments {
   timing?: { durationMs: number; measured: boolean };
   failure?: Extract<ChildEvent, { type: 'step_end' }>['failure'];
+  /** The run whose go the test took. */
+  runId?: string;
   events: ChildEvent[];
 }
 
@@ -146,6 +149,9 @@ export function readKitAttachments(attachments: readonly { readonly name: string
         break;
       case KIT_ATTACHMENT.secret:
         out.events.push({ type: 'secret', value: String(value.value) });
+        break;
+      case KIT_ATTACHMENT.run:
+        if (typeof value.runId === 'string') out.runId = value.runId;
         break;
       case KIT_ATTACHMENT.artifact:
         out.events.push({ type: 'artifact', name: String(value.name), path: String(value.path), contentType: 'application/octet-stream' });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -92,6 +92,10 @@ interface Prepared {
   runsLeft: number;
   /** Runs it has been given a go for. */
   served: number;
+  /** Where in the child's output the next run's evidence starts: the end of its last run. */
+  outputFrom: number;
+  /** The run whose go the test in progress took; undefined between tests (a test that ends without one is not a run's). */
+  goFor?: string;
   /** Settles once the child and everything it started are gone and the scratch is removed. */
   gone?: Promise<void>;
 }
@@ -113,6 +117,8 @@ export class Executor {
   private readonly live = new Set<Prepared>();
   /** Children being started ahead, by key: a second prepare for the same key waits for the first, never starts another. */
   private readonly starting = new Map<string, Promise<void>>();
+  /** Keys with a run in flight: that run's runner comes back after it, so nothing is started ahead meanwhile. */
+  private readonly busy = new Set<string>();
   private closed = false;
   private preparing = true;
 
@@ -125,43 +131,56 @@ export class Executor {
    * that, or replaces it).
    */
   async prepare(journey: JourneyDefinition, target: Target, secrets: TargetSecrets, timeoutMs = journey.timeoutMs): Promise<void> {
-    const key = keyOf(journey, target, timeoutMs);
+    const key = keyOf(journey, target, secrets, timeoutMs);
     const existing = this.warm.get(key);
     const started = this.starting.get(key);
+    // A run in flight for this key: its runner comes back after it, or the run starts the next one.
+    if (this.busy.has(key) && this.runnerRuns() > 1) return;
     if (!this.takesChildren() || existing !== undefined || started !== undefined) {
       await (existing !== undefined ? waitingOrGone(existing) : started);
       return;
     }
-    const starting = this.start(key, journey, target, secrets, timeoutMs);
-    this.starting.set(key, starting);
+    // Only the spawn is awaited by others (a run then takes the child and waits for it under its own limits).
+    const spawned = this.start(key, journey, target, secrets, timeoutMs);
+    this.starting.set(key, spawned.then(() => undefined));
+    let prepared: Prepared | undefined;
     try {
-      await starting;
+      prepared = await spawned;
     } finally {
       this.starting.delete(key);
     }
+    await prepared?.loaded;
   }
 
-  private async start(key: string, journey: JourneyDefinition, target: Target, secrets: TargetSecrets, timeoutMs: number): Promise<void> {
+  /** Spawns a child ahead and keeps it warm; undefined when it is not kept. */
+  private async start(key: string, journey: JourneyDefinition, target: Target, secrets: TargetSecrets, timeoutMs: number): Promise<Prepared | undefined> {
     const prepared = await this.spawn(key, journey, target, secrets, timeoutMs);
     // Closed meanwhile, or another prepare for the same key finished first: keep one, or none.
     if (!this.takesChildren()) {
       await this.dispose(prepared);
-      return;
+      return undefined;
     }
-    if (this.warm.has(key)) void this.retire(prepared);
-    else this.warm.set(key, prepared);
-    await prepared.loaded;
+    if (this.warm.has(key)) {
+      void this.retire(prepared);
+      return undefined;
+    }
+    this.warm.set(key, prepared);
+    return prepared;
   }
 
   async run(request: RunRequest): Promise<RunRecord> {
     const id = request.id ?? randomUUID();
     const timeoutMs = request.timeoutMs ?? request.journey.timeoutMs;
-    const key = keyOf(request.journey, request.target, timeoutMs);
+    const key = keyOf(request.journey, request.target, request.secrets, timeoutMs);
     const redactor = new Redactor([request.secrets.password, request.secrets.bypassKey]);
     const startedAt = new Date();
     let prepared: Prepared | undefined;
     let reusable = false;
+    const state: RunState = { events: [] };
+    this.busy.add(key);
     try {
+      // A child being spawned ahead for this key (a moment: a folder and a process) is this run's, never started twice.
+      if (!this.warm.has(key)) await this.starting.get(key)?.catch(() => undefined);
       prepared = this.warm.get(key);
       this.warm.delete(key);
       if (prepared?.child.hasExited === true) {
@@ -172,15 +191,16 @@ export class Executor {
       prepared ??= await this.spawn(key, request.journey, request.target, request.secrets, timeoutMs);
       // Back-to-back runs (tests) find the next child loaded; a runner that serves many runs is its own next child.
       if (this.options.keepWarm === 'overlap' && this.runnerRuns() === 1) void this.prepare(request.journey, request.target, request.secrets, timeoutMs).catch(() => undefined);
-      const outcome = await this.execute(prepared, request, id, timeoutMs, redactor);
+      const outcome = await this.execute(prepared, state, request, id, timeoutMs, redactor);
       reusable = outcome.reusable;
       return outcome.record;
     } catch (error) {
       // The executor's own bug or an I/O failure: still a record, never a throw.
       const finishedAt = new Date();
       const fault: MonitorFault = { reason: 'monitor_error', message: `executor failed: ${error instanceof Error ? error.message : String(error)}`, evidence: {} };
-      return redactor.value(recordOf(request, id, { startedAt, finishedAt, events: prepared?.events ?? [], fault, artifacts: [] }));
+      return redactor.value(recordOf(request, id, { startedAt, finishedAt, events: state.events, fault, artifacts: [] }));
     } finally {
+      this.busy.delete(key);
       if (prepared !== undefined) {
         // A runner whose run ended cleanly serves the next run of its journey and target; any other is replaced.
         if (reusable && this.takesChildren() && !this.warm.has(key)) this.warm.set(key, prepared);
@@ -192,9 +212,7 @@ export class Executor {
     }
   }
 
-  private async execute(prepared: Prepared, request: RunRequest, id: string, timeoutMs: number, redactor: Redactor): Promise<{ record: RunRecord; reusable: boolean }> {
-    // This run's events: those since the last run's test ended, and every one until its own test ends.
-    const events = prepared.events;
+  private async execute(prepared: Prepared, state: RunState, request: RunRequest, id: string, timeoutMs: number, redactor: Redactor): Promise<{ record: RunRecord; reusable: boolean }> {
     prepared.hooks.badLine = undefined;
     let testEnded: () => void = () => undefined;
     const ended = new Promise<void>((resolveEnded) => {
@@ -203,7 +221,9 @@ export class Executor {
     const progress = request.onProgress;
     prepared.hooks.listener = (event) => {
       if (event.type === 'secret') redactor.add(event.value);
-      if (event.type === 'test_end') testEnded();
+      // Only the test that took this run's go is this run: a test that ended before any go (its set-up failed) is not.
+      if (prepared.goFor !== id) return;
+      if (event.type === 'test_end' && (event.runId === undefined || event.runId === id)) testEnded();
       if (progress === undefined) return;
       if (event.type === 'step_begin') progress({ type: 'step_begin', step: event.step });
       if (event.type === 'step_end') {
@@ -211,12 +231,12 @@ export class Executor {
         progress({ type: 'step_end', step, ...(event.failure ? { failure: redactor.value({ step: event.step, ...event.failure }) } : {}) });
       }
     };
-    for (const event of events) if (event.type === 'secret') redactor.add(event.value);
+    for (const event of prepared.events) if (event.type === 'secret') redactor.add(event.value);
     // One listener per run on a signal that lives as long as the monitor: removed when the run ends.
     const stopListening = new AbortController();
     const interrupted = abortOf(request.signal, stopListening.signal);
     try {
-      return await this.executeUntil(prepared, events, request, id, timeoutMs, redactor, interrupted, ended);
+      return await this.executeUntil(prepared, state, request, id, timeoutMs, redactor, interrupted, ended);
     } finally {
       stopListening.abort();
       prepared.hooks.listener = undefined;
@@ -225,7 +245,7 @@ export class Executor {
 
   private async executeUntil(
     prepared: Prepared,
-    events: readonly ChildEvent[],
+    state: RunState,
     request: RunRequest,
     id: string,
     timeoutMs: number,
@@ -234,6 +254,8 @@ export class Executor {
     ended: Promise<void>,
   ): Promise<{ record: RunRecord; reusable: boolean }> {
     const { child } = prepared;
+    // Only what the child printed since its last run ended is this run's evidence (a warm runner printed earlier runs' too).
+    const outputMark = prepared.outputFrom;
     const graceMs = this.options.graceMs ?? DEFAULT_GRACE_MS;
     const progress = request.onProgress;
     let fault: MonitorFault | undefined;
@@ -241,6 +263,8 @@ export class Executor {
     // Loading (a cold start) has its own limit; the journey's deadline starts at the go.
     const loaded = Promise.race([prepared.gos.next(), child.exited.then(() => undefined), interrupted.then(() => 'interrupted' as const)]);
     const socket = await raceTimeout(loaded, this.options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
+    // This run's events: those of the test that takes its go (from the end of the test before it), until that test ends.
+    state.events = prepared.events;
     const startedAt = new Date();
     progress?.({ type: 'started', id });
     if (socket === 'interrupted') {
@@ -251,13 +275,14 @@ export class Executor {
       fault = {
         reason: 'monitor_error',
         message: socket === 'timeout' ? 'the journey did not load in time' : `the journey exited before it started (${describeExit(exit)})`,
-        evidence: { output: redactor.text(lastLines(child.outputTail)) },
+        evidence: { output: redactor.text(lastLines(child.outputSince(outputMark))) },
       };
     } else {
       const stepTimeoutMs = stepBudget(request.stepTimeoutMs ?? this.options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS, timeoutMs);
       const go: GoMessage = { runId: id, inputs: request.inputs, stepTimeoutMs, artifactDir: join(prepared.scratch, 'artifacts', id) };
       prepared.runsLeft -= 1;
       prepared.served += 1;
+      prepared.goFor = id;
       socket.end(`${JSON.stringify(go)}\n`);
       const outcome = Promise.race([ended.then(() => 'ended' as const), child.exited.then(() => 'exited' as const), interrupted.then(() => 'interrupted' as const)]);
       const result = await raceTimeout(outcome, timeoutMs + graceMs);
@@ -266,12 +291,12 @@ export class Executor {
       } else if (result === 'timeout') {
         child.kill();
         fault = { reason: 'timeout', message: `journey killed at its deadline (${timeoutMs} ms + ${graceMs} ms grace)`, evidence: { deadlineMs: timeoutMs + graceMs } };
-      } else if (result === 'exited' && !events.some((e) => e.type === 'test_end')) {
+      } else if (result === 'exited' && !state.events.some((e) => e.type === 'test_end')) {
         const exit = await child.exited;
         fault = {
           reason: 'monitor_error',
           message: exit.spawnError !== undefined ? `could not start playwright: ${exit.spawnError}` : `the journey process ended without a result (${describeExit(exit)})`,
-          evidence: { output: redactor.text(lastLines(child.outputTail)) },
+          evidence: { output: redactor.text(lastLines(child.outputSince(outputMark))) },
         };
       }
     }
@@ -284,6 +309,8 @@ export class Executor {
     }
     const finishedAt = new Date();
 
+    prepared.outputFrom = child.outputMark();
+    const events = state.events;
     const artifactSources = events.flatMap((event) => (event.type === 'artifact' ? [{ name: event.name, path: event.path }] : []));
     // The child writes its artifacts before it reports its end; a file named outside its own folder is not taken.
     const { stored, problems } = await storeArtifacts(artifactSources, { runDir: join(this.options.runsDir, id), runsRoot: this.options.runsDir, allowedRoot: prepared.scratch }, redactor);
@@ -370,15 +397,20 @@ export class Executor {
         if (event.type === 'begin' && event.tests !== undefined) prepared.runsLeft = Math.min(prepared.runsLeft, event.tests);
         prepared.events.push(event);
         hooks.listener?.(event);
-        // What follows a test's end belongs to the runner's next run.
-        if (event.type === 'test_end') prepared.events = [];
+        if (event.type === 'test_end') {
+          // A test that ended without a go (its set-up failed, its go wait timed out) took one of the runner's tests.
+          if (prepared.goFor === undefined) prepared.runsLeft = Math.max(0, prepared.runsLeft - 1);
+          prepared.goFor = undefined;
+          // What follows a test's end belongs to the runner's next test.
+          prepared.events = [];
+        }
       },
       onBadLine: (error) => {
         hooks.badLine ??= error;
       },
     });
     const loaded = Promise.race([gos.waiting(), child.exited]).then(() => undefined);
-    const prepared: Prepared = { key, child, events: [], hooks, gos, loaded, scratch, goServer, runsLeft: runs, served: 0 };
+    const prepared: Prepared = { key, child, events: [], hooks, gos, loaded, scratch, goServer, runsLeft: runs, served: 0, outputFrom: 0 };
     made.runner = prepared;
     this.live.add(prepared);
     return prepared;
@@ -475,8 +507,15 @@ export function stepBudget(stepTimeoutMs: number, timeoutMs: number): number {
   return Math.max(500, Math.min(stepTimeoutMs, Math.max(Math.floor(timeoutMs / 2), timeoutMs - 15_000)));
 }
 
-function keyOf(journey: JourneyDefinition, target: Target, timeoutMs: number): string {
-  return `${journey.name}\u0000${JSON.stringify(target)}\u0000${timeoutMs}`;
+/** A runner serves one journey, target, secrets (held in its environment) and timeout; the secrets enter the key only as a digest. */
+function keyOf(journey: JourneyDefinition, target: Target, secrets: TargetSecrets, timeoutMs: number): string {
+  const digest = createHash('sha256').update(JSON.stringify([secrets.password ?? null, secrets.bypassKey ?? null])).digest('hex');
+  return `${journey.name}\u0000${JSON.stringify(target)}\u0000${digest}\u0000${timeoutMs}`;
+}
+
+/** What a run holds while the executor runs it: its events, once it knows which test took its go. */
+interface RunState {
+  events: ChildEvent[];
 }
 
 async function raceTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
@@ -548,6 +587,11 @@ class GoQueue {
       socket.destroy();
       return;
     }
+    // A test that dies while it waits (its worker crashed, its wait timed out) hangs up: it is no longer waiting.
+    socket.once('close', () => {
+      const at = this.queuedNow.indexOf(socket);
+      if (at >= 0) this.queuedNow.splice(at, 1);
+    });
     const waiter = this.waiter;
     this.waiter = undefined;
     if (waiter !== undefined) waiter(socket);
@@ -556,7 +600,8 @@ class GoQueue {
 
   /** The next test waiting for its go (one caller at a time: a runner serves one run at once). */
   next(): Promise<Socket> {
-    const socket = this.queuedNow.shift();
+    let socket = this.queuedNow.shift();
+    while (socket?.destroyed === true) socket = this.queuedNow.shift();
     if (socket !== undefined) return Promise.resolve(socket);
     return new Promise<Socket>((resolveNext) => {
       this.waiter = resolveNext;

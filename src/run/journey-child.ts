@@ -40,6 +40,8 @@ export class JourneyChild {
   readonly exited: Promise<ChildExit>;
   private readonly child: ChildProcess;
   private tail = '';
+  /** Characters printed so far: a mark for `outputSince`. */
+  private printed = 0;
 
   constructor(private readonly options: ChildOptions) {
     this.child = spawn(
@@ -53,7 +55,9 @@ export class JourneyChild {
       },
     );
     const keep = (chunk: Buffer) => {
-      this.tail = (this.tail + chunk.toString('utf8')).slice(-TAIL_BYTES);
+      const text = chunk.toString('utf8');
+      this.printed += text.length;
+      this.tail = (this.tail + text).slice(-TAIL_BYTES);
     };
     this.child.stdout?.on('data', keep);
     this.child.stderr?.on('data', keep);
@@ -109,9 +113,15 @@ export class JourneyChild {
     return this.child.pid;
   }
 
-  /** What the child printed last: for a monitor error's evidence. */
-  get outputTail(): string {
-    return this.tail;
+  /** A mark in the child's output, for `outputSince`: a warm runner's output holds many runs, and a run's evidence only its own. */
+  outputMark(): number {
+    return this.printed;
+  }
+
+  /** The end of what the child printed after `mark` (at most the kept tail). */
+  outputSince(mark: number): string {
+    const since = this.printed - mark;
+    return since >= this.tail.length ? this.tail : this.tail.slice(this.tail.length - since);
   }
 
   /**

@@ -12,7 +12,7 @@ import { connectAs, login } from './sim-client.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The simulator, an executor (warm children, each with its own browser) and a runs folder: what journey tests run on. */
+/** The simulator, an executor (warm runners, each with its own browser and a fresh context per run) and a runs folder: what journey tests run on. */
 export interface Harness {
   readonly sim: Simulator;
   readonly target: Target;

@@ -81,6 +81,8 @@ describe('a warm runner', () => {
     const next = await run(executor, 'golden-path');
     assert.equal(next.outcome, 'passed', describeRecord(next));
     assert.deepEqual([first, failed, next].map((r) => runnerOf(r).run), [1, 2, 3]);
+    // Each run's trace files left the browser's trace folder once the run was done with them.
+    assert.deepEqual([first, failed, next].map((r) => r.marks?.traceFilesLeft), [undefined, undefined, undefined]);
     assert.equal(new Set([first, failed, next].map((r) => runnerOf(r).pid)).size, 1);
     // A fresh context per run: the failed run's trace and files carry only its own login.
     const files = await filesOf(join(runsDir, failed.id));
