@@ -48,8 +48,9 @@ function assertWithin(t: TestContext, comparisons: readonly Comparison[], floorM
 describe('timing accuracy against the simulator’s ground truth', () => {
   let h: Harness;
   before(async () => {
-    // No child loads while a measured run runs: each is prepared explicitly, before its run.
-    h = await startHarness({ latency: PROFILE, keepWarm: false });
+    // As the daemon runs journeys: a warm runner per journey, whose next test waits for its go before each run
+    // (prepared explicitly, before the run); no child loads while a measured run runs.
+    h = await startHarness({ latency: PROFILE, keepWarm: true });
   });
   after(async () => {
     await h.stop();

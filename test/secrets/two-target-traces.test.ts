@@ -98,6 +98,8 @@ describe('two targets, one daemon: no run keeps another run\'s or target\'s secr
       // A preflight and the POST are two entries of one login.
       assert.ok(logins.length >= 1 && logins.length <= 2, `${record.target}: logins in the trace: ${logins.length}`);
       const all = entries.map((e) => e.content.toString('latin1')).join('\n');
+      // The default trace: DOM snapshots and the network, no screencast (runs.traceScreenshots is off).
+      assert.ok(all.includes('"frame-snapshot"') && !all.includes('"screencast-frame"'), `${record.target}: a trace with snapshots and without the screencast`);
       for (const origin of [other.app, other.auth, other.api]) assert.ok(!all.includes(origin), `${record.target}'s trace shows the other target (${origin})`);
     }
     const [first, ...rest] = sizes;
