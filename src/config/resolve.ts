@@ -104,6 +104,10 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv): ConfigResul
     if (name.startsWith('GPMON_')) problems.push(`runs.passEnv: ${name}: gpmon's own variables (the API token, the environment target's secrets) are never passed to journeys`);
     else if (secretVariables.has(name)) problems.push(`runs.passEnv: ${name} holds a target's secret; each journey gets its own target's secret, and only that`);
   }
+  // A warm runner is a loaded process kept for the next run: without prewarm there is none, and the setting would do nothing.
+  if (input.runs?.prewarm === false && input.runs.runnerRuns !== undefined && input.runs.runnerRuns > 1) {
+    problems.push('runs.runnerRuns: has no effect with runs.prewarm false (each run starts a process of its own); drop one of them');
+  }
 
   const journeys: ConfiguredJourney[] = [];
   for (const definition of JOURNEYS) {

@@ -119,6 +119,11 @@ export class Executor {
   private readonly starting = new Map<string, Promise<void>>();
   /** Keys with a run in flight: that run's runner comes back after it, so nothing is started ahead meanwhile. */
   private readonly busy = new Set<string>();
+  /**
+   * The next runner for a key whose warm runner has one run left: loaded between that runner's runs (never
+   * during one), so its last run hands over to a loaded runner and no tick waits for a cold start.
+   */
+  private readonly successors = new Map<string, Prepared>();
   private closed = false;
   private preparing = true;
 
@@ -176,7 +181,7 @@ export class Executor {
     const startedAt = new Date();
     let prepared: Prepared | undefined;
     let reusable = false;
-    const state: RunState = { events: [] };
+    const state: RunState = { events: [], askedAt: performance.now() };
     this.busy.add(key);
     try {
       // A child being spawned ahead for this key (a moment: a folder and a process) is this run's, never started twice.
@@ -202,9 +207,18 @@ export class Executor {
     } finally {
       this.busy.delete(key);
       if (prepared !== undefined) {
-        // A runner whose run ended cleanly serves the next run of its journey and target; any other is replaced.
-        if (reusable && this.takesChildren() && !this.warm.has(key)) this.warm.set(key, prepared);
-        else void this.retire(prepared);
+        // A runner whose run ended cleanly serves the next run of its journey and target; any other is replaced,
+        // by its successor when one was loaded ahead.
+        if (reusable && this.takesChildren() && !this.warm.has(key)) {
+          this.warm.set(key, prepared);
+          if (prepared.runsLeft === 1) void this.prepareSuccessor(key, request, timeoutMs);
+        } else {
+          void this.retire(prepared);
+          const successor = this.successors.get(key);
+          this.successors.delete(key);
+          if (successor !== undefined && this.takesChildren() && !this.warm.has(key)) this.warm.set(key, successor);
+          else if (successor !== undefined) void this.retire(successor);
+        }
       }
       if (this.options.keepWarm !== undefined && this.options.keepWarm !== false && !this.closed && !this.warm.has(key)) {
         void this.prepare(request.journey, request.target, request.secrets, timeoutMs).catch(() => undefined);
@@ -223,7 +237,10 @@ export class Executor {
       if (event.type === 'secret') redactor.add(event.value);
       // Only the test that took this run's go is this run: a test that ended before any go (its set-up failed) is not.
       if (prepared.goFor !== id) return;
-      if (event.type === 'test_end' && (event.runId === undefined || event.runId === id)) testEnded();
+      if (event.type === 'test_end' && (event.runId === undefined || event.runId === id)) {
+        state.rssBytes = prepared.child.residentBytes();
+        testEnded();
+      }
       if (progress === undefined) return;
       if (event.type === 'step_begin') progress({ type: 'step_begin', step: event.step });
       if (event.type === 'step_end') {
@@ -283,6 +300,7 @@ export class Executor {
       prepared.runsLeft -= 1;
       prepared.served += 1;
       prepared.goFor = id;
+      state.waitedMs = Math.round(performance.now() - state.askedAt);
       socket.end(`${JSON.stringify(go)}\n`);
       const outcome = Promise.race([ended.then(() => 'ended' as const), child.exited.then(() => 'exited' as const), interrupted.then(() => 'interrupted' as const)]);
       const result = await raceTimeout(outcome, timeoutMs + graceMs);
@@ -320,10 +338,11 @@ export class Executor {
       // Stored: this run's files leave the runner's scratch, so the next run holds none of them.
       await Promise.all([join(prepared.scratch, 'artifacts', id), ...artifactSources.map((a) => resolve(a.path))].filter((path) => isInside(path, prepared.scratch)).map((path) => rm(path, { recursive: true, force: true })));
     }
-    // Which process served the run, its how-manieth run, and what its process tree holds now: a leak across runs shows here.
-    const rssMb = Math.round(child.residentBytes() / (1024 * 1024));
+    // Which process served the run, its how-manieth run, what its process tree held at the run's end (a leak
+    // across runs shows here), and how long the run waited for a loaded runner (a cold start shows here).
+    const rssMb = Math.round((state.rssBytes ?? child.residentBytes()) / (1024 * 1024));
     if (rssMb > (this.options.runnerRssMb ?? DEFAULT_RUNNER_RSS_MB)) reusable = false;
-    const runner = { pid: child.pid ?? 0, run: prepared.served, rssMb };
+    const runner = { pid: child.pid ?? 0, run: prepared.served, rssMb, waitedMs: state.waitedMs ?? 0 };
     const marks = { ...record.marks, ...(prepared.served > 0 ? { runner } : {}), ...(problems.length > 0 ? { artifactProblems: problems } : {}) };
     return { record: redactor.value({ ...record, marks }), reusable };
   }
@@ -459,8 +478,24 @@ export class Executor {
   /** No more children loaded ahead (a draining monitor); runs still run. */
   stopPreparing(): void {
     this.preparing = false;
-    for (const prepared of this.warm.values()) void this.retire(prepared, 0);
+    for (const prepared of [...this.warm.values(), ...this.successors.values()]) void this.retire(prepared, 0);
     this.warm.clear();
+    this.successors.clear();
+  }
+
+  /** Loads the runner that takes over from a warm runner with one run left (between its runs: now). */
+  private async prepareSuccessor(key: string, request: RunRequest, timeoutMs: number): Promise<void> {
+    if (this.successors.has(key) || !this.takesChildren()) return;
+    try {
+      const successor = await this.spawn(key, request.journey, request.target, request.secrets, timeoutMs);
+      if (!this.takesChildren() || this.successors.has(key)) {
+        void this.retire(successor);
+        return;
+      }
+      this.successors.set(key, successor);
+    } catch {
+      // None loaded ahead: the last run's end starts one, as without a successor.
+    }
   }
 
   /**
@@ -472,6 +507,7 @@ export class Executor {
     this.closed = true;
     const all = [...this.live];
     this.warm.clear();
+    this.successors.clear();
     await Promise.all(all.map((prepared) => (prepared.gone === undefined ? this.dispose(prepared) : this.retire(prepared, graceMs).then(() => this.dispose(prepared)))));
   }
 }
@@ -513,9 +549,14 @@ function keyOf(journey: JourneyDefinition, target: Target, secrets: TargetSecret
   return `${journey.name}\u0000${JSON.stringify(target)}\u0000${digest}\u0000${timeoutMs}`;
 }
 
-/** What a run holds while the executor runs it: its events, once it knows which test took its go. */
+/** What a run holds while the executor runs it: its events, once it knows which test took its go; when it was asked for; its runner's memory at its end. */
 interface RunState {
   events: ChildEvent[];
+  /** performance.now() when the run was asked for: the wait for a runner is from here to the go. */
+  readonly askedAt: number;
+  waitedMs?: number;
+  /** The runner's resident memory when this run's test ended (before a runner on its last run exits). */
+  rssBytes?: number;
 }
 
 async function raceTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {

@@ -35,6 +35,7 @@ describe('config validation: each kind of mistake, named by its path', () => {
     ['a warm runner of no runs', { runs: { runnerRuns: 0 } }, {}, ['runs.runnerRuns: Too small: expected number to be >=1']],
     ['a warm runner of a fraction of a run', { runs: { runnerRuns: 2.5 } }, {}, ['runs.runnerRuns: Invalid input: expected int, received number']],
     ['a warm runner memory limit under a browser\'s', { runs: { runnerRssMb: 50 } }, {}, ['runs.runnerRssMb: Too small: expected number to be >=100']],
+    ['a warm runner without prewarm', { runs: { prewarm: false, runnerRuns: 5 } }, {}, ['runs.runnerRuns: has no effect with runs.prewarm false (each run starts a process of its own); drop one of them']],
   ];
   for (const [name, raw, environment, problems] of bad) {
     it(name, () => {

@@ -1,3 +1,5 @@
+import { it } from 'node:test';
+import type { InProcessHarness } from './in-process-run.js';
 import assert from 'node:assert/strict';
 import type { Fault } from '../../src/simulator/profile.js';
 import type { RunRecord } from '../../src/model/run-record.js';
@@ -59,9 +61,21 @@ export const FAULT_MATRIX: readonly FaultRow[] = [
   { fault: { name: 'new_revision', revision: 'feedc0ffee1234' }, browser: 'pass', api: 'pass', authEnforced: 'pass' },
 ];
 
-/** The rows with a browser expectation, split in two halves by turns (half 0 or 1), for two test files that run side by side. */
-export function browserRows(half: 0 | 1): FaultRow[] {
-  return FAULT_MATRIX.filter((row) => row.browser !== null).filter((_, i) => i % 2 === half);
+/**
+ * Declares a test per browser row of one half of the matrix (rows split by
+ * turns, half 0 or 1), for two test files that run side by side: the fault
+ * on, the browser journey run in-process, the expected verdict.
+ */
+export function browserRowTests(harness: () => InProcessHarness, half: 0 | 1): void {
+  const rows = FAULT_MATRIX.filter((row) => row.browser !== null).filter((_, i) => i % 2 === half);
+  for (const row of rows) {
+    const expected = row.browser;
+    if (expected === null) continue;
+    it(`${label(row.fault)}: golden-path ${expected === 'pass' ? 'passes' : `fails at ${expected.step} (${expected.reason})`}`, async () => {
+      harness().sim.state.enable(row.fault);
+      assertExpected(await harness().run('golden-path', row.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: row.stepTimeoutMs }), expected);
+    });
+  }
 }
 
 export function label(fault: Fault): string {

@@ -1,3 +1,4 @@
+import { after, afterEach, before } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -163,4 +164,26 @@ class RecordedSteps implements StepHost {
 
 function firstLine(error: unknown): string {
   return plainFirstLine(error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * A suite's harness: started before its tests, faults cleared after each,
+ * stopped after all. Call inside a `describe`; the getter gives the harness
+ * to the tests (it throws before the suite has started it).
+ */
+export function useInProcess(options: Parameters<typeof startInProcess>[0] = {}): () => InProcessHarness {
+  let harness: InProcessHarness | undefined;
+  before(async () => {
+    harness = await startInProcess(options);
+  });
+  afterEach(() => {
+    harness?.sim.state.clearFaults();
+  });
+  after(async () => {
+    await harness?.stop();
+  });
+  return () => {
+    if (harness === undefined) throw new Error('the in-process harness is not started');
+    return harness;
+  };
 }

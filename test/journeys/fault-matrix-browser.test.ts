@@ -1,7 +1,7 @@
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startInProcess, type InProcessHarness } from '../helpers/in-process-run.js';
-import { assertExpected, browserRows, label } from '../helpers/fault-matrix.js';
+import { useInProcess } from '../helpers/in-process-run.js';
+import { assertExpected, browserRowTests } from '../helpers/fault-matrix.js';
 
 /**
  * Every simulator fault, as the browser journey sees it through the web app:
@@ -12,36 +12,27 @@ import { assertExpected, browserRows, label } from '../helpers/fault-matrix.js';
  * fault-matrix-browser-2.test.ts, so two test lanes share them.
  */
 describe('browser journey against every fault (in-process)', () => {
-  let h: InProcessHarness;
-  before(async () => {
-    h = await startInProcess();
-  });
-  afterEach(() => {
-    h.sim.state.clearFaults();
-  });
-  after(async () => {
-    await h.stop();
-  });
+  const h = useInProcess();
 
   it('healthy: golden-path passes', async () => {
-    assertExpected(await h.run('golden-path'), 'pass');
+    assertExpected(await h().run('golden-path'), 'pass');
   });
 
   it('a wsUrl given with its path is used as given: golden-path passes, the page\'s socket found', async () => {
-    assertExpected(await h.run('golden-path', { wsUrl: `${h.sim.description.ws}/ws` }), 'pass');
+    assertExpected(await h().run('golden-path', { wsUrl: `${h().sim.description.ws}/ws` }), 'pass');
   });
 
   it('a wsUrl with a query, or the API host spelt another way than the page spells it: the page\'s socket is still found', async () => {
-    const ws = h.sim.description.ws;
-    assertExpected(await h.run('golden-path', { wsUrl: `${ws}/ws?v=2` }), 'pass');
-    const other = await h.run('golden-path', { wsUrl: `${ws.replace('127.0.0.1', 'localhost')}/ws` });
+    const ws = h().sim.description.ws;
+    assertExpected(await h().run('golden-path', { wsUrl: `${ws}/ws?v=2` }), 'pass');
+    const other = await h().run('golden-path', { wsUrl: `${ws.replace('127.0.0.1', 'localhost')}/ws` });
     assertExpected(other, 'pass');
     assert.equal(other.marks.pageSocketUrl, `${ws}/ws`, 'found by its path, and said so');
   });
 
   it('close 1011 and the page reconnects at once: the close is the failure, with its code and reason, as it happens', async () => {
-    h.sim.state.enable({ name: 'close_1011', after: 'agent_thinking', reconnect: true });
-    const record = await h.run('golden-path', { stepTimeoutMs: 8000 });
+    h().sim.state.enable({ name: 'close_1011', after: 'agent_thinking', reconnect: true });
+    const record = await h().run('golden-path', { stepTimeoutMs: 8000 });
     assertExpected(record, { step: 'live_events', reason: 'ws_closed' });
     assert.equal(record.failure?.evidence.closeCode, 1011);
     assert.equal(record.failure.evidence.closeReason, 'Internal error');
@@ -50,12 +41,5 @@ describe('browser journey against every fault (in-process)', () => {
     assert.ok((liveEvents?.durationMs ?? Infinity) < 2000, `reported at the close, not at the 8 s step timeout: ${liveEvents?.durationMs ?? 'no'} ms`);
   });
 
-  for (const row of browserRows(0)) {
-    const expected = row.browser;
-    if (expected === null) continue;
-    it(`${label(row.fault)}: golden-path ${expected === 'pass' ? 'passes' : `fails at ${expected.step} (${expected.reason})`}`, async () => {
-      h.sim.state.enable(row.fault);
-      assertExpected(await h.run('golden-path', row.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: row.stepTimeoutMs }), expected);
-    });
-  }
+  browserRowTests(h, 0);
 });

@@ -1,6 +1,6 @@
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startInProcess, type InProcessHarness } from '../helpers/in-process-run.js';
+import { useInProcess } from '../helpers/in-process-run.js';
 import { FAULT_MATRIX, assertExpected, label } from '../helpers/fault-matrix.js';
 
 /**
@@ -10,40 +10,31 @@ import { FAULT_MATRIX, assertExpected, label } from '../helpers/fault-matrix.js'
  * through the executor and a `playwright test` child.
  */
 describe('protocol journeys against every fault (in-process)', () => {
-  let h: InProcessHarness;
-  before(async () => {
-    h = await startInProcess();
-  });
-  afterEach(() => {
-    h.sim.state.clearFaults();
-  });
-  after(async () => {
-    await h.stop();
-  });
+  const h = useInProcess();
 
   it('healthy: golden-path-api and ws-auth-enforced pass', async () => {
-    assertExpected(await h.run('golden-path-api'), 'pass');
-    assertExpected(await h.run('ws-auth-enforced'), 'pass');
+    assertExpected(await h().run('golden-path-api'), 'pass');
+    assertExpected(await h().run('ws-auth-enforced'), 'pass');
   });
 
   it('a wsUrl given with its path (GPMON_WS_URL=ws://host/ws) is used as given: golden-path-api and ws-auth-enforced pass', async () => {
-    const given = `${h.sim.description.ws}/ws`;
-    const record = await h.run('golden-path-api', { wsUrl: given });
+    const given = `${h().sim.description.ws}/ws`;
+    const record = await h().run('golden-path-api', { wsUrl: given });
     assertExpected(record, 'pass');
-    assertExpected(await h.run('ws-auth-enforced', { wsUrl: given }), 'pass');
+    assertExpected(await h().run('ws-auth-enforced', { wsUrl: given }), 'pass');
   });
 
   for (const row of FAULT_MATRIX) {
     it(`${label(row.fault)}: golden-path-api ${row.api === 'pass' ? 'passes' : `fails at ${row.api.step} (${row.api.reason})`}`, async () => {
-      h.sim.state.enable(row.fault);
-      const record = await h.run('golden-path-api', row.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: row.stepTimeoutMs });
+      h().sim.state.enable(row.fault);
+      const record = await h().run('golden-path-api', row.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: row.stepTimeoutMs });
       assertExpected(record, row.api);
       if (row.fault.name === 'slow_phase') {
         const agentRequest = record.steps.find((step) => step.name === 'agent_request');
         assert.ok((agentRequest?.durationMs ?? 0) >= 300, `agent_request took ${agentRequest?.durationMs ?? 0} ms`);
       }
       if (row.fault.name === 'new_revision') assert.equal(record.targetInfo.revision, 'feedc0ffee1234');
-      if (row.authEnforced !== undefined) assertExpected(await h.run('ws-auth-enforced'), row.authEnforced);
+      if (row.authEnforced !== undefined) assertExpected(await h().run('ws-auth-enforced'), row.authEnforced);
     });
   }
 });

@@ -48,8 +48,8 @@ describe('a warm runner', () => {
   };
   const run = (executor: Executor, journey: string): Promise<RunRecord> =>
     executor.run({ journey: journeyNamed(journey), target, secrets, trigger: 'manual', inputs: { prompt: 'What is the status of order 42?', expectedAnswer: '^Golden path OK' } });
-  const runnerOf = (record: RunRecord): { pid: number; run: number; rssMb: number } => {
-    const runner = record.marks?.runner as { pid: number; run: number; rssMb: number } | undefined;
+  const runnerOf = (record: RunRecord): { pid: number; run: number; rssMb: number; waitedMs: number } => {
+    const runner = record.marks?.runner as { pid: number; run: number; rssMb: number; waitedMs: number } | undefined;
     assert.ok(runner !== undefined, `the record names its runner: ${JSON.stringify(record.marks)}`);
     return runner;
   };
@@ -57,15 +57,24 @@ describe('a warm runner', () => {
   it('serves its journey\'s runs in turn in one process, and is replaced after runnerRuns', async () => {
     const executor = executorWith({ runnerRuns: 2 });
     const runners = [];
+    let before: number[] = [];
     for (let i = 0; i < 3; i++) {
+      if (i === 1) {
+        // One run left in the first runner: its successor is loaded now, between runs, not after its last run.
+        const runners = () => new Set(runPids().map((pid) => environOf(pid).get(CHILD_ENV.runTag))).size;
+        for (let waited = 0; runners() < 2 && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+        before = runPids();
+      }
       const record = await run(executor, 'golden-path-api');
       assert.equal(record.outcome, 'passed', describeRecord(record));
       runners.push(runnerOf(record));
     }
+    assert.ok(before.includes(runners[2]?.pid ?? -1), `the third run's runner (${runners[2]?.pid ?? '?'}) was already up before the second run (${before.join(', ')})`);
     assert.deepEqual(runners.map((r) => r.run), [1, 2, 1]);
     assert.equal(new Set(runners.slice(0, 2).map((r) => r.pid)).size, 1, 'runs 1 and 2 in one process');
     assert.notEqual(runners[2]?.pid, runners[0]?.pid, 'the third in a new one');
-    assert.ok(runners.every((r) => r.rssMb > 0), 'resident memory measured');
+    assert.ok(runners.every((r) => r.rssMb > 0), `resident memory measured at each run's end, the runner's last run included: ${runners.map((r) => r.rssMb).join(', ')}`);
+    assert.ok(runners.every((r) => r.waitedMs >= 0), 'the wait for a loaded runner recorded');
   });
 
   it('a failed run keeps its runner; the next run passes in it, and the failed run\'s files hold nothing of the run before', async () => {
