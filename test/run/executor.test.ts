@@ -29,7 +29,9 @@ const fixture = (name: string, steps: string[] = ['login', 'connect']): JourneyD
   kind: 'browser',
   steps,
   schedule: '0 * * * * *',
-  timeoutMs: 4000,
+  // Playwright's test timeout is the journey's, and a test's context, page and trace start count against it: 10 s
+  // leaves room for them on a loaded machine (4 s did not, in CI), while the deadline stays well under the bound below.
+  timeoutMs: 10_000,
   description: 'test fixture',
 });
 
@@ -66,7 +68,7 @@ describe('executor faults', () => {
     assert.equal(record.failure?.reason, 'timeout', describeRecord(record));
     assert.equal(record.failure.step, 'login');
     assert.deepEqual(record.steps.map((s) => s.status), ['failed', 'skipped']);
-    assert.ok(elapsed < 4000 + 1000 + 15_000, `cut after ${Math.round(elapsed)} ms`);
+    assert.ok(elapsed < 10_000 + 1000 + 15_000, `cut after ${Math.round(elapsed)} ms`);
     // The kill is synchronous; give the kernel a moment to reap.
     await new Promise((resolve) => setTimeout(resolve, 500));
     const left = chromiumPids().filter((pid) => !before.has(pid));
