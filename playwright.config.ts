@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { chromiumLaunchOptions } from './src/browser/chromium.js';
+import { HEADED_ENV_VAR, chromiumLaunchOptions, headedRun } from './src/browser/chromium.js';
 import { browserEnvironment } from './src/run/child-environment.js';
 import { CHILD_ENV } from './src/protocol/child.js';
 
@@ -14,6 +14,10 @@ import { CHILD_ENV } from './src/protocol/child.js';
  * in it.
  */
 const timeout = Number(process.env[CHILD_ENV.testTimeoutMs] ?? '') || 60_000;
+// Headless, the browser is Debian's headless shell where installed (a third of the full browser's CPU); a run by hand
+// with a window (--headed, --debug) takes the full browser. Exported for the workers, which read this file too.
+const headed = headedRun(process.argv, process.env);
+if (headed) process.env[HEADED_ENV_VAR] = '1';
 
 export default defineConfig({
   testDir: './journeys',
@@ -27,7 +31,7 @@ export default defineConfig({
   use: {
     browserName: 'chromium',
     headless: true,
-    launchOptions: { ...chromiumLaunchOptions(), env: browserEnvironment(process.env) },
+    launchOptions: { ...chromiumLaunchOptions({ headless: !headed }), env: browserEnvironment(process.env) },
     // The journey kit records each run's trace itself (src/kit/fixtures.ts): redacted, and named for the run.
     trace: 'off',
     screenshot: 'only-on-failure',

@@ -5,11 +5,13 @@
  * the runs, less the machine's idle busy time measured first, divided by the
  * runs: the monitor, its children (the next one loaded, the last one
  * stopped), their browsers and the in-process simulator together, on an
- * otherwise idle machine.
+ * otherwise idle machine. The browser journey runs in the browser the
+ * monitor chooses (Debian's headless shell where installed) and, where
+ * Debian's full Chromium is there too, in that one (GPMON_CHROMIUM).
  *
  *   npm run bench            # or: npx tsx bench/runner-cost.ts [--runs N] [--json FILE]
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,6 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startSimulator, simulatorTarget } from '../src/simulator/simulator.js';
 import { findJourney, type JourneyDefinition } from '../src/model/journeys.js';
 import { Executor } from '../src/run/executor.js';
+import { CHROMIUM_ENV_VAR, DEBIAN_CHROMIUM, chooseChromium } from '../src/browser/chromium.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '10' }, json: { type: 'string' } } });
 const RUNS = Number(values.runs);
@@ -43,7 +46,15 @@ const secrets = { password: d.password, bypassKey: d.bypassKey };
 const inputs = { prompt: 'bench', expectedAnswer: '^Golden path OK' };
 const runsDir = mkdtempSync(join(tmpdir(), 'gpmon-bench-'));
 
-interface Row { journey: string; runner: string; runs: number; cpuMsPerRun: number; wallMsPerRun: number }
+interface Row { journey: string; browser: string; runner: string; runs: number; cpuMsPerRun: number; wallMsPerRun: number }
+
+/** The browsers a browser journey is measured in: the monitor's own choice, and Debian's full Chromium where that is another. */
+function browsers(): { label: string; path: string | undefined }[] {
+  const chosen = chooseChromium();
+  const list = [{ label: chosen.executablePath ?? 'playwright', path: process.env[CHROMIUM_ENV_VAR] }];
+  if (chosen.executablePath !== DEBIAN_CHROMIUM && existsSync(DEBIAN_CHROMIUM)) list.push({ label: DEBIAN_CHROMIUM, path: DEBIAN_CHROMIUM });
+  return list;
+}
 
 /** The machine's busy time per pause with nothing of ours running (the simulator idle, no child): subtracted, so a row is the runs' own cost. */
 async function idleBusyMs(): Promise<number> {
@@ -52,7 +63,7 @@ async function idleBusyMs(): Promise<number> {
   return (machineBusyMs() - before) / 4;
 }
 
-async function measure(journey: JourneyDefinition, runnerRuns: number, idle: number): Promise<Row> {
+async function measure(journey: JourneyDefinition, browser: string, runnerRuns: number, idle: number): Promise<Row> {
   const executor = new Executor({ projectRoot: ROOT, runsDir, keepWarm: true, runnerRuns });
   try {
     // The first child's cold start is not a run's cost in either mode: it happens once per process lifetime.
@@ -72,7 +83,7 @@ async function measure(journey: JourneyDefinition, runnerRuns: number, idle: num
     }
     await executor.prepare(journey, target, secrets);
     const cpu = machineBusyMs() - cpu0 - idle * RUNS;
-    return { journey: journey.name, runner: runnerRuns === 1 ? 'a child per run' : `warm runner (${runnerRuns} runs)`, runs: RUNS, cpuMsPerRun: cpu / RUNS, wallMsPerRun: wall / RUNS };
+    return { journey: journey.name, browser, runner: runnerRuns === 1 ? 'a child per run' : `warm runner (${runnerRuns} runs)`, runs: RUNS, cpuMsPerRun: cpu / RUNS, wallMsPerRun: wall / RUNS };
   } finally {
     await executor.close();
   }
@@ -84,10 +95,15 @@ try {
   for (const name of ['golden-path-api', 'golden-path']) {
     const journey = findJourney(name);
     if (journey === undefined) throw new Error(`no journey ${name}`);
-    for (const runnerRuns of [1, 50]) {
-      const row = await measure(journey, runnerRuns, idle);
-      process.stderr.write(`runner-cost: ${row.journey}, ${row.runner}: ${row.cpuMsPerRun.toFixed(0)} ms CPU, ${row.wallMsPerRun.toFixed(0)} ms wall per run\n`);
-      rows.push(row);
+    for (const browser of journey.kind === 'browser' ? browsers() : [{ label: '-', path: process.env[CHROMIUM_ENV_VAR] }]) {
+      // The executor passes GPMON_CHROMIUM on to its children.
+      if (browser.path === undefined) Reflect.deleteProperty(process.env, CHROMIUM_ENV_VAR);
+      else process.env[CHROMIUM_ENV_VAR] = browser.path;
+      for (const runnerRuns of [1, 50]) {
+        const row = await measure(journey, browser.label, runnerRuns, idle);
+        process.stderr.write(`runner-cost: ${row.journey}, ${row.browser}, ${row.runner}: ${row.cpuMsPerRun.toFixed(0)} ms CPU, ${row.wallMsPerRun.toFixed(0)} ms wall per run\n`);
+        rows.push(row);
+      }
     }
   }
 } finally {
@@ -95,7 +111,7 @@ try {
   rmSync(runsDir, { recursive: true, force: true });
 }
 console.log(`\nCPU and wall per run, tick to record (${RUNS} runs each, after one run not counted; machine busy time, idle subtracted)`);
-console.log('journey           runner                      CPU/run     wall/run');
-for (const row of rows) console.log(`${row.journey.padEnd(17)} ${row.runner.padEnd(26)} ${row.cpuMsPerRun.toFixed(0).padStart(6)} ms  ${row.wallMsPerRun.toFixed(0).padStart(6)} ms`);
+console.log('journey           browser                                     runner                      CPU/run     wall/run');
+for (const row of rows) console.log(`${row.journey.padEnd(17)} ${row.browser.padEnd(43)} ${row.runner.padEnd(26)} ${row.cpuMsPerRun.toFixed(0).padStart(6)} ms  ${row.wallMsPerRun.toFixed(0).padStart(6)} ms`);
 console.log(`(the machine's idle busy time, ${idle.toFixed(0)} ms per ${PAUSE_MS} ms pause, subtracted)`);
 if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify({ runs: RUNS, idleBusyMsPerPause: idle, rows }, null, 2)}\n`);

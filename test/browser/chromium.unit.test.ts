@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CHROMIUM_FLAGS, ChromiumNotFoundError, chooseChromium, chromiumLaunchOptions } from '../../src/browser/chromium.js';
+import { CHROMIUM_FLAGS, ChromiumNotFoundError, DEBIAN_HEADLESS_SHELL, chooseChromium, chromiumLaunchOptions, headedRun } from '../../src/browser/chromium.js';
 
 const only = (...paths: string[]) => (path: string) => paths.includes(path);
 
@@ -13,9 +13,32 @@ describe('which Chromium runs', () => {
     const choice = chooseChromium({ env: { GPMON_CHROMIUM: '/env/c' }, exists: only('/env/c', '/usr/bin/chromium') });
     assert.deepEqual([choice.executablePath, choice.source], ['/env/c', 'environment']);
   });
-  it("then Debian's /usr/bin/chromium", () => {
+  it("then, headless, Debian's headless shell: the binary itself, not /usr/bin's wrapper script", () => {
+    const choice = chooseChromium({ env: {}, exists: only(DEBIAN_HEADLESS_SHELL, '/usr/bin/chromium') });
+    assert.deepEqual([choice.executablePath, choice.source], ['/usr/lib/chromium/chromium-headless-shell', 'debian-headless-shell']);
+    assert.equal(chooseChromium({ env: {}, exists: only(DEBIAN_HEADLESS_SHELL, '/usr/bin/chromium'), headless: true }).source, 'debian-headless-shell');
+  });
+  it("then Debian's /usr/bin/chromium, which a headed run takes even where the headless shell is installed", () => {
     const choice = chooseChromium({ env: {}, exists: only('/usr/bin/chromium') });
     assert.deepEqual([choice.executablePath, choice.source], ['/usr/bin/chromium', 'debian']);
+    const headed = chooseChromium({ env: {}, exists: only(DEBIAN_HEADLESS_SHELL, '/usr/bin/chromium'), headless: false });
+    assert.deepEqual([headed.executablePath, headed.source], ['/usr/bin/chromium', 'debian']);
+  });
+  it('a headed run with only the headless shell installed falls through to Playwright\'s own browser', () => {
+    assert.equal(chooseChromium({ env: {}, exists: only(DEBIAN_HEADLESS_SHELL), headless: false }).source, 'playwright');
+  });
+  it('a named browser is used headed or not: the operator means that one', () => {
+    assert.equal(chooseChromium({ env: { GPMON_CHROMIUM: '/env/c' }, exists: only('/env/c', DEBIAN_HEADLESS_SHELL), headless: true }).executablePath, '/env/c');
+  });
+  it('a run by hand is headed with --headed, --debug, PWDEBUG or GPMON_HEADED=1', () => {
+    assert.equal(headedRun(['node', 'playwright', 'test'], {}), false);
+    assert.equal(headedRun(['node', 'playwright', 'test', '--headed'], {}), true);
+    assert.equal(headedRun(['node', 'playwright', 'test', '--debug'], {}), true);
+    assert.equal(headedRun(['node', 'playwright', 'test', '--debug=cli'], {}), true);
+    assert.equal(headedRun([], { PWDEBUG: '1' }), true);
+    assert.equal(headedRun([], { PWDEBUG: '0' }), false);
+    assert.equal(headedRun([], { GPMON_HEADED: '1' }), true);
+    assert.equal(headedRun([], { GPMON_HEADED: '0' }), false);
   });
   it("then Playwright's own browser (no executablePath)", () => {
     const choice = chooseChromium({ env: {}, exists: only() });

@@ -10,6 +10,7 @@ import { startSimulator, type Simulator } from '../../src/simulator/simulator.js
 import { Redactor } from '../../src/secrets/redactor.js';
 import { PROJECT_ROOT } from '../helpers/journey-harness.js';
 import { filesOf } from '../helpers/artifact-scan.js';
+import { DEBIAN_HEADLESS_SHELL, chromiumLaunchOptions } from '../../src/browser/chromium.js';
 
 const require = createRequire(import.meta.url);
 const PLAYWRIGHT = require.resolve('@playwright/test/cli');
@@ -39,6 +40,22 @@ describe('journeys run by hand', () => {
     });
     assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
     assert.match(result.stdout, /1 passed/);
+  });
+
+  it('--headed takes a browser that can show a window, never the headless shell', () => {
+    // The fixture journey prints the launch options the kit's browser would get, and launches nothing.
+    const result = spawnSync(process.execPath, [PLAYWRIGHT, 'test', '-c', 'test/fixtures/playwright.config.ts', 'launch-options', '--headed', '--reporter', 'line', '--output', join(output, 'headed')], {
+      cwd: PROJECT_ROOT,
+      env: withoutGpmonVariables(),
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+    const printed = /gpmon-launch (\{.*\})/.exec(result.stdout);
+    assert.ok(printed?.[1] !== undefined, result.stdout);
+    const launch = JSON.parse(printed[1]) as { headless: boolean; executablePath: string | null };
+    assert.deepEqual(launch, { headless: false, executablePath: chromiumLaunchOptions({ env: {}, headless: false }).executablePath ?? null });
+    assert.notEqual(launch.executablePath, DEBIAN_HEADLESS_SHELL);
   });
 });
 

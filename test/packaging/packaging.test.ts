@@ -19,6 +19,7 @@ import {
   dockerIgnored,
   dockerignorePatterns,
   environmentOf,
+  envOf,
   execForm,
   finalStage,
   gpmonVariables,
@@ -83,7 +84,9 @@ describe('Dockerfile', () => {
     // The final stage takes node_modules from that stage and never installs npm packages itself.
     assert.ok(copiesOf(image).some((c) => c.from === deps.name && c.sources.includes('/app/node_modules')));
     assert.ok(!image.instructions.some((i) => i.keyword === 'RUN' && /\bnpm\s+(ci|install|i)\b/.test(i.args)));
-    assert.ok(image.instructions.some((i) => i.keyword === 'RUN' && /apt-get install[^&]*\bchromium\b/.test(i.args)));
+    assert.ok(image.instructions.some((i) => i.keyword === 'RUN' && /apt-get install[^&]*\bchromium-headless-shell\b/.test(i.args)));
+    // The browser the image names is the one its apt line installs (Debian puts the binary there).
+    assert.equal(envOf(image)['GPMON_CHROMIUM'], '/usr/lib/chromium/chromium-headless-shell');
     assert.equal(lastOf(image, 'WORKDIR'), '/app');
   });
 
