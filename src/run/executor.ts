@@ -147,7 +147,11 @@ export class Executor {
     }
     // Only the spawn is awaited by others (a run then takes the child and waits for it under its own limits).
     const spawned = this.start(key, journey, target, secrets, timeoutMs);
-    this.starting.set(key, spawned.then(() => undefined));
+    // Waiters only need to know the spawn ended; its error goes to this prepare's caller (an unhandled second chain would crash the process).
+    this.starting.set(key, spawned.then(
+      () => undefined,
+      () => undefined,
+    ));
     let prepared: Prepared | undefined;
     try {
       prepared = await spawned;

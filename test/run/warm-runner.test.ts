@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Executor, type ExecutorOptions } from '../../src/run/executor.js';
 import type { Simulator } from '../../src/simulator/simulator.js';
 import type { Target, TargetSecrets } from '../../src/model/target.js';
@@ -122,6 +123,22 @@ describe('a warm runner', () => {
     for (let i = 0; i < 2; i++) records.push(await executor.run({ journey, target, secrets, trigger: 'manual', inputs: { prompt: 'p', expectedAnswer: '.' } }));
     for (const record of records) assert.equal(record.outcome, 'passed', describeRecord(record));
     assert.deepEqual(records.map((r) => runnerOf(r).run), [1, 1]);
+  });
+
+  it('closing while the next runner is still being spawned is quiet: no unhandled rejection (it would end the daemon)', async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      // A runner per run: the run's end starts the next one's spawn, which close() then refuses.
+      const executor = executorWith({ runnerRuns: 1 });
+      assert.equal((await run(executor, 'golden-path-api')).outcome, 'passed');
+      await executor.close();
+      await sleep(500);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+    assert.deepEqual(rejections.map(String), []);
   });
 
   it('closing the executor leaves no process of any runner', async () => {
