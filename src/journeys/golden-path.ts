@@ -12,6 +12,9 @@ import { JourneyFailure, classify, fail } from '../kit/failure.js';
 import { excerpt } from '../kit/answer.js';
 import { shortProtocol } from '../kit/ws-client.js';
 
+/** How long a call of the page must have waited, when a step fails as `ui`, to be the reason the page waits. */
+const STALLED_CALL_MIN_MS = 1000;
+
 /**
  * The golden path as a user walks it, in the web app. Live events are read
  * from the page's own WebSocket; every time is taken inside the page (see
@@ -22,7 +25,14 @@ export async function goldenPath(page: Page, run: JourneyRun): Promise<void> {
   const locators = target.locators;
   const probe = await PageProbe.install(page, run);
   // Every Playwright action times out on a page that froze: that is the page's timeout, not a missing element.
-  run.refine(async (failure) => (failure.reason === 'ui' && !(await probe.responsive()) ? probe.frozenFailure(undefined, failure.detail) : failure));
+  // A page that answers but waits on a call the target never finished (an API or auth call, an asset) is that call's
+  // timeout at this step: the target hung, the page did not break (design.md). A call of the last second is no cause.
+  run.refine(async (failure) => {
+    if (failure.reason !== 'ui') return failure;
+    if (!(await probe.responsive())) return probe.frozenFailure(undefined, failure.detail);
+    const stalled = probe.stalledCall(STALLED_CALL_MIN_MS);
+    return stalled === undefined ? failure : probe.stalledFailure(stalled, timeout);
+  });
   await readTargetInfo(run);
   const collector = new EventCollector();
   const closeState = () => (probe.socket?.close == null ? undefined : probe.socket.close);

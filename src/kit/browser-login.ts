@@ -1,4 +1,4 @@
-import type { Page, Request, Response } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import type { JourneyRun } from './journey-run.js';
 import type { PageProbe } from './page-probe.js';
 import { JourneyFailure, classify } from './failure.js';
@@ -47,22 +47,6 @@ export async function loginInBrowser(page: Page, run: JourneyRun, probe: PagePro
       raise(new JourneyFailure('network', 'a call from the app to the auth origin was blocked by CORS', { consoleError: message.text().slice(0, 300), appOrigin: target.appUrl }));
     }
   };
-  // The page's calls to the auth origin still in flight: one that never finishes is why the page waits.
-  const pending = new Map<Request, { method: string; path: string; status: number | null }>();
-  const onRequest = (request: Request) => {
-    if (request.url().startsWith(target.authUrl)) pending.set(request, { method: request.method(), path: new URL(request.url()).pathname, status: null });
-  };
-  const onHeaders = (response: Response) => {
-    const call = pending.get(response.request());
-    if (call !== undefined) call.status = response.status();
-  };
-  const onDone = (request: Request) => {
-    pending.delete(request);
-  };
-  page.on('request', onRequest);
-  page.on('response', onHeaders);
-  page.on('requestfinished', onDone);
-  page.on('requestfailed', onDone);
   page.on('response', onResponse);
   page.on('console', onConsole);
   try {
@@ -88,12 +72,9 @@ export async function loginInBrowser(page: Page, run: JourneyRun, probe: PagePro
     const classified = classify(error);
     // Only a page that did not show what a user needs is `ui`; a crash or a network error keeps its own name.
     if (classified.reason !== 'ui') throw classified;
-    // A page waiting on the auth service (no answer, or headers then a stalled body) is the auth call's timeout, not the page's fault.
-    const stalled = [...pending.values()][0];
-    if (stalled !== undefined) {
-      const answered = stalled.status === null ? 'did not answer' : `answered ${stalled.status} but did not finish its body`;
-      throw new JourneyFailure('timeout', `the page's ${stalled.method} ${stalled.path} ${answered} within ${timeout} ms`, { method: stalled.method, path: stalled.path, status: stalled.status });
-    }
+    // A page waiting on the target (no answer, or headers then a stalled body) is that call's timeout, not the page's fault.
+    const stalled = probe.stalledCall();
+    if (stalled !== undefined) throw probe.stalledFailure(stalled, timeout);
     const pageErrors = probe.pageErrors.slice(0, 3);
     throw new JourneyFailure('ui', `the chat page was not usable after login (at ${new URL(page.url()).pathname})`, {
       url: new URL(page.url()).pathname,
@@ -103,10 +84,6 @@ export async function loginInBrowser(page: Page, run: JourneyRun, probe: PagePro
   } finally {
     page.off('response', onResponse);
     page.off('console', onConsole);
-    page.off('request', onRequest);
-    page.off('response', onHeaders);
-    page.off('requestfinished', onDone);
-    page.off('requestfailed', onDone);
   }
   const [storedAccess, storedRefresh] = await probe.stored(['jwt_token', 'refresh_token']);
   const accessToken = storedAccess ?? '';

@@ -23,6 +23,15 @@ export function browserHandshakeFailure(socket: PageSocket, probe: PageProbe, ti
     closeCode: socket.close?.code ?? null,
     browserError: message,
   };
+  // The page's own code closed it while it was connecting: the server had not answered the upgrade when the page gave up.
+  if (socket.abandonedAt !== null && socket.openAt === null && !/Unexpected response code|Sec-WebSocket-Protocol|HTTP Authentication failed/.test(message)) {
+    const waited = Math.round(socket.abandonedAt - socket.createdAt);
+    return new JourneyFailure('timeout', `the server did not answer the WebSocket upgrade: the page gave up after ${waited} ms and closed its connecting socket`, {
+      ...evidence,
+      url: urlWithoutSecrets(socket.url),
+      waitedMs: waited,
+    });
+  }
   const mismatch = /'Sec-WebSocket-Protocol' header value '([^']*)' in response does not match/.exec(message);
   if (mismatch !== null) {
     const selected = shortProtocol(mismatch[1] ?? '');

@@ -41,7 +41,10 @@ export function classify(error: unknown): JourneyFailure {
     return new JourneyFailure('monitor_error', `browser went away: ${firstLine}`);
   }
   if (/net::ERR_/.test(message)) {
-    return new JourneyFailure('network', firstLine, { error: /net::ERR_[A-Z_]+/.exec(message)?.[0] ?? 'net::ERR' });
+    const code = /net::ERR_[A-Z_]+/.exec(message)?.[0] ?? 'net::ERR';
+    // The connection or the request got no answer in time: a target that hangs is its `timeout` (design.md), not `network`.
+    if (/^net::ERR_(CONNECTION_)?TIMED_OUT$/.test(code)) return new JourneyFailure('timeout', firstLine, { error: code });
+    return new JourneyFailure('network', firstLine, { error: code });
   }
   // Playwright's own timeouts name their budget. A navigation that did not finish is the app server's (or its
   // assets') slowness; an action or a locator that timed out on a loaded page is the page not showing what a user needs.

@@ -27,11 +27,7 @@ export async function callJson(
       signal: AbortSignal.timeout(init.timeoutMs),
     });
   } catch (error) {
-    const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-    if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-      throw new JourneyFailure('timeout', `no answer from ${new URL(url).pathname} within ${init.timeoutMs} ms`, { url: origin(url) });
-    }
-    throw new JourneyFailure('network', `cannot reach ${origin(url)}: ${cause}`, { url: origin(url) });
+    throw fetchFailure(error, url, init.timeoutMs);
   }
   const textBody = await readBody(response, url, init.timeoutMs);
   let body: unknown = textBody;
@@ -44,6 +40,9 @@ export async function callJson(
   }
   return { status: response.status, body, elapsedMs: performance.now() - started };
 }
+
+/** The most of a body the monitor reads: the contract's answers are a few kilobytes; a runaway body must not fill the runner's memory. */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /**
  * The body, within the call's time: a server that sends its headers and then
@@ -61,8 +60,19 @@ async function readBody(response: Response, url: string, timeoutMs: number): Pro
       if (done) break;
       chunks.push(Buffer.from(value));
       received += value.byteLength;
+      if (received > MAX_BODY_BYTES) {
+        await reader.cancel().catch(() => undefined);
+        throw new JourneyFailure('http_error', `${new URL(url).pathname} answered ${response.status} with a body over ${MAX_BODY_BYTES} bytes; the monitor stopped reading`, {
+          url: origin(url),
+          path: new URL(url).pathname,
+          status: response.status,
+          contentType: response.headers.get('content-type') ?? '',
+          bytesReceived: received,
+        });
+      }
     }
   } catch (error) {
+    if (error instanceof JourneyFailure) throw error;
     const evidence = { url: origin(url), path: new URL(url).pathname, status: response.status, contentType: response.headers.get('content-type') ?? '', bytesReceived: received };
     if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
       throw new JourneyFailure('timeout', `${new URL(url).pathname} answered ${response.status} but its body did not arrive within ${timeoutMs} ms (${received} bytes so far)`, evidence);
@@ -71,6 +81,24 @@ async function readBody(response: Response, url: string, timeoutMs: number): Pro
     throw new JourneyFailure('network', `${new URL(url).pathname} answered ${response.status}, then the connection failed mid-body: ${cause}`, evidence);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * What a fetch that got no response means: its own deadline, or the
+ * connection timing out in undici (its 10 s connect timeout, which can end a
+ * call whose step allows longer), is the target's `timeout`; any other failure
+ * to reach it is `network`.
+ */
+export function fetchFailure(error: unknown, url: string, timeoutMs: number): JourneyFailure {
+  const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return new JourneyFailure('timeout', `no answer from ${new URL(url).pathname} within ${timeoutMs} ms`, { url: origin(url) });
+  }
+  const code = error instanceof Error ? (error.cause as { code?: unknown } | undefined)?.code : undefined;
+  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') {
+    return new JourneyFailure('timeout', `no answer from ${origin(url)}: the connection timed out (${cause})`, { url: origin(url), error: code });
+  }
+  return new JourneyFailure('network', `cannot reach ${origin(url)}: ${cause}`, { url: origin(url) });
 }
 
 function origin(url: string): string {

@@ -1,4 +1,4 @@
-import type { Page, WebSocket as PwWebSocket } from '@playwright/test';
+import type { Page, Request, WebSocket as PwWebSocket } from '@playwright/test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JourneyRun } from './journey-run.js';
 import type { EventCollector } from './event-collector.js';
@@ -22,6 +22,8 @@ export interface PageSocket {
   readonly protocol: string | null;
   readonly errorAt: number | null;
   readonly close: { code: number; reason: string; wasClean: boolean; t: number } | null;
+  /** When the page's own code closed the socket while it was still connecting (it gave up waiting for the upgrade's answer). */
+  readonly abandonedAt: number | null;
   /** Frames recorded so far, both ways. */
   readonly seq: number;
 }
@@ -125,6 +127,7 @@ function installProbe(): void {
         protocol: null,
         errorAt: null,
         close: null,
+        abandonedAt: null,
         seq: 0,
         head: [],
         recent: [],
@@ -149,6 +152,11 @@ function installProbe(): void {
         mutable.close = { code: event.code, reason: event.reason, wasClean: event.wasClean, t: now() };
       });
     }
+    override close(code?: number, reason?: string): void {
+      const entry = entries.get(this) as { abandonedAt: number | null } | undefined;
+      if (entry !== undefined && this.readyState === Native.CONNECTING) entry.abandonedAt = now();
+      super.close(code, reason);
+    }
     override send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
       const entry = entries.get(this);
       if (entry !== undefined) keep(entry, 'out', typeof data === 'string' ? data : '<binary>');
@@ -166,9 +174,11 @@ function installProbe(): void {
       for (const text of texts) {
         if (text.trim() === '') continue;
         record.mutations.push({ t, text: text.slice(0, 4000) });
-        if (record.mutations.length > HEAD_MUTATIONS + TAIL_MUTATIONS) {
-          record.mutations.splice(HEAD_MUTATIONS, 1);
-          record.mutationsDropped += 1;
+        // Let go of the middle in one splice once the tail has doubled: O(1) a mutation, not a splice each.
+        if (record.mutations.length > HEAD_MUTATIONS + TAIL_MUTATIONS * 2) {
+          const cut = record.mutations.length - HEAD_MUTATIONS - TAIL_MUTATIONS;
+          record.mutations.splice(HEAD_MUTATIONS, cut);
+          record.mutationsDropped += cut;
         }
       }
     }
@@ -186,7 +196,7 @@ function readProbe(args: { origin: string; path: string; ack: Ack | null }): Pag
   if (record === undefined) return undefined;
   const acked = args.ack !== null && args.ack.doc === record.doc ? record.sockets[args.ack.index] : undefined;
   if (acked !== undefined && args.ack !== null) acked.read = Math.max(acked.read, args.ack.seq);
-  const sockets = record.sockets.map((s) => ({ url: s.url, offered: s.offered, createdAt: s.createdAt, openAt: s.openAt, protocol: s.protocol, errorAt: s.errorAt, close: s.close, seq: s.seq }));
+  const sockets = record.sockets.map((s) => ({ url: s.url, offered: s.offered, createdAt: s.createdAt, openAt: s.openAt, protocol: s.protocol, errorAt: s.errorAt, close: s.close, abandonedAt: s.abandonedAt, seq: s.seq }));
   // The live channel: the configured socket URL's origin and path (its query aside); failing that, a socket on
   // the same path at another host name (the page's own spelling of the API host), said so in `matchedBy`.
   // (No named closures here: a transpiler that keeps names would wrap them in a helper the page does not have.)
@@ -233,6 +243,8 @@ export class PageProbe {
   /** How many live-channel sockets the page opened, when more than one (reconnects). */
   socketsSeen = 1;
   private last: PageSocket | undefined;
+  /** The page's calls to the target (app, auth and API origins) still in flight, in the order they were made. */
+  private readonly inFlight = new Map<Request, PendingCall>();
 
   private constructor(
     private readonly page: Page,
@@ -255,7 +267,40 @@ export class PageProbe {
         probe.socketErrors.push(message.slice(0, 500));
       });
     });
+    const { appUrl, authUrl, apiUrl } = run.target;
+    const origins = new Set([appUrl, authUrl, apiUrl].map((url) => new URL(url).origin));
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (origins.has(url.origin)) probe.inFlight.set(request, { method: request.method(), origin: url.origin, path: url.pathname, status: null, startedAt: performance.now() });
+    });
+    page.on('response', (response) => {
+      const call = probe.inFlight.get(response.request());
+      if (call === undefined) return;
+      // A stream the app keeps open on purpose (server-sent events) never finishes, and is no stall.
+      if (/^text\/event-stream/i.test(response.headers()['content-type'] ?? '')) probe.inFlight.delete(response.request());
+      else call.status = response.status();
+    });
+    const done = (request: Request) => probe.inFlight.delete(request);
+    page.on('requestfinished', done);
+    page.on('requestfailed', done);
     return probe;
+  }
+
+  /**
+   * The page's oldest call to the target that has waited at least `minMs`
+   * and has not finished (no answer, or headers and then a stalled body):
+   * why a page that answers still does not show what a user needs.
+   */
+  stalledCall(minMs = 0): PendingCall | undefined {
+    const now = performance.now();
+    for (const call of this.inFlight.values()) if (now - call.startedAt >= minMs) return call;
+    return undefined;
+  }
+
+  /** A stalled call as the step's failure: the target's `timeout` where it hung (design.md), not the page's `ui`. */
+  stalledFailure(call: PendingCall, timeoutMs: number): JourneyFailure {
+    const answered = call.status === null ? 'did not answer' : `answered ${call.status} but did not finish its body`;
+    return new JourneyFailure('timeout', `the page's ${call.method} ${call.path} ${answered} within ${timeoutMs} ms`, { method: call.method, origin: call.origin, path: call.path, status: call.status });
   }
 
   /** The page's live-channel socket: the one the request went out on, or before that the newest on the target's socket URL. */
@@ -383,6 +428,17 @@ export class PageProbe {
     }
     if (dropped > 0) this.run.mark('droppedFrames', dropped);
   }
+}
+
+/** A call of the page to one of the target's origins, not finished yet. */
+export interface PendingCall {
+  readonly method: string;
+  readonly origin: string;
+  readonly path: string;
+  /** The answer's status once its headers arrived; null before. */
+  status: number | null;
+  /** performance.now() in the test process when the page made it. */
+  readonly startedAt: number;
 }
 
 const REQUEST_FRAME = /"type"\s*:\s*"(start_agent|user_message)"/;

@@ -71,6 +71,7 @@ export function createAppApp(deps: AppDeps): Express {
       answerNotRendered: state.fault('answer_not_rendered') !== undefined,
       reconnectOnClose: state.fault('close_1011')?.reconnect === true,
       freezeOnSend: state.fault('page_freeze') !== undefined,
+      connectGiveUpMs: state.fault('upgrade_unanswered')?.give_up ?? null,
     };
     res.type('html').send(page('Chat', body, 'chat.js', config));
   });

@@ -97,7 +97,7 @@ export function createAuthApp(deps: AuthDeps): Express {
       return;
     }
     res.cookie(SESSION_COOKIE, issuer.sessionCookie(), { httpOnly: true, sameSite: 'lax', path: '/' });
-    answerLogin(res, await issuer.issue(account.user), state.fault('login_stall')?.mode);
+    answerStalled(res, await issuer.issue(account.user), state.fault('login_stall')?.mode);
   });
 
   app.post('/auth/e2e/test-auth', async (req, res) => {
@@ -115,7 +115,7 @@ export function createAuthApp(deps: AuthDeps): Express {
     }
     const localPart = email.slice(0, email.indexOf('@'));
     res.cookie(SESSION_COOKIE, issuer.sessionCookie(), { httpOnly: true, sameSite: 'lax', path: '/' });
-    answerLogin(res, await issuer.issue({ id: `e2e-${localPart}`, email }), state.fault('login_stall')?.mode);
+    answerStalled(res, await issuer.issue({ id: `e2e-${localPart}`, email }), state.fault('login_stall')?.mode);
   });
 
   app.post('/auth/refresh', async (req, res) => {
@@ -140,7 +140,7 @@ export function createAuthApp(deps: AuthDeps): Express {
       res.status(401).json({ detail: 'Invalid or expired token' });
       return;
     }
-    res.json({ user_id: verified.user.id, email: verified.user.email });
+    answerStalled(res, { user_id: verified.user.id, email: verified.user.email }, state.fault('me_stall')?.mode);
   });
 
   app.use(notFound);
@@ -164,11 +164,11 @@ function unprocessable(res: Response, fields: readonly string[]): void {
 }
 
 /**
- * A login's answer; under `login_stall`, 200 and its headers (the length
+ * An answer; under `login_stall` (the logins) or `me_stall` (the session check), 200 and its headers (the length
  * included) at once, then the body never (`stall`) or a byte a second
  * (`drip`), until the client gives up.
  */
-function answerLogin(res: Response, body: unknown, stall: 'stall' | 'drip' | undefined): void {
+function answerStalled(res: Response, body: unknown, stall: 'stall' | 'drip' | undefined): void {
   if (stall === undefined) {
     res.json(body);
     return;

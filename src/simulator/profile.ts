@@ -86,7 +86,10 @@ export const faultSchema = z.discriminatedUnion('name', [
   }),
   z.strictObject({ name: z.literal('answer_not_rendered') }),
   z.strictObject({ name: z.literal('login_stall'), mode: z.enum(['stall', 'drip']).default('stall') }),
-  z.strictObject({ name: z.literal('upgrade_unanswered') }),
+  // give_up: the chat page closes its still-connecting socket after this many ms, as front ends with a connect timeout do.
+  z.strictObject({ name: z.literal('upgrade_unanswered'), give_up: wholeNumber(1, 600_000).optional() }),
+  // The chat page's session check (GET /auth/me) answers 200 and its headers, then no body, or a byte a second.
+  z.strictObject({ name: z.literal('me_stall'), mode: z.enum(['stall', 'drip']).default('stall') }),
   // The chat page's main thread stops yielding for good once Send is clicked.
   z.strictObject({ name: z.literal('page_freeze') }),
   // Odd but healthy streams: a long answer as thousands of thinking frames, a flood of heartbeats before the welcome.

@@ -44,6 +44,11 @@ export const FAULT_MATRIX: readonly FaultRow[] = [
   { fault: { name: 'login_stall', mode: 'stall' }, browser: at('login', 'timeout'), api: at('login', 'timeout'), authEnforced: 'pass' },
   { fault: { name: 'login_stall', mode: 'drip' }, browser: at('login', 'timeout'), api: at('login', 'timeout') },
   { fault: { name: 'upgrade_unanswered' }, browser: at('connect', 'timeout'), api: at('connect', 'timeout'), authEnforced: at('no_token', 'timeout') },
+  // The page gives up on its connecting socket itself: the server still never answered the upgrade.
+  { fault: { name: 'upgrade_unanswered', give_up: 1000 }, browser: at('connect', 'timeout'), api: at('connect', 'timeout') },
+  // The page's session check stalls after login: the chat page waits on it and never opens its socket. That call's timeout, not `ui`.
+  { fault: { name: 'me_stall', mode: 'stall' }, browser: at('connect', 'timeout'), api: 'pass' },
+  { fault: { name: 'me_stall', mode: 'drip' }, browser: at('connect', 'timeout'), api: 'pass' },
   // Long but healthy streams: every frame that decides the verdict is seen, the end included.
   { fault: { name: 'long_stream', thinking: 2500 }, browser: 'pass', api: 'pass', stepTimeoutMs: 15_000 },
   { fault: { name: 'heartbeat_flood', count: 5_000 }, browser: 'pass', api: 'pass', stepTimeoutMs: 15_000 },

@@ -256,10 +256,42 @@ describe('faults on the wire', () => {
     }
   });
 
-  it('upgrade_unanswered: the upgrade request gets no answer at all', async () => {
-    await on({ name: 'upgrade_unanswered' });
+  it('upgrade_unanswered: the upgrade request gets no answer at all; give_up tells the chat page when to close its connecting socket', async () => {
+    await on({ name: 'upgrade_unanswered', give_up: 1200 });
     const answered = await Promise.race([rawUpgrade(sim.description.ws, [protocolForToken(tokens.access_token)]).then(() => 'answered'), sleep(1500).then(() => 'silent')]);
     assert.equal(answered, 'silent');
+    const html = await (await fetch(`${sim.description.app}/chat`)).text();
+    assert.match(html, /"connectGiveUpMs":1200/);
+    await admin(sim.description, 'DELETE', '/faults');
+    assert.match(await (await fetch(`${sim.description.app}/chat`)).text(), /"connectGiveUpMs":null/);
+  });
+
+  it('me_stall: the session check answers 200 and its headers, then no body (stall) or a byte a second (drip); the logins are untouched', async () => {
+    const d = sim.description;
+    for (const mode of ['stall', 'drip'] as const) {
+      await on({ name: 'me_stall', mode });
+      const login = await fetch(`${d.auth}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: d.email, password: d.password }), signal: AbortSignal.timeout(2000) });
+      const { access_token: access } = (await login.json()) as { access_token: string };
+      const started = performance.now();
+      const response = await fetch(`${d.auth}/auth/me`, { headers: { authorization: `Bearer ${access}` }, signal: AbortSignal.timeout(2500) });
+      assert.equal(response.status, 200);
+      assert.ok(performance.now() - started < 1000, 'headers at once');
+      let received = 0;
+      const reader = response.body?.getReader();
+      try {
+        for (;;) {
+          const chunk = await reader?.read();
+          if (chunk === undefined || chunk.done) break;
+          received += chunk.value.byteLength;
+        }
+        assert.fail('the body must not finish');
+      } catch (error) {
+        assert.equal((error as Error).name, 'TimeoutError', String(error));
+      }
+      if (mode === 'stall') assert.equal(received, 0);
+      else assert.ok(received >= 1 && received <= 3, `a byte a second: ${received} in 2.5 s`);
+      await admin(sim.description, 'DELETE', '/faults');
+    }
   });
 
   it('long_stream: N agent_thinking frames before the tool events, then the healthy rest', async () => {

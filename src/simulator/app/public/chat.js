@@ -96,6 +96,15 @@
   function connect() {
     status.textContent = 'connecting';
     socket = new WebSocket(config.wsUrl + '/ws', ['jwt.' + base64url(token)]);
+    // Like front ends with a connect timeout: a socket still connecting after it is closed, and the page says so.
+    if (config.connectGiveUpMs) {
+      var connecting = socket;
+      window.setTimeout(function () {
+        if (connecting.readyState !== WebSocket.CONNECTING) return;
+        connecting.close();
+        status.textContent = 'could not connect';
+      }, config.connectGiveUpMs);
+    }
     socket.addEventListener('message', function (message) {
       var frame;
       try { frame = JSON.parse(message.data); } catch { return; }
