@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RunStore } from '../../src/store/run-store.js';
+import Database from 'better-sqlite3';
+import { RunStore, STREAKS_SQL } from '../../src/store/run-store.js';
 import type { Outcome, RunRecord } from '../../src/model/run-record.js';
 import { runRecord } from '../helpers/records.js';
 
@@ -60,7 +61,19 @@ describe('run store (SQLite)', () => {
     fresh.close();
   });
 
-  it('closes a run left in flight as error at the next open', () => {
+  it("finds each journey's last pass by the standings index, not by scanning its runs once per failed run", () => {
+    // At the retention limits (5,000 passes and 5,000 failures) a scan per failed run held start-up for seconds.
+    const plan = new Database(join(dir, 'gpmon.db'), { readonly: true });
+    try {
+      const steps = (plan.prepare(`EXPLAIN QUERY PLAN ${STREAKS_SQL}`).all() as { detail: string }[]).map((row) => row.detail);
+      const lastPass = steps.filter((detail) => /\bp\b/.test(detail));
+      assert.ok(lastPass.length > 0 && lastPass.every((detail) => /SEARCH p USING (COVERING )?INDEX runs_standing/.test(detail)), steps.join('\n'));
+    } finally {
+      plan.close();
+    }
+  });
+
+    it('closes a run left in flight as error at the next open', () => {
     store.runStarted({ id: 'inflight', journey: 'golden-path', target: 'sim', trigger: 'manual', startedAt: '2026-01-01T00:03:00.000Z', inputs: { prompt: 'p', expectedAnswer: '.' }, steps: ['login', 'connect'] });
     assert.equal(store.isRunning('inflight'), true);
     store.close();
