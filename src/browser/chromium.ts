@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 
 /**
  * The one place that decides which Chromium runs and with which flags.
@@ -47,9 +47,20 @@ export interface ChromiumLookup {
   /** An explicit path from config or a CLI flag; wins over everything. */
   readonly explicit?: string | undefined;
   readonly env?: NodeJS.ProcessEnv;
+  /** Whether a path is a browser that can run (default: an executable file). */
   readonly exists?: (path: string) => boolean;
   /** Whether the browser runs headless (default true); a headed browser never gets the headless shell. */
   readonly headless?: boolean;
+}
+
+/** Whether `path` is a file this process may run: a browser that exists but cannot start is no browser. */
+export function isExecutableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 export class ChromiumNotFoundError extends Error {
@@ -57,7 +68,7 @@ export class ChromiumNotFoundError extends Error {
     readonly path: string,
     readonly source: ChromiumSource,
   ) {
-    super(`Chromium from the ${source} (${path}) does not exist`);
+    super(`Chromium from the ${source} (${path}) does not exist or is not an executable file`);
     this.name = 'ChromiumNotFoundError';
   }
 }
@@ -70,7 +81,7 @@ export class ChromiumNotFoundError extends Error {
  */
 export function chooseChromium(lookup: ChromiumLookup = {}): ChromiumChoice {
   const env = lookup.env ?? process.env;
-  const exists = lookup.exists ?? existsSync;
+  const exists = lookup.exists ?? isExecutableFile;
   const named: [string | undefined, ChromiumSource][] = [
     [lookup.explicit, 'setting'],
     [env[CHROMIUM_ENV_VAR], 'environment'],
@@ -93,15 +104,29 @@ export function chooseChromium(lookup: ChromiumLookup = {}): ChromiumChoice {
 export const HEADED_ENV_VAR = 'GPMON_HEADED';
 
 /**
- * Whether a `playwright test` run by hand asked for a window: `--headed`,
- * `--debug` (or PWDEBUG, which it sets), or GPMON_HEADED=1. Playwright applies
- * `--headed` after the config is read, and its `headless` fixture derives from
- * `launchOptions`, so the browser cannot be chosen from it; the config reads
- * the command line instead (in the runner's process: it exports GPMON_HEADED
- * for the workers, whose own command line is Playwright's).
+ * Whether a `playwright test` run by hand may show a window: `--headed`;
+ * `--debug` in its inspector mode (the default; not `--debug=cli`), or
+ * PWDEBUG set to anything but `0`, `false` or `console` (how Playwright reads
+ * it, also from npm's `npm_config_pwdebug`); UI mode and the test server the
+ * editors use (`--ui`, `test-server`, `run-server`), whose "show browser" is
+ * a switch the config cannot see; or GPMON_HEADED=1. Playwright applies these
+ * after the config is read, and its `headless` fixture derives from
+ * `launchOptions`, so the browser cannot be chosen from it: the config reads
+ * the command line instead (in the runner's process, which exports
+ * GPMON_HEADED for the workers, whose own command line is Playwright's).
+ * `test.use({ headless: false })` is caught by the kit's fixtures instead.
  */
 export function headedRun(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
-  return argv.includes('--headed') || argv.some((arg) => arg === '--debug' || arg.startsWith('--debug=')) || !['', '0'].includes(env['PWDEBUG'] ?? '') || env[HEADED_ENV_VAR] === '1';
+  const debug = argv.findIndex((arg) => arg === '--debug' || arg.startsWith('--debug='));
+  const debugMode = debug < 0 ? undefined : (argv[debug]?.split('=')[1] ?? (argv[debug + 1] === 'cli' ? 'cli' : 'inspector'));
+  const pwdebug = env['PWDEBUG'] ?? env['npm_config_pwdebug'] ?? '';
+  return (
+    argv.includes('--headed') ||
+    (debugMode !== undefined && debugMode !== 'cli') ||
+    !['', '0', 'false', 'console'].includes(pwdebug) ||
+    argv.some((arg) => arg === '--ui' || arg.startsWith('--ui-') || arg === 'test-server' || arg === 'run-server') ||
+    ['1', 'true'].includes(env[HEADED_ENV_VAR] ?? '')
+  );
 }
 
 /** Launch options in the shape both `chromium.launch()` and `use.launchOptions` take. */

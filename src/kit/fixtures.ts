@@ -4,6 +4,7 @@ import { readdirSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CHILD_ENV, KIT_ATTACHMENT } from '../protocol/child.js';
+import { DEBIAN_HEADLESS_SHELL } from '../browser/chromium.js';
 import type { Redactor } from '../secrets/redactor.js';
 import { redactFiles } from '../secrets/artifact-files.js';
 import { resolveTarget, type ResolvedTarget } from './resolve-target.js';
@@ -27,7 +28,7 @@ interface HandRuns {
  * and trace exist before the go, so their start-up is never inside a
  * measured run.
  */
-export const test = base.extend<{ run: JourneyRun; /** The run's trace name. */ gpTracing: string }, { gpTarget: ResolvedTarget; gpHandRuns: HandRuns; gpWarmBrowser: undefined; gpWarmProcess: undefined }>({
+export const test = base.extend<{ run: JourneyRun; /** The run's trace name. */ gpTracing: string }, { gpTarget: ResolvedTarget; gpHandRuns: HandRuns; gpWarmBrowser: undefined; gpWarmProcess: undefined; gpHeadedBrowser: undefined }>({
   gpTarget: [
     async ({}, use) => {
       const resolved = await resolveTarget(process.env);
@@ -69,6 +70,17 @@ export const test = base.extend<{ run: JourneyRun; /** The run's trace name. */ 
       await use(undefined);
     },
     { scope: 'worker', timeout: 60_000 },
+  ],
+  // The headless shell ignores headless: false and runs without a window, silently. A headed run the config could not
+  // see (test.use({ headless: false })) is told how to get a window instead of getting none.
+  gpHeadedBrowser: [
+    async ({ headless, launchOptions }, use) => {
+      if (!headless && launchOptions.executablePath === DEBIAN_HEADLESS_SHELL) {
+        throw new Error(`a headed run needs a browser that can show a window, and ${DEBIAN_HEADLESS_SHELL} cannot: run with GPMON_HEADED=1 (or --headed), or set GPMON_CHROMIUM to a full Chromium`);
+      }
+      await use(undefined);
+    },
+    { scope: 'worker', auto: true },
   ],
   gpWarmProcess: [
     async ({}, use) => {

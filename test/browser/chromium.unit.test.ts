@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CHROMIUM_FLAGS, ChromiumNotFoundError, DEBIAN_HEADLESS_SHELL, chooseChromium, chromiumLaunchOptions, headedRun } from '../../src/browser/chromium.js';
+import { CHROMIUM_FLAGS, ChromiumNotFoundError, DEBIAN_HEADLESS_SHELL, chooseChromium, chromiumLaunchOptions, headedRun, isExecutableFile } from '../../src/browser/chromium.js';
 
 const only = (...paths: string[]) => (path: string) => paths.includes(path);
 
@@ -30,20 +30,41 @@ describe('which Chromium runs', () => {
   it('a named browser is used headed or not: the operator means that one', () => {
     assert.equal(chooseChromium({ env: { GPMON_CHROMIUM: '/env/c' }, exists: only('/env/c', DEBIAN_HEADLESS_SHELL), headless: true }).executablePath, '/env/c');
   });
-  it('a run by hand is headed with --headed, --debug, PWDEBUG or GPMON_HEADED=1', () => {
-    assert.equal(headedRun(['node', 'playwright', 'test'], {}), false);
-    assert.equal(headedRun(['node', 'playwright', 'test', '--headed'], {}), true);
-    assert.equal(headedRun(['node', 'playwright', 'test', '--debug'], {}), true);
-    assert.equal(headedRun(['node', 'playwright', 'test', '--debug=cli'], {}), true);
-    assert.equal(headedRun([], { PWDEBUG: '1' }), true);
-    assert.equal(headedRun([], { PWDEBUG: '0' }), false);
-    assert.equal(headedRun([], { GPMON_HEADED: '1' }), true);
-    assert.equal(headedRun([], { GPMON_HEADED: '0' }), false);
+  it('a run by hand may be headed with --headed, --debug (inspector), PWDEBUG, UI mode, the test server, or GPMON_HEADED', () => {
+    const headed = (argv: string[], env: NodeJS.ProcessEnv = {}) => headedRun(['node', 'playwright', ...argv], env);
+    assert.equal(headed(['test']), false);
+    assert.equal(headed(['test', '--headed']), true);
+    assert.equal(headed(['test', '--debug']), true);
+    assert.equal(headed(['test', '--debug=inspector']), true);
+    assert.equal(headed(['test', '--debug', 'journeys/x.spec.ts']), true);
+    assert.equal(headed(['test', '--debug=cli']), false, 'the cli debugger runs headless');
+    assert.equal(headed(['test', '--debug', 'cli']), false);
+    assert.equal(headed(['test', '--ui']), true);
+    assert.equal(headed(['test', '--ui-port=0']), true);
+    assert.equal(headed(['test-server']), true);
+    assert.equal(headed([], { PWDEBUG: '1' }), true);
+    assert.equal(headed([], { npm_config_pwdebug: '1' }), true);
+    for (const off of ['0', 'false', 'console', '']) assert.equal(headed([], { PWDEBUG: off }), false, `PWDEBUG=${off}`);
+    assert.equal(headed([], { GPMON_HEADED: '1' }), true);
+    assert.equal(headed([], { GPMON_HEADED: 'true' }), true);
+    assert.equal(headed([], { GPMON_HEADED: '0' }), false);
   });
-  it("then Playwright's own browser (no executablePath)", () => {
-    const choice = chooseChromium({ env: {}, exists: only() });
-    assert.deepEqual([choice.executablePath, choice.source], [undefined, 'playwright']);
-    assert.deepEqual(chromiumLaunchOptions({ env: {}, exists: only() }), { args: [...CHROMIUM_FLAGS] });
+  it('a browser that exists but cannot run is passed over, and a named one is an error', async () => {
+    const { chmodSync, mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'gpmon-chromium-'));
+    try {
+      const file = join(dir, 'chromium');
+      writeFileSync(file, '#!/bin/sh\n', { mode: 0o644 });
+      assert.equal(isExecutableFile(file), false);
+      assert.equal(isExecutableFile(dir), false, 'a folder is no browser');
+      assert.throws(() => chooseChromium({ env: { GPMON_CHROMIUM: file } }), /does not exist or is not an executable file/);
+      chmodSync(file, 0o755);
+      assert.equal(isExecutableFile(file), true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   it('a named browser that does not exist is an error, not a silent fall-through', () => {
     assert.throws(

@@ -57,6 +57,18 @@ describe('journeys run by hand', () => {
     assert.deepEqual(launch, { headless: false, executablePath: chromiumLaunchOptions({ env: {}, headless: false }).executablePath ?? null });
     assert.notEqual(launch.executablePath, DEBIAN_HEADLESS_SHELL);
   });
+
+  it('test.use({ headless: false }), which the config cannot see, with the headless shell chosen: a clear error, never a silent headless run', () => {
+    const result = spawnSync(process.execPath, [PLAYWRIGHT, 'test', '-c', 'test/fixtures/playwright.config.ts', 'headed-by-use', '--reporter', 'line', '--output', join(output, 'headed-by-use')], {
+      cwd: PROJECT_ROOT,
+      env: withoutGpmonVariables(),
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    if (chromiumLaunchOptions({ env: {} }).executablePath !== DEBIAN_HEADLESS_SHELL) return;
+    assert.equal(result.status, 1, `${result.stdout}\n${result.stderr}`);
+    assert.match(result.stdout, /a headed run needs a browser that can show a window/);
+  });
 });
 
 describe('a failed run by hand is redacted like a monitored one', () => {
