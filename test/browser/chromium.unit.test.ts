@@ -1,5 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CHROMIUM_FLAGS, ChromiumNotFoundError, DEBIAN_HEADLESS_SHELL, chooseChromium, chromiumLaunchOptions, headedRun, isExecutableFile } from '../../src/browser/chromium.js';
 
 const only = (...paths: string[]) => (path: string) => paths.includes(path);
@@ -49,10 +52,12 @@ describe('which Chromium runs', () => {
     assert.equal(headed([], { GPMON_HEADED: 'true' }), true);
     assert.equal(headed([], { GPMON_HEADED: '0' }), false);
   });
-  it('a browser that exists but cannot run is passed over, and a named one is an error', async () => {
-    const { chmodSync, mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
+  it("then Playwright's own browser (no executablePath)", () => {
+    const choice = chooseChromium({ env: {}, exists: only() });
+    assert.deepEqual([choice.executablePath, choice.source], [undefined, 'playwright']);
+    assert.deepEqual(chromiumLaunchOptions({ env: {}, exists: only() }), { args: [...CHROMIUM_FLAGS] });
+  });
+  it('a browser that exists but cannot run is passed over, and a named one is an error', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gpmon-chromium-'));
     try {
       const file = join(dir, 'chromium');
