@@ -298,9 +298,16 @@ export class PageProbe {
   }
 
   /** A stalled call as the step's failure: the target's `timeout` where it hung (design.md), not the page's `ui`. */
-  stalledFailure(call: PendingCall, timeoutMs: number): JourneyFailure {
+  stalledFailure(call: PendingCall, stepTimeoutMs: number): JourneyFailure {
+    const waited = Math.round(performance.now() - call.startedAt);
     const answered = call.status === null ? 'did not answer' : `answered ${call.status} but did not finish its body`;
-    return new JourneyFailure('timeout', `the page's ${call.method} ${call.path} ${answered} within ${timeoutMs} ms`, { method: call.method, origin: call.origin, path: call.path, status: call.status });
+    return new JourneyFailure('timeout', `the page's ${call.method} ${call.path} ${answered} in ${waited} ms (step timeout ${stepTimeoutMs} ms)`, {
+      method: call.method,
+      origin: call.origin,
+      path: call.path,
+      status: call.status,
+      waitedMs: waited,
+    });
   }
 
   /** The page's live-channel socket: the one the request went out on, or before that the newest on the target's socket URL. */

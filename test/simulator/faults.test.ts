@@ -11,6 +11,24 @@ import { rawUpgrade } from '../helpers/raw-upgrade.js';
 
 const FAST = { login: 0, handshake: 0, agent_start: 10, thinking: 10, tool_start: 10, tool: 10, completion: 10 };
 
+/** Reads a body the simulator stalls (`stall`: nothing; `drip`: a byte a second) until the call's 2.5 s deadline: it must never finish. */
+async function assertStalledBody(response: Response, mode: 'stall' | 'drip'): Promise<void> {
+  let received = 0;
+  const reader = response.body?.getReader();
+  try {
+    for (;;) {
+      const chunk = await reader?.read();
+      if (chunk === undefined || chunk.done) break;
+      received += chunk.value.byteLength;
+    }
+    assert.fail('the body must not finish');
+  } catch (error) {
+    assert.equal((error as Error).name, 'TimeoutError', String(error));
+  }
+  if (mode === 'stall') assert.equal(received, 0);
+  else assert.ok(received >= 1 && received <= 3, `a byte a second: ${received} in 2.5 s`);
+}
+
 describe('faults on the wire', () => {
   let sim: Simulator;
   let tokens: Tokens;
@@ -238,20 +256,7 @@ describe('faults on the wire', () => {
       assert.equal(response.status, 200);
       assert.ok(performance.now() - started < 1000, 'headers at once');
       assert.ok(Number(response.headers.get('content-length')) > 100);
-      let received = 0;
-      const reader = response.body?.getReader();
-      try {
-        for (;;) {
-          const chunk = await reader?.read();
-          if (chunk === undefined || chunk.done) break;
-          received += chunk.value.byteLength;
-        }
-        assert.fail('the body must not finish');
-      } catch (error) {
-        assert.equal((error as Error).name, 'TimeoutError', String(error));
-      }
-      if (mode === 'stall') assert.equal(received, 0);
-      else assert.ok(received >= 1 && received <= 3, `a byte a second: ${received} in 2.5 s`);
+      await assertStalledBody(response, mode);
       await admin(sim.description, 'DELETE', '/faults');
     }
   });
@@ -276,20 +281,7 @@ describe('faults on the wire', () => {
       const response = await fetch(`${d.auth}/auth/me`, { headers: { authorization: `Bearer ${access}` }, signal: AbortSignal.timeout(2500) });
       assert.equal(response.status, 200);
       assert.ok(performance.now() - started < 1000, 'headers at once');
-      let received = 0;
-      const reader = response.body?.getReader();
-      try {
-        for (;;) {
-          const chunk = await reader?.read();
-          if (chunk === undefined || chunk.done) break;
-          received += chunk.value.byteLength;
-        }
-        assert.fail('the body must not finish');
-      } catch (error) {
-        assert.equal((error as Error).name, 'TimeoutError', String(error));
-      }
-      if (mode === 'stall') assert.equal(received, 0);
-      else assert.ok(received >= 1 && received <= 3, `a byte a second: ${received} in 2.5 s`);
+      await assertStalledBody(response, mode);
       await admin(sim.description, 'DELETE', '/faults');
     }
   });
