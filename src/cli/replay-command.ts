@@ -46,13 +46,15 @@ export async function replayCommand(args: readonly string[], io: CliIo): Promise
       if (found === undefined) throw new UsageError(`gpmon replay: run ${id} was against target "${original.target}", which the config does not have`);
       ({ target, secrets } = found);
     }
-    const timeoutMs = config.journeys.find((j) => j.definition.name === journey.name)?.timeoutMs ?? journey.timeoutMs;
+    // The journey's configured timeouts, as the daemon runs it (the inputs are the stored run's own).
+    const configured = config.journeys.find((j) => j.definition.name === journey.name);
+    const timeoutMs = configured?.timeoutMs ?? journey.timeoutMs;
     const newId = randomUUID();
     // Stored as in flight first: a replay cut short by a crash is closed as error at the next start.
     store.runStarted({ id: newId, journey: journey.name, target: target.name, trigger: 'replay', replayOf: id, startedAt: new Date().toISOString(), inputs: original.inputs, steps: journey.steps });
     const { record, exitCode } = await runOnce(
       executor,
-      { id: newId, journey, target, secrets, trigger: 'replay', replayOf: id, inputs: original.inputs, timeoutMs },
+      { id: newId, journey, target, secrets, trigger: 'replay', replayOf: id, inputs: original.inputs, timeoutMs, ...(configured !== undefined ? { stepTimeoutMs: configured.stepTimeoutMs } : {}) },
       io,
       { json: values.json === true, runsDir },
     );

@@ -16,7 +16,8 @@ export const RUN_USAGE = `gpmon run <journey> [options]   run one journey now, p
   journeys: ${JOURNEYS.map((j) => j.name).join(', ')}
   --target NAME            a target of the config, env (design.md's GPMON_* variables) or simulator
                            (default: env when GPMON_APP_URL is set, else the simulator)
-  --config FILE            the config to take a named target from (default ./monitor.config.ts)
+  --config FILE            the config to take a named target from, with the journey's configured timeouts,
+                           prompt and expected answer (default ./monitor.config.ts)
   --prompt TEXT            the request sent to the agent
   --expect REGEX           the pattern the answer must match
   --timeout MS             the journey's deadline
@@ -97,16 +98,28 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
     secrets = { password: d.password, bypassKey: d.bypassKey };
     stopSimulator = sim.stop;
   }
+  // A loaded config's journey settings are the run's defaults (its timeouts, prompt and expected answer), as the
+  // daemon would run it; the command's flags win.
+  const fromConfig = config?.journeys.find((j) => j.definition.name === journey.name);
   const inputs: RunInputs = {
-    prompt: values.prompt ?? DEFAULT_INPUTS.prompt,
-    expectedAnswer: values.expect ?? (which === 'simulator' ? SIMULATOR_EXPECTED_ANSWER : DEFAULT_INPUTS.expectedAnswer),
+    prompt: values.prompt ?? fromConfig?.inputs.prompt ?? DEFAULT_INPUTS.prompt,
+    expectedAnswer: values.expect ?? fromConfig?.inputs.expectedAnswer ?? (which === 'simulator' ? SIMULATOR_EXPECTED_ANSWER : DEFAULT_INPUTS.expectedAnswer),
   };
+  const runTimeoutMs = timeoutMs ?? fromConfig?.timeoutMs;
   const runsDir = resolve(values['runs-dir'] ?? io.env.GPMON_RUNS_DIR ?? 'runs');
   const executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir });
   try {
     const { record, interrupted, exitCode } = await runOnce(
       executor,
-      { journey, target, secrets, trigger: 'manual', inputs, ...(timeoutMs !== undefined ? { timeoutMs } : {}) },
+      {
+        journey,
+        target,
+        secrets,
+        trigger: 'manual',
+        inputs,
+        ...(runTimeoutMs !== undefined ? { timeoutMs: runTimeoutMs } : {}),
+        ...(fromConfig !== undefined ? { stepTimeoutMs: fromConfig.stepTimeoutMs } : {}),
+      },
       io,
       { json: values.json === true, runsDir },
     );

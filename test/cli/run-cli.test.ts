@@ -1,11 +1,13 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
 import type { RunRecord } from '../../src/model/run-record.js';
 import { gpmon } from '../helpers/gpmon-cli.js';
+import { RunStore } from '../../src/store/run-store.js';
+import { runRecord } from '../helpers/records.js';
 
 /** `gpmon run`: the live step table, the exit codes, --json, and bad usage. */
 describe('gpmon run', () => {
@@ -66,6 +68,52 @@ describe('gpmon run', () => {
     assert.equal(record.target, 'staging-sim');
     assert.equal(record.trigger, 'manual');
     assert.deepEqual(record.steps.map((s) => [s.name, s.status]), [['no_token', 'passed'], ['forged_token', 'passed']]);
+  });
+
+  it("a named target from the config runs with that journey's configured step timeout and prompt, as the daemon would", async () => {
+    const d = sim.description;
+    const dir = mkdtempSync(join(tmpdir(), 'gpmon-cli-config-'));
+    try {
+      const config = {
+        targets: [{ name: 'staging', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login: 'bypass', email: 'cli.config@gpmon.test', bypassKeyEnv: 'STAGING_BYPASS_KEY' }],
+        journeys: { 'golden-path-api': { stepTimeoutMs: 1500, prompt: 'What is the status of order 7?', expectedAnswer: '^Golden path OK' } },
+      };
+      writeFileSync(join(dir, 'monitor.config.json'), JSON.stringify(config));
+      sim.state.enable({ name: 'agent_never_completes' });
+      const { code, stdout } = await gpmon(['run', 'golden-path-api', '--target', 'staging', '--config', join(dir, 'monitor.config.json'), '--json'], { ...env, STAGING_BYPASS_KEY: d.bypassKey });
+      assert.equal(code, 1, stdout);
+      const record = JSON.parse(stdout) as RunRecord;
+      assert.equal(record.inputs.prompt, 'What is the status of order 7?');
+      assert.equal(record.failure?.step, 'live_events');
+      assert.match(record.failure.message, /within 1500 ms/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("gpmon replay runs a stored run again against its target, with the journey's configured step timeout and the run's own inputs", async () => {
+    const d = sim.description;
+    const dir = mkdtempSync(join(tmpdir(), 'gpmon-cli-replay-'));
+    try {
+      const config = {
+        targets: [{ name: 'staging', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login: 'bypass', email: 'cli.replay@gpmon.test', bypassKeyEnv: 'STAGING_BYPASS_KEY' }],
+        journeys: { 'golden-path-api': { stepTimeoutMs: 1500 } },
+        runs: { dir: join(dir, 'runs'), database: join(dir, 'runs', 'gpmon.db') },
+      };
+      writeFileSync(join(dir, 'monitor.config.json'), JSON.stringify(config));
+      const store = RunStore.open(join(dir, 'runs', 'gpmon.db'), join(dir, 'runs'));
+      store.runFinished(runRecord({ id: 'stored-run', outcome: 'passed', target: 'staging', inputs: { prompt: 'What is the status of order 9?', expectedAnswer: '^Golden path OK' } }));
+      store.close();
+      sim.state.enable({ name: 'agent_never_completes' });
+      const { code, stdout } = await gpmon(['replay', 'stored-run', '--config', join(dir, 'monitor.config.json'), '--json'], { ...env, STAGING_BYPASS_KEY: d.bypassKey });
+      assert.equal(code, 1, stdout);
+      const record = JSON.parse(stdout) as RunRecord;
+      assert.deepEqual([record.trigger, record.replayOf, record.target, record.inputs.prompt], ['replay', 'stored-run', 'staging', 'What is the status of order 9?']);
+      assert.equal(record.failure?.step, 'live_events');
+      assert.match(record.failure.message, /within 1500 ms/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('with no target configured, runs against an embedded simulator', async () => {
