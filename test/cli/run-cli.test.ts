@@ -70,17 +70,21 @@ describe('gpmon run', () => {
     assert.deepEqual(record.steps.map((s) => [s.name, s.status]), [['no_token', 'passed'], ['forged_token', 'passed']]);
   });
 
-  it("a named target from the config runs with that journey's configured step timeout and prompt, as the daemon would", async () => {
+  /** A config in `dir` whose target "staging" is the simulator (secret in STAGING_BYPASS_KEY), with `extra` keys: its path. */
+  const stagingConfig = (dir: string, extra: Record<string, unknown>): string => {
     const d = sim.description;
+    const target = { name: 'staging', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login: 'bypass', email: 'cli.config@gpmon.test', bypassKeyEnv: 'STAGING_BYPASS_KEY' };
+    const file = join(dir, 'monitor.config.json');
+    writeFileSync(file, JSON.stringify({ targets: [target], ...extra }));
+    return file;
+  };
+
+  it("a named target from the config runs with that journey's configured step timeout and prompt, as the daemon would", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gpmon-cli-config-'));
     try {
-      const config = {
-        targets: [{ name: 'staging', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login: 'bypass', email: 'cli.config@gpmon.test', bypassKeyEnv: 'STAGING_BYPASS_KEY' }],
-        journeys: { 'golden-path-api': { stepTimeoutMs: 1500, prompt: 'What is the status of order 7?', expectedAnswer: '^Golden path OK' } },
-      };
-      writeFileSync(join(dir, 'monitor.config.json'), JSON.stringify(config));
+      const configFile = stagingConfig(dir, { journeys: { 'golden-path-api': { stepTimeoutMs: 1500, prompt: 'What is the status of order 7?', expectedAnswer: '^Golden path OK' } } });
       sim.state.enable({ name: 'agent_never_completes' });
-      const { code, stdout } = await gpmon(['run', 'golden-path-api', '--target', 'staging', '--config', join(dir, 'monitor.config.json'), '--json'], { ...env, STAGING_BYPASS_KEY: d.bypassKey });
+      const { code, stdout } = await gpmon(['run', 'golden-path-api', '--target', 'staging', '--config', configFile, '--json'], { ...env, STAGING_BYPASS_KEY: sim.description.bypassKey });
       assert.equal(code, 1, stdout);
       const record = JSON.parse(stdout) as RunRecord;
       assert.equal(record.inputs.prompt, 'What is the status of order 7?');
@@ -92,20 +96,14 @@ describe('gpmon run', () => {
   });
 
   it("gpmon replay runs a stored run again against its target, with the journey's configured step timeout and the run's own inputs", async () => {
-    const d = sim.description;
     const dir = mkdtempSync(join(tmpdir(), 'gpmon-cli-replay-'));
     try {
-      const config = {
-        targets: [{ name: 'staging', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login: 'bypass', email: 'cli.replay@gpmon.test', bypassKeyEnv: 'STAGING_BYPASS_KEY' }],
-        journeys: { 'golden-path-api': { stepTimeoutMs: 1500 } },
-        runs: { dir: join(dir, 'runs'), database: join(dir, 'runs', 'gpmon.db') },
-      };
-      writeFileSync(join(dir, 'monitor.config.json'), JSON.stringify(config));
+      const configFile = stagingConfig(dir, { journeys: { 'golden-path-api': { stepTimeoutMs: 1500 } }, runs: { dir: join(dir, 'runs'), database: join(dir, 'runs', 'gpmon.db') } });
       const store = RunStore.open(join(dir, 'runs', 'gpmon.db'), join(dir, 'runs'));
       store.runFinished(runRecord({ id: 'stored-run', outcome: 'passed', target: 'staging', inputs: { prompt: 'What is the status of order 9?', expectedAnswer: '^Golden path OK' } }));
       store.close();
       sim.state.enable({ name: 'agent_never_completes' });
-      const { code, stdout } = await gpmon(['replay', 'stored-run', '--config', join(dir, 'monitor.config.json'), '--json'], { ...env, STAGING_BYPASS_KEY: d.bypassKey });
+      const { code, stdout } = await gpmon(['replay', 'stored-run', '--config', configFile, '--json'], { ...env, STAGING_BYPASS_KEY: sim.description.bypassKey });
       assert.equal(code, 1, stdout);
       const record = JSON.parse(stdout) as RunRecord;
       assert.deepEqual([record.trigger, record.replayOf, record.target, record.inputs.prompt], ['replay', 'stored-run', 'staging', 'What is the status of order 9?']);
