@@ -25,10 +25,9 @@ export const DEBIAN_CHROMIUM = '/usr/bin/chromium';
  * Debian's build of Chromium's headless shell (package chromium-headless-shell,
  * the same Chromium version as the chromium package): what Playwright itself
  * runs for headless tests when it has its own browsers. The full browser in
- * headless mode costs about three times its CPU per run (measured here with
- * Chromium 156: a new context and page 0.97 against 0.26 CPU seconds, a
- * healthy golden-path run 4.8 against 1.6), and an idle page of it keeps a
- * core busy for seconds. It cannot show a window: a headed run takes the full
+ * headless mode costs about three times its CPU per run (`npx tsx
+ * bench/runner-cost.ts` with Chromium 156: a warm golden-path run 5,435 ms
+ * against 2,034 ms), and an idle page of it keeps a core busy for seconds. It cannot show a window: a headed run takes the full
  * browser. The binary itself, not /usr/bin's wrapper script, which would put
  * a shell between Playwright and the browser.
  */

@@ -68,15 +68,16 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
     if (!loaded.ok) throw new UsageError(`gpmon run: the config has problems:\n  ${loaded.problems.join('\n  ')}`);
     config = loaded.config;
   }
+  // A loaded config's journey settings are the run's defaults (its timeouts, prompt and expected answer), as the
+  // daemon would run it; the command's flags win. The resolved config holds every journey of the catalogue.
+  const fromConfig = config?.journeys.find((j) => j.definition.name === journey.name);
+  if (config !== undefined && fromConfig === undefined) throw new UsageError(`gpmon run: journey "${journey.name}" is not in the resolved config`);
   let pushSettings: Omit<PushOptions, 'location'> | undefined;
-  if (values.push !== undefined && config !== undefined) {
-    // The resolved config holds every journey of the catalogue, configured or not.
-    const configured = config.journeys.find((j) => j.definition.name === journey.name);
-    if (configured === undefined) throw new UsageError(`gpmon run: journey "${journey.name}" is not in the resolved config`);
+  if (values.push !== undefined && config !== undefined && fromConfig !== undefined) {
     pushSettings = {
       buckets: config.buckets,
       steps: journey.steps,
-      alerting: { sloMs: configured.slo, pageAfterFailures: configured.pageAfterFailures, intervalSeconds: configured.intervalSeconds },
+      alerting: { sloMs: fromConfig.slo, pageAfterFailures: fromConfig.pageAfterFailures, intervalSeconds: fromConfig.intervalSeconds },
     };
   }
   let target: Target;
@@ -98,9 +99,6 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
     secrets = { password: d.password, bypassKey: d.bypassKey };
     stopSimulator = sim.stop;
   }
-  // A loaded config's journey settings are the run's defaults (its timeouts, prompt and expected answer), as the
-  // daemon would run it; the command's flags win.
-  const fromConfig = config?.journeys.find((j) => j.definition.name === journey.name);
   const inputs: RunInputs = {
     prompt: values.prompt ?? fromConfig?.inputs.prompt ?? DEFAULT_INPUTS.prompt,
     expectedAnswer: values.expect ?? fromConfig?.inputs.expectedAnswer ?? (which === 'simulator' ? SIMULATOR_EXPECTED_ANSWER : DEFAULT_INPUTS.expectedAnswer),

@@ -52,33 +52,28 @@ export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 async function readBody(response: Response, url: string, timeoutMs: number): Promise<string> {
   const chunks: Buffer[] = [];
   let received = 0;
+  const path = new URL(url).pathname;
+  const evidence = () => ({ url: origin(url), path, status: response.status, contentType: response.headers.get('content-type') ?? '', bytesReceived: received });
+  const reader = response.body?.getReader();
   try {
-    const reader = response.body?.getReader();
     for (;;) {
       if (reader === undefined) break;
       const { done, value } = await reader.read();
       if (done) break;
       chunks.push(Buffer.from(value));
       received += value.byteLength;
-      if (received > MAX_BODY_BYTES) {
-        await reader.cancel().catch(() => undefined);
-        throw new JourneyFailure('http_error', `${new URL(url).pathname} answered ${response.status} with a body over ${MAX_BODY_BYTES} bytes; the monitor stopped reading`, {
-          url: origin(url),
-          path: new URL(url).pathname,
-          status: response.status,
-          contentType: response.headers.get('content-type') ?? '',
-          bytesReceived: received,
-        });
-      }
+      if (received > MAX_BODY_BYTES) break;
     }
   } catch (error) {
-    if (error instanceof JourneyFailure) throw error;
-    const evidence = { url: origin(url), path: new URL(url).pathname, status: response.status, contentType: response.headers.get('content-type') ?? '', bytesReceived: received };
     if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-      throw new JourneyFailure('timeout', `${new URL(url).pathname} answered ${response.status} but its body did not arrive within ${timeoutMs} ms (${received} bytes so far)`, evidence);
+      throw new JourneyFailure('timeout', `${path} answered ${response.status} but its body did not arrive within ${timeoutMs} ms (${received} bytes so far)`, evidence());
     }
     const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-    throw new JourneyFailure('network', `${new URL(url).pathname} answered ${response.status}, then the connection failed mid-body: ${cause}`, evidence);
+    throw new JourneyFailure('network', `${path} answered ${response.status}, then the connection failed mid-body: ${cause}`, evidence());
+  }
+  if (received > MAX_BODY_BYTES) {
+    await reader?.cancel().catch(() => undefined);
+    throw new JourneyFailure('http_error', `${path} answered ${response.status} with a body over ${MAX_BODY_BYTES} bytes; the monitor stopped reading`, evidence());
   }
   return Buffer.concat(chunks).toString('utf8');
 }
