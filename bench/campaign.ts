@@ -72,7 +72,8 @@ function reported(record: RunRecord): string {
 }
 
 function expectedLabel(expected: Expectation): string {
-  return expected === 'pass' ? 'pass' : `${expected.step}/${expected.reason}`;
+  if (expected === 'pass') return 'pass';
+  return expected.reason === 'monitor_error' ? `error ${expected.step}/${expected.reason}` : `${expected.step}/${expected.reason}`;
 }
 
 interface Row {

@@ -1,5 +1,4 @@
 import { writeFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from '@playwright/test';
 import type { JourneyRun } from '../kit/journey-run.js';
 import { EventCollector } from '../kit/event-collector.js';
@@ -11,6 +10,7 @@ import { readTargetInfo } from '../kit/target-info.js';
 import { JourneyFailure, classify, fail } from '../kit/failure.js';
 import { excerpt } from '../kit/answer.js';
 import { shortProtocol } from '../kit/ws-client.js';
+import { raceTimeout } from '../time/race-timeout.js';
 
 /** How long a call of the page must have waited, when a step fails as `ui`, to be the reason the page waits. */
 const STALLED_CALL_MIN_MS = 1000;
@@ -95,7 +95,7 @@ export async function goldenPath(page: Page, run: JourneyRun): Promise<void> {
         const classified = classify(error);
         if (classified.reason !== 'ui') throw classified;
         // Evidence only: a page that does not answer in a second leaves it out.
-        const cards = await Promise.race([page.locator(locators.assistantMessage).allTextContents().catch(() => []), sleep(1000).then(() => [])]);
+        const cards = await raceTimeout(page.locator(locators.assistantMessage).allTextContents().catch(() => []), 1000, []);
         throw new JourneyFailure('ui', 'the answer arrived over the WebSocket but is not shown in the page', {
           answer: excerpt(answer),
           lastCards: cards.slice(-3).map((card) => excerpt(card, 80)),

@@ -50,8 +50,20 @@ export function browserHandshakeFailure(socket: PageSocket, probe: PageProbe, ti
   return new JourneyFailure('ws_handshake', `the page's WebSocket failed before opening (close ${socket.close?.code ?? 'none'})`, evidence);
 }
 
-/** The page never opened its live channel: a script error, a CORS failure, or a page that does not work. */
+/**
+ * The page never opened its live channel: a script error, a CORS failure, or a page that does not work.
+ * Unless the browser did open a socket the probe cannot read (a Web Worker's, a frame's): then the page may
+ * well work for a user, and the failure is the monitor's, saying where the socket is.
+ */
 export function noSocketFailure(probe: PageProbe, timeoutMs: number): JourneyFailure {
+  const outOfSight = probe.socketsOutOfSight();
+  if (outOfSight.length > 0) {
+    return new JourneyFailure(
+      'monitor_error',
+      `the page opened its WebSocket outside its own scripts (a Web Worker or a frame: ${outOfSight[0] ?? ''}), where gpmon cannot read the frames; the page itself may work`,
+      { browserSockets: outOfSight.slice(0, 5) },
+    );
+  }
   const cors = probe.consoleErrors.find((error) => /CORS policy/i.test(error));
   if (cors !== undefined) {
     return new JourneyFailure('network', 'the chat page could not reach the auth origin (blocked by CORS), so it never opened the WebSocket', { consoleError: cors.slice(0, 300) });

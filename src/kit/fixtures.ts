@@ -11,6 +11,7 @@ import { resolveTarget, type ResolvedTarget } from './resolve-target.js';
 import { waitForGo } from './go.js';
 import { JourneyRun } from './journey-run.js';
 import { warmBrowser, warmUp } from './warm-up.js';
+import { raceTimeout } from '../time/race-timeout.js';
 
 // Waiting for the go can take as long as the scheduler's interval: its own slot, not the test's.
 const GO_WAIT_TIMEOUT_MS = 24 * 60 * 60 * 1000;
@@ -169,17 +170,10 @@ const TRACE_STOP_MS = 10_000;
 
 /** `work`, or a rejection naming the limit once `ms` pass. */
 async function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const limit = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        reject(new Error(`did not finish within ${ms} ms`));
-      }, ms);
-    });
-    return await Promise.race([work, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const late = Symbol('late');
+  const result = await raceTimeout(work, ms, late);
+  if (result === late) throw new Error(`did not finish within ${ms} ms`);
+  return result;
 }
 
 function filesUnder(dir: string): string[] {

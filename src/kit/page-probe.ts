@@ -4,6 +4,7 @@ import type { JourneyRun } from './journey-run.js';
 import type { EventCollector } from './event-collector.js';
 import { JourneyFailure } from './failure.js';
 import { urlWithoutSecrets } from '../secrets/url.js';
+import { raceTimeout } from '../time/race-timeout.js';
 
 /** One frame of the page's socket, stamped in the page (epoch ms, page clock); `seq` counts from 1 per socket. */
 export interface PageFrame {
@@ -48,7 +49,7 @@ interface PageRecord {
   mutationsDropped: number;
 }
 
-/** What one poll brings back: every socket's state, and the chosen socket's frames the monitor has not acknowledged. */
+/** What one poll brings back (as JSON): every socket's state, and the chosen socket's frames the monitor has not acknowledged. */
 interface PageRead {
   readonly doc: string;
   readonly sockets: PageSocket[];
@@ -191,7 +192,7 @@ function installProbe(): void {
  * on the live channel's URL) after the last one the monitor acknowledged. A
  * reply lost on the way (a navigation, a slow page) is sent again.
  */
-function readProbe(args: { origin: string; path: string; ack: Ack | null }): PageRead | undefined {
+function readProbe(args: { origin: string; path: string; ack: Ack | null }): string | undefined {
   const record = (window as unknown as { __gpmon?: PageRecord }).__gpmon;
   if (record === undefined) return undefined;
   const acked = args.ack !== null && args.ack.doc === record.doc ? record.sockets[args.ack.index] : undefined;
@@ -223,10 +224,12 @@ function readProbe(args: { origin: string; path: string; ack: Ack | null }): Pag
   const matchedBy: 'url' | 'path' = exact === null && byPath !== null ? 'path' : 'url';
   const chosen: number | null = record.carrier ?? exact ?? byPath;
   const entry = chosen === null ? undefined : record.sockets[chosen];
-  if (entry === undefined) return { doc: record.doc, sockets, chosen: null, frames: [], live, matchedBy };
+  // As one JSON string: Playwright carries a string at native speed, where an array of thousands of frame
+  // objects goes through its serialiser and protocol validation value by value (a flood's polls fall behind).
+  if (entry === undefined) return JSON.stringify({ doc: record.doc, sockets, chosen: null, frames: [], live, matchedBy });
   const from = entry.read;
   const frames = entry.head.filter((f) => f.seq > from).concat(entry.recent.filter((f) => f.seq > from));
-  return { doc: record.doc, sockets, chosen, frames, live, matchedBy };
+  return JSON.stringify({ doc: record.doc, sockets, chosen, frames, live, matchedBy });
 }
 
 /**
@@ -243,6 +246,10 @@ export class PageProbe {
   /** How many live-channel sockets the page opened, when more than one (reconnects). */
   socketsSeen = 1;
   private last: PageSocket | undefined;
+  /** Every WebSocket URL the browser opened for this page, as Playwright relays them: a worker's and a frame's too. */
+  private readonly browserSockets: string[] = [];
+  /** The socket URLs in the page's own record at the last poll: those its main frame's scripts opened. */
+  private pageSocketUrls: string[] = [];
   /** The page's calls to the target (app, auth and API origins) still in flight, in the order they were made. */
   private readonly inFlight = new Map<Request, PendingCall>();
 
@@ -263,6 +270,7 @@ export class PageProbe {
       if (probe.pageErrors.length < 100) probe.pageErrors.push(`${error.name}: ${error.message}`.slice(0, 500));
     });
     page.on('websocket', (socket: PwWebSocket) => {
+      if (probe.browserSockets.length < 100) probe.browserSockets.push(socket.url());
       socket.on('socketerror', (message: string) => {
         probe.socketErrors.push(message.slice(0, 500));
       });
@@ -310,6 +318,15 @@ export class PageProbe {
     });
   }
 
+  /**
+   * Sockets the browser opened for this page that its main frame's scripts did not: a Web Worker's, or a
+   * frame's. The probe cannot read their frames; a failure that would blame the page must say so instead.
+   */
+  socketsOutOfSight(): string[] {
+    const seen = new Set(this.pageSocketUrls);
+    return this.browserSockets.filter((url) => !seen.has(url)).map(urlWithoutSecrets);
+  }
+
   /** The page's live-channel socket: the one the request went out on, or before that the newest on the target's socket URL. */
   get socket(): PageSocket | undefined {
     return this.last;
@@ -322,7 +339,7 @@ export class PageProbe {
    */
   private async inPage<T>(evaluation: Promise<T>, ms = 3000): Promise<T | undefined> {
     try {
-      return await Promise.race([evaluation, sleep(ms).then(() => undefined)]);
+      return await raceTimeout(evaluation, ms, undefined);
     } catch (error) {
       // A crashed or closed page is the monitor's fault and must surface as such.
       if (this.page.isClosed() || /closed|crash/i.test(error instanceof Error ? error.message : String(error))) throw error;
@@ -337,7 +354,9 @@ export class PageProbe {
     // starts). Once the request went out on a socket (marked in the page as it is sent), that socket carries the
     // run: its answer can only come there, and its close is the run's failure even if the page opens another.
     const where = { origin: configured.origin, path: configured.pathname.replace(/\/+$/, '') };
-    const read = await this.inPage(this.page.evaluate(readProbe, { ...where, ack: this.ack }));
+    const json = await this.inPage(this.page.evaluate(readProbe, { ...where, ack: this.ack }));
+    const read = json === undefined ? undefined : (JSON.parse(json) as PageRead);
+    if (read !== undefined) this.pageSocketUrls = read.sockets.map((socket) => socket.url);
     if (read === undefined || read.chosen === null) return;
     if (read.live > 1) this.socketsSeen = read.live;
     this.last = read.sockets[read.chosen];
@@ -361,7 +380,7 @@ export class PageProbe {
   async waitFor(collector: EventCollector, done: () => boolean, timeoutMs: number): Promise<'ok' | 'closed' | 'timeout'> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
-      const pumped = await Promise.race([this.pump(collector).then(() => true), sleep(Math.max(0, deadline - performance.now()) + 50).then(() => false)]);
+      const pumped = await raceTimeout(this.pump(collector).then(() => true), Math.max(0, deadline - performance.now()) + 50, false);
       if (!pumped) {
         // A page that answers was only slow to read: the step's own verdict stands.
         if (await this.responsive()) return 'timeout';
@@ -376,7 +395,9 @@ export class PageProbe {
 
   /** When text containing `snippet` first appeared in the page (run clock), if it did. */
   async appearedAt(snippet: string): Promise<number | undefined> {
-    const mutations = await this.inPage(this.page.evaluate(() => (window as unknown as { __gpmon?: PageRecord }).__gpmon?.mutations ?? []));
+    // As JSON, like every bulk read of the record (see readProbe).
+    const json = await this.inPage(this.page.evaluate(() => JSON.stringify((window as unknown as { __gpmon?: PageRecord }).__gpmon?.mutations ?? [])));
+    const mutations = json === undefined ? undefined : (JSON.parse(json) as PageRecord['mutations']);
     const needle = normalise(snippet);
     const hit = mutations?.find((mutation) => normalise(mutation.text).includes(needle));
     return hit === undefined ? undefined : this.run.fromEpoch(hit.t);
@@ -384,7 +405,7 @@ export class PageProbe {
 
   /** Whether the page's main thread answers within `ms` (a frozen page does not). */
   async responsive(ms = 1000): Promise<boolean> {
-    return Promise.race([this.page.evaluate(() => true).catch(() => true), sleep(ms).then(() => false)]);
+    return raceTimeout(this.page.evaluate(() => true).catch(() => true), ms, false);
   }
 
   /** The failure of a page that stopped answering: the target's page, at the step where it froze. */
@@ -419,7 +440,8 @@ export class PageProbe {
    * the frames let go between them. Marks the count (`droppedFrames`).
    */
   async transcribe(): Promise<void> {
-    const record = await this.inPage(this.page.evaluate(() => (window as unknown as { __gpmon?: PageRecord }).__gpmon));
+    const json = await this.inPage(this.page.evaluate(() => JSON.stringify((window as unknown as { __gpmon?: PageRecord }).__gpmon ?? null)));
+    const record = json === undefined ? undefined : (JSON.parse(json) as PageRecord | null);
     let dropped = 0;
     const t = (epoch: number) => this.run.fromEpoch(epoch);
     for (const socket of record?.sockets ?? []) {

@@ -14,6 +14,7 @@ import { JourneyChild } from './journey-child.js';
 import { buildRecord, type MonitorFault } from './record-builder.js';
 import { storeArtifacts } from './artifacts.js';
 import { childEnvironment } from './child-environment.js';
+import { raceTimeout } from '../time/race-timeout.js';
 
 export interface ExecutorOptions {
   readonly projectRoot: string;
@@ -283,7 +284,7 @@ export class Executor {
 
     // Loading (a cold start) has its own limit; the journey's deadline starts at the go.
     const loaded = Promise.race([prepared.gos.next(), child.exited.then(() => undefined), interrupted.then(() => 'interrupted' as const)]);
-    const socket = await raceTimeout(loaded, this.options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
+    const socket = await raceTimeout(loaded, this.options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS, 'timeout' as const);
     // This run's events: those of the test that takes its go (from the end of the test before it), until that test ends.
     state.events = prepared.events;
     const startedAt = new Date();
@@ -307,7 +308,7 @@ export class Executor {
       state.waitedMs = Math.round(performance.now() - state.askedAt);
       socket.end(`${JSON.stringify(go)}\n`);
       const outcome = Promise.race([ended.then(() => 'ended' as const), child.exited.then(() => 'exited' as const), interrupted.then(() => 'interrupted' as const)]);
-      const result = await raceTimeout(outcome, timeoutMs + graceMs);
+      const result = await raceTimeout(outcome, timeoutMs + graceMs, 'timeout' as const);
       if (result === 'interrupted') {
         fault = interruptedFault(request.signal);
       } else if (result === 'timeout') {
@@ -449,7 +450,7 @@ export class Executor {
     prepared.goServer.close();
     prepared.gos.close();
     prepared.gone ??= (async () => {
-      if (prepared.runsLeft === 0) await raceTimeout(prepared.child.exited, graceMs);
+      if (prepared.runsLeft === 0) await raceTimeout(prepared.child.exited, graceMs, 'timeout' as const);
       await this.dispose(prepared);
     })();
     return prepared.gone;
@@ -561,20 +562,6 @@ interface RunState {
   waitedMs?: number;
   /** The runner's resident memory when this run's test ended (before a runner on its last run exits). */
   rssBytes?: number;
-}
-
-async function raceTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolveTimeout) => {
-    timer = setTimeout(() => {
-      resolveTimeout('timeout');
-    }, ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function describeExit(exit: { code: number | null; signal: string | null; spawnError?: string }): string {

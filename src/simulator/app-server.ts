@@ -72,6 +72,7 @@ export function createAppApp(deps: AppDeps): Express {
       reconnectOnClose: state.fault('close_1011')?.reconnect === true,
       freezeOnSend: state.fault('page_freeze') !== undefined,
       connectGiveUpMs: state.fault('upgrade_unanswered')?.give_up ?? null,
+      socketInWorker: state.fault('socket_in_worker') !== undefined,
     };
     res.type('html').send(page('Chat', body, 'chat.js', config));
   });

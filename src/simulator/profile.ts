@@ -85,6 +85,8 @@ export const faultSchema = z.discriminatedUnion('name', [
     mode: z.enum(['no_send_button', 'script_error']).default('no_send_button'),
   }),
   z.strictObject({ name: z.literal('answer_not_rendered') }),
+  // A page that works, with its live channel in a Web Worker, off the main thread, as some front ends keep it.
+  z.strictObject({ name: z.literal('socket_in_worker') }),
   z.strictObject({ name: z.literal('login_stall'), mode: z.enum(['stall', 'drip']).default('stall') }),
   // give_up: the chat page closes its still-connecting socket after this many ms, as front ends with a connect timeout do.
   z.strictObject({ name: z.literal('upgrade_unanswered'), give_up: wholeNumber(1, 600_000).optional() }),

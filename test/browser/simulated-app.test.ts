@@ -173,4 +173,17 @@ describe('simulated web app in Chromium', () => {
     assert.equal(await assistant().textContent(), 'Agent completed.');
     assert.ok(frames.some((f) => f.includes(answerFor('render me').slice(0, 30))), 'the answer did arrive on the wire');
   });
+
+  it('socket_in_worker: the page works for a user, its socket opened by a Web Worker, not by the page', async () => {
+    await fresh();
+    await admin(sim.description, 'POST', '/faults', { name: 'socket_in_worker' });
+    const workers: string[] = [];
+    page.on('worker', (worker) => workers.push(worker.url()));
+    await loginWithForm();
+    await page.getByText('connected', { exact: true }).waitFor();
+    await ask('from a worker');
+    await assistant().waitFor();
+    assert.equal(await assistant().textContent(), answerFor('from a worker'));
+    assert.equal(workers.length, 1, 'one worker holds the socket');
+  });
 });

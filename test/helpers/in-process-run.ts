@@ -1,5 +1,5 @@
 import { after, afterEach, before } from 'node:test';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -16,6 +16,7 @@ import type { ChildEvent } from '../../src/protocol/child.js';
 import type { Simulator } from '../../src/simulator/simulator.js';
 import { withDefaults, type Target, type TargetSecrets } from '../../src/model/target.js';
 import type { RunRecord } from '../../src/model/run-record.js';
+import type { TranscriptEntry } from '../../src/kit/transcript.js';
 import type { LatencyProfile } from '../../src/simulator/profile.js';
 import { journeyNamed, startSimulatorTarget } from './journey-harness.js';
 
@@ -34,6 +35,8 @@ export interface InProcessHarness {
   readonly secrets: TargetSecrets;
   /** One run; `wsUrl` replaces the target's configured socket URL (as a config would give it). */
   run(journey: string, options?: { stepTimeoutMs?: number; prompt?: string; expectedAnswer?: string; wsUrl?: string }): Promise<RunRecord>;
+  /** The transcript a run wrote (transcript.jsonl), one entry a line, as an operator downloads it. */
+  transcript(runId: string): TranscriptEntry[];
   stop(): Promise<void>;
 }
 
@@ -119,6 +122,11 @@ export async function startInProcess(options: { latency?: Partial<LatencyProfile
         ...(monitorFault !== undefined ? { monitorFault } : {}),
       });
     },
+    transcript: (runId) =>
+      readFileSync(join(scratch, runId, 'transcript.jsonl'), 'utf8')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as TranscriptEntry),
     stop: async () => {
       if (browser !== undefined) await (await browser).close();
       await sim.stop();

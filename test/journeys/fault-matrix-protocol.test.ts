@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { useInProcess } from '../helpers/in-process-run.js';
-import { FAULT_MATRIX, assertExpected, label } from '../helpers/fault-matrix.js';
+import { FAULT_MATRIX, assertExpected, assertWholeStream, label } from '../helpers/fault-matrix.js';
 
 /**
  * Every simulator fault, as the protocol journeys see it: the failing step,
@@ -29,6 +29,7 @@ describe('protocol journeys against every fault (in-process)', () => {
       h().sim.state.enable(row.fault);
       const record = await h().run('golden-path-api', row.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: row.stepTimeoutMs });
       assertExpected(record, row.api);
+      if (row.filler !== undefined) assertWholeStream(record, h().transcript(record.id), row.filler);
       if (row.fault.name === 'slow_phase') {
         const agentRequest = record.steps.find((step) => step.name === 'agent_request');
         assert.ok((agentRequest?.durationMs ?? 0) >= 300, `agent_request took ${agentRequest?.durationMs ?? 0} ms`);

@@ -93,9 +93,39 @@
     }
   }
 
+  // Fault socket_in_worker: the live channel in a Web Worker, as some front ends keep it off the main thread;
+  // the page talks to it by messages, through an object shaped like the socket.
+  function workerSocket(url, protocols) {
+    var source = 'var ws; onmessage = function (m) {' +
+      ' if (m.data.open) { ws = new WebSocket(m.data.open, m.data.protocols);' +
+      ' ws.onopen = function () { postMessage({ open: true }); };' +
+      ' ws.onmessage = function (e) { postMessage({ data: e.data }); };' +
+      ' ws.onclose = function (e) { postMessage({ close: true, code: e.code, reason: e.reason }); }; }' +
+      ' else if (ws) ws.send(m.data.send); };';
+    var worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
+    var listeners = { message: [], close: [] };
+    var channel = {
+      readyState: WebSocket.CONNECTING,
+      send: function (data) { worker.postMessage({ send: data }); },
+      close: function () { worker.terminate(); },
+      addEventListener: function (type, listener) { if (listeners[type]) listeners[type].push(listener); },
+    };
+    worker.onmessage = function (m) {
+      if (m.data.open) channel.readyState = WebSocket.OPEN;
+      else if (m.data.close) {
+        channel.readyState = WebSocket.CLOSED;
+        listeners.close.forEach(function (listener) { listener({ code: m.data.code, reason: m.data.reason }); });
+      } else listeners.message.forEach(function (listener) { listener({ data: m.data.data }); });
+    };
+    worker.postMessage({ open: url, protocols: protocols });
+    return channel;
+  }
+
   function connect() {
     status.textContent = 'connecting';
-    socket = new WebSocket(config.wsUrl + '/ws', ['jwt.' + base64url(token)]);
+    socket = config.socketInWorker
+      ? workerSocket(config.wsUrl + '/ws', ['jwt.' + base64url(token)])
+      : new WebSocket(config.wsUrl + '/ws', ['jwt.' + base64url(token)]);
     // Like front ends with a connect timeout: a socket still connecting after it is closed, and the page says so.
     if (config.connectGiveUpMs) {
       var connecting = socket;
