@@ -6,6 +6,7 @@ import { agentRequestVerdict, answerVerdict, connectVerdict, liveEventsVerdict, 
 import { readTargetInfo } from '../kit/target-info.js';
 import { excerpt } from '../kit/answer.js';
 import { fail } from '../kit/failure.js';
+import { stepBudget } from '../kit/step-budget.js';
 
 /**
  * The golden path without a browser: HTTP login, a ws client offering the
@@ -33,10 +34,11 @@ export async function goldenPathApi(run: JourneyRun): Promise<void> {
       if (session === undefined) return fail('monitor_error', 'no session after login');
       const offered = tokenSubprotocol(session.accessToken);
       const started = run.clock();
+      const left = stepBudget(timeout);
       const outcome = await ProtocolSocket.open({
         url: target.wsUrl,
         protocols: [offered],
-        timeoutMs: timeout,
+        timeoutMs: left(),
         clock: run.clock,
         transcript: run.transcript,
         onFrame: (data, at) => {
@@ -45,7 +47,7 @@ export async function goldenPathApi(run: JourneyRun): Promise<void> {
       });
       if (outcome.kind !== 'open') throw handshakeFailure(outcome, [offered]);
       socket = outcome.socket;
-      await waitForStream(collector, socket.closed, () => collector.established !== undefined || collector.error !== undefined, timeout);
+      await waitForStream(collector, socket.closed, () => collector.established !== undefined || collector.error !== undefined, left());
       const at = connectVerdict(collector, closeState(), { offered, selected: socket.protocol, userId: session.userId, timeoutMs: timeout });
       run.mark('subprotocol', { offered: shortProtocol(offered), selected: shortProtocol(socket.protocol) });
       step.measured(at - started);

@@ -11,6 +11,7 @@ import { JourneyFailure, classify, fail } from '../kit/failure.js';
 import { excerpt } from '../kit/answer.js';
 import { shortProtocol } from '../kit/ws-client.js';
 import { raceTimeout } from '../time/race-timeout.js';
+import { stepBudget } from '../kit/step-budget.js';
 
 /** How long a call of the page must have waited, when a step fails as `ui`, to be the reason the page waits. */
 const STALLED_CALL_MIN_MS = 1000;
@@ -50,10 +51,11 @@ export async function goldenPath(page: Page, run: JourneyRun): Promise<void> {
 
     await run.step('connect', async (step) => {
       if (session === undefined) return fail('monitor_error', 'no session after login');
-      const opened = await probe.waitFor(collector, () => probe.socket !== undefined, timeout);
+      const left = stepBudget(timeout);
+      const opened = await probe.waitFor(collector, () => probe.socket !== undefined, left());
       const socket = probe.socket;
       if (opened === 'timeout' || socket === undefined) throw noSocketFailure(probe, timeout);
-      await probe.waitFor(collector, () => collector.established !== undefined || collector.error !== undefined, timeout);
+      await probe.waitFor(collector, () => collector.established !== undefined || collector.error !== undefined, left());
       const current = probe.socket ?? socket;
       if (current.openAt === null) {
         await probe.settleSocketError();
@@ -68,13 +70,15 @@ export async function goldenPath(page: Page, run: JourneyRun): Promise<void> {
     });
 
     await run.step('agent_request', async (step) => {
-      const actionTimeout = Math.min(timeout, 5000);
-      await page.locator(locators.messageInput).fill(run.inputs.prompt, { timeout: actionTimeout });
-      await page.locator(locators.sendButton).click({ timeout: actionTimeout });
-      await probe.waitFor(collector, () => collector.requestSentAt !== undefined, actionTimeout);
+      const left = stepBudget(timeout);
+      // An action that cannot happen fails in seconds, not after the whole step's time.
+      const actionTimeout = () => Math.min(left(), 5000);
+      await page.locator(locators.messageInput).fill(run.inputs.prompt, { timeout: actionTimeout() });
+      await page.locator(locators.sendButton).click({ timeout: actionTimeout() });
+      await probe.waitFor(collector, () => collector.requestSentAt !== undefined, actionTimeout());
       const sentAt = collector.requestSentAt;
       if (sentAt === undefined) fail('ui', 'the page did not send the request over its WebSocket after Send was clicked', { pageErrors: probe.pageErrors.slice(0, 3) });
-      await probe.waitFor(collector, () => collector.firstAt('agent_started') !== undefined || collector.error !== undefined || collector.completed, timeout);
+      await probe.waitFor(collector, () => collector.firstAt('agent_started') !== undefined || collector.error !== undefined || collector.completed, left());
       step.measured(agentRequestVerdict(collector, closeState(), timeout) - sentAt);
     });
 

@@ -4,6 +4,7 @@ import type { PageProbe } from './page-probe.js';
 import { JourneyFailure, classify } from './failure.js';
 import { jwtClaims, loginOverHttp } from './login.js';
 import { callJson } from './http.js';
+import { stepBudget } from './step-budget.js';
 
 export interface BrowserSession {
   readonly userId: string;
@@ -49,22 +50,28 @@ export async function loginInBrowser(page: Page, run: JourneyRun, probe: PagePro
   };
   page.on('response', onResponse);
   page.on('console', onConsole);
+  // The step's calls and waits share its time: the login ends at its step timeout, not at a multiple of it.
+  const left = stepBudget(timeout);
   try {
     if (target.login === 'form') {
       if (secrets.password === undefined) throw new JourneyFailure('monitor_error', 'form login needs a password (GPMON_PASSWORD)');
-      await page.goto(`${target.appUrl}/login`, { timeout });
-      const formTimeout = Math.min(timeout, 5000);
-      await page.locator(locators.email).fill(target.email, { timeout: formTimeout });
-      await page.locator(locators.password).fill(secrets.password, { timeout: formTimeout });
-      await page.locator(locators.loginButton).click({ timeout: formTimeout });
+      await page.goto(`${target.appUrl}/login`, { timeout: left() });
+      // A form that cannot be filled fails in seconds, not after the whole step's time.
+      const formTimeout = () => Math.min(left(), 5000);
+      await page.locator(locators.email).fill(target.email, { timeout: formTimeout() });
+      await page.locator(locators.password).fill(secrets.password, { timeout: formTimeout() });
+      await page.locator(locators.loginButton).click({ timeout: formTimeout() });
     } else {
-      const session = await loginOverHttp(target, secrets, timeout);
+      const session = await loginOverHttp(target, secrets, left());
       run.secret(session.accessToken);
       run.secret(session.refreshToken);
       const query = new URLSearchParams({ access_token: session.accessToken, refresh_token: session.refreshToken });
-      await page.goto(`${target.appUrl}/auth/callback?${query.toString()}`, { timeout });
+      await page.goto(`${target.appUrl}/auth/callback?${query.toString()}`, { timeout: left() });
     }
-    const usable = page.locator(locators.messageInput).waitFor({ state: 'visible', timeout }).then(() => page.waitForURL(/\/chat(\?|#|$)/, { timeout: 1000 }));
+    const usable = page
+      .locator(locators.messageInput)
+      .waitFor({ state: 'visible', timeout: left() })
+      .then(() => page.waitForURL(/\/chat(\?|#|$)/, { timeout: Math.min(left(), 1000) }));
     await Promise.race([usable, woken]);
     if (signal !== undefined) throw await diagnose(signal.failure, run);
   } catch (error) {

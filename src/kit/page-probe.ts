@@ -223,6 +223,11 @@ function readProbe(args: { origin: string; path: string; ack: Ack | null }): str
   const byPath: number | null = exact === null ? samePath : null;
   const matchedBy: 'url' | 'path' = exact === null && byPath !== null ? 'path' : 'url';
   const chosen: number | null = record.carrier ?? exact ?? byPath;
+  // The monitor reads only the chosen socket: the others' frames count as read, so their tails stay bounded too.
+  for (let i = 0; i < record.sockets.length; i++) {
+    const other = record.sockets[i];
+    if (i !== chosen && other !== undefined) other.read = other.seq;
+  }
   const entry = chosen === null ? undefined : record.sockets[chosen];
   // As one JSON string: Playwright carries a string at native speed, where an array of thousands of frame
   // objects goes through its serialiser and protocol validation value by value (a flood's polls fall behind).

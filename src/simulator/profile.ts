@@ -85,6 +85,7 @@ export const faultSchema = z.discriminatedUnion('name', [
     mode: z.enum(['no_send_button', 'script_error']).default('no_send_button'),
   }),
   z.strictObject({ name: z.literal('answer_not_rendered') }),
+  z.strictObject({ name: z.literal('welcome_stall') }),
   // A page that works, with its live channel in a Web Worker, off the main thread, as some front ends keep it.
   z.strictObject({ name: z.literal('socket_in_worker') }),
   z.strictObject({ name: z.literal('login_stall'), mode: z.enum(['stall', 'drip']).default('stall') }),

@@ -152,6 +152,8 @@ function serveConnection(ws: WebSocket, admission: Admission, deps: WsDeps): voi
       close(1008, 'Authentication failed');
       return undefined;
     }
+    // The backend's check after the accept hangs (a slow session store): the socket is open, no welcome ever comes.
+    if (deps.state.fault('welcome_stall') !== undefined) return undefined;
     const flood = deps.state.fault('heartbeat_flood');
     for (let n = 0; n < (flood?.count ?? 0) && ws.readyState === ws.OPEN; n++) send({ type: 'heartbeat', timestamp: new Date().toISOString() });
     send({

@@ -54,6 +54,7 @@ export const FAULT_MATRIX: readonly FaultRow[] = [
   { fault: { name: 'upgrade_unanswered' }, browser: at('connect', 'timeout'), api: at('connect', 'timeout'), authEnforced: at('no_token', 'timeout') },
   // The page gives up on its connecting socket itself: the server still never answered the upgrade.
   { fault: { name: 'upgrade_unanswered', give_up: 1000 }, browser: at('connect', 'timeout'), api: at('connect', 'timeout') },
+  { fault: { name: 'welcome_stall' }, browser: at('connect', 'timeout'), api: at('connect', 'timeout') },
   // The page's session check stalls after login: the chat page waits on it and never opens its socket. That call's timeout, not `ui`.
   { fault: { name: 'me_stall', mode: 'stall' }, browser: at('connect', 'timeout'), api: 'pass' },
   { fault: { name: 'me_stall', mode: 'drip' }, browser: at('connect', 'timeout'), api: 'pass' },

@@ -24,6 +24,16 @@ describe('protocol journeys against every fault (in-process)', () => {
     assertExpected(await h().run('ws-auth-enforced', { wsUrl: given }), 'pass');
   });
 
+  it("a step's waits share its timeout: a slow upgrade, then no welcome, fails connect at the step timeout, not at twice it", async () => {
+    h().sim.state.enable({ name: 'slow_phase', phase: 'handshake', ms: 2000 });
+    h().sim.state.enable({ name: 'welcome_stall' });
+    const record = await h().run('golden-path-api', { stepTimeoutMs: 3000 });
+    assertExpected(record, { step: 'connect', reason: 'timeout' });
+    const connect = record.steps.find((step) => step.name === 'connect');
+    // The old way: 2 s of upgrade, then a fresh 3 s for the welcome, 5 s in all.
+    assert.ok((connect?.durationMs ?? Infinity) < 4000, `connect ended at ${connect?.durationMs ?? 'no'} ms`);
+  });
+
   for (const row of FAULT_MATRIX) {
     it(`${label(row.fault)}: golden-path-api ${row.api === 'pass' ? 'passes' : `fails at ${row.api.step} (${row.api.reason})`}`, async () => {
       h().sim.state.enable(row.fault);
