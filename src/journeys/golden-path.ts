@@ -93,8 +93,9 @@ export async function goldenPath(page: Page, run: JourneyRun): Promise<void> {
       const completedAt = collector.firstAt('agent_completed') ?? run.clock();
       const snippet = normalise(answer).slice(0, 60);
       const shown = page.locator(locators.assistantMessage).filter({ hasText: snippet });
+      const left = stepBudget(timeout);
       try {
-        await shown.first().waitFor({ state: 'visible', timeout });
+        await shown.first().waitFor({ state: 'visible', timeout: left() });
       } catch (error) {
         const classified = classify(error);
         if (classified.reason !== 'ui') throw classified;
@@ -108,7 +109,7 @@ export async function goldenPath(page: Page, run: JourneyRun): Promise<void> {
       // The DOM log has the page's time of the text's arrival; failing that (the text split
       // across nodes), the page's clock now is an upper bound, and says so.
       const logged = await probe.appearedAt(snippet);
-      const renderedAt = logged ?? (await probe.pageNow());
+      const renderedAt = logged ?? (await probe.pageNow(left()));
       if (logged === undefined) run.mark('renderLagUpperBound', true);
       run.mark('answer', { chars: answer.length, excerpt: excerpt(answer) });
       run.mark('renderLagMs', renderedAt - completedAt);

@@ -92,7 +92,7 @@ export async function loginInBrowser(page: Page, run: JourneyRun, probe: PagePro
     page.off('response', onResponse);
     page.off('console', onConsole);
   }
-  const [storedAccess, storedRefresh] = await probe.stored(['jwt_token', 'refresh_token']);
+  const [storedAccess, storedRefresh] = await probe.stored(['jwt_token', 'refresh_token'], left());
   const accessToken = storedAccess ?? '';
   const refreshToken = storedRefresh ?? '';
   run.secret(accessToken);

@@ -48,7 +48,7 @@ export function classify(error: unknown): JourneyFailure {
   }
   // Playwright's own timeouts name their budget. A navigation that did not finish is the app server's (or its
   // assets') slowness; an action or a locator that timed out on a loaded page is the page not showing what a user needs.
-  if (/Timeout \d+ms exceeded/.test(message)) {
+  if (/Timeout \d+(\.\d+)?ms exceeded/.test(message)) {
     if (/^(page|frame)\.(goto|reload|goBack|goForward|waitForNavigation|waitForLoadState):/.test(firstLine)) {
       return new JourneyFailure('timeout', firstLine, { error: firstLine });
     }

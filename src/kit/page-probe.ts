@@ -419,17 +419,20 @@ export class PageProbe {
     return new JourneyFailure('timeout', `the page stopped responding: ${how}`, { pageResponsive: false, pageErrors: this.pageErrors.slice(0, 3) });
   }
 
-  /** When the page's own clock says now, on the run clock. Throws the frozen-page failure when the page does not answer. */
-  async pageNow(): Promise<number> {
-    const now = await this.inPage(this.page.evaluate(() => performance.timeOrigin + performance.now()));
-    if (now === undefined) throw this.frozenFailure(3000);
+  /**
+   * When the page's own clock says now, on the run clock. Throws the frozen-page failure when the page does
+   * not answer within `ms` (give it the step's time left: a page busy with a flood of frames is slow, not frozen).
+   */
+  async pageNow(ms = 3000): Promise<number> {
+    const now = await this.inPage(this.page.evaluate(() => performance.timeOrigin + performance.now()), ms);
+    if (now === undefined) throw this.frozenFailure(ms);
     return this.run.fromEpoch(now);
   }
 
-  /** The page's localStorage values for `keys` (null where unset). Throws the frozen-page failure when the page does not answer. */
-  async stored(keys: readonly string[]): Promise<(string | null)[]> {
-    const values = await this.inPage(this.page.evaluate((names) => names.map((name) => localStorage.getItem(name)), [...keys]));
-    if (values === undefined) throw this.frozenFailure(3000);
+  /** The page's localStorage values for `keys` (null where unset). Throws the frozen-page failure when the page does not answer within `ms`. */
+  async stored(keys: readonly string[], ms = 3000): Promise<(string | null)[]> {
+    const values = await this.inPage(this.page.evaluate((names) => names.map((name) => localStorage.getItem(name)), [...keys]), ms);
+    if (values === undefined) throw this.frozenFailure(ms);
     return values;
   }
 

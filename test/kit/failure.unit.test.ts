@@ -8,6 +8,8 @@ describe('classify', () => {
   const cases: [string, unknown, string][] = [
     ['a locator that never showed', named('TimeoutError', 'locator.click: Timeout 4000ms exceeded.\nCall log: …'), 'ui'],
     ['a locator wait', named('TimeoutError', 'locator.waitFor: Timeout 3000ms exceeded.'), 'ui'],
+    // A budget left of a step is not a whole number of ms: Playwright prints it as given.
+    ['a locator wait with a fractional budget', named('TimeoutError', 'locator.click: Timeout 2977.718179000003ms exceeded.'), 'ui'],
     ['a navigation that never finished (an app server that accepts and never answers)', named('TimeoutError', 'page.goto: Timeout 4000ms exceeded.\nnavigating to "http://…/login"'), 'timeout'],
     ['a reload that never finished', named('TimeoutError', 'page.reload: Timeout 4000ms exceeded.'), 'timeout'],
     ["a call's own deadline (AbortSignal.timeout), never `ui`", named('TimeoutError', 'The operation was aborted due to timeout'), 'timeout'],
