@@ -45,7 +45,7 @@ export function connectVerdict(
   if (error !== undefined && authFailed) {
     throw new JourneyFailure('ws_auth', `server answered AUTH_FAILED: ${error.message}`, { errorCode: 'AUTH_FAILED', lastFrames: [...collector.lastTypes] });
   }
-  throw new JourneyFailure('timeout', `no connection_established within ${check.timeoutMs} ms`, { lastFrames: [...collector.lastTypes] });
+  throw new JourneyFailure('timeout', `no connection_established by the end of the step (step timeout ${check.timeoutMs} ms, the upgrade included)`, { lastFrames: [...collector.lastTypes] });
 }
 
 function errorFailure(collector: EventCollector): JourneyFailure | undefined {

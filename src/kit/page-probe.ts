@@ -251,10 +251,10 @@ export class PageProbe {
   /** How many live-channel sockets the page opened, when more than one (reconnects). */
   socketsSeen = 1;
   private last: PageSocket | undefined;
-  /** Every WebSocket URL the browser opened for this page, as Playwright relays them: a worker's and a frame's too. */
-  private readonly browserSockets: string[] = [];
-  /** The socket URLs in the page's own record at the last poll: those its main frame's scripts opened. */
-  private pageSocketUrls: string[] = [];
+  /** Every WebSocket the browser opened for this page, as Playwright relays them: a worker's and a frame's too. */
+  private readonly relayed: RelayedSocket[] = [];
+  /** The relayed socket read as the live channel, when the page's own scripts opened none. */
+  private relayedLive: RelayedSocket | undefined;
   /** The page's calls to the target (app, auth and API origins) still in flight, in the order they were made. */
   private readonly inFlight = new Map<Request, PendingCall>();
 
@@ -275,10 +275,10 @@ export class PageProbe {
       if (probe.pageErrors.length < 100) probe.pageErrors.push(`${error.name}: ${error.message}`.slice(0, 500));
     });
     page.on('websocket', (socket: PwWebSocket) => {
-      if (probe.browserSockets.length < 100) probe.browserSockets.push(socket.url());
       socket.on('socketerror', (message: string) => {
         probe.socketErrors.push(message.slice(0, 500));
       });
+      if (probe.relayed.length < 100) probe.relayed.push(relay(socket));
     });
     const { appUrl, authUrl, apiUrl } = run.target;
     const origins = new Set([appUrl, authUrl, apiUrl].map((url) => new URL(url).origin));
@@ -328,8 +328,34 @@ export class PageProbe {
    * frame's. The probe cannot read their frames; a failure that would blame the page must say so instead.
    */
   socketsOutOfSight(): string[] {
-    const seen = new Set(this.pageSocketUrls);
-    return this.browserSockets.filter((url) => !seen.has(url)).map(urlWithoutSecrets);
+    return this.relayed.filter((socket) => socket.sight === 'outside').map((socket) => urlWithoutSecrets(socket.url));
+  }
+
+  /**
+   * When the page's own scripts opened no live socket, but the browser did (a Web Worker's, a frame's): that
+   * socket is read through Playwright's relay, its frames timed as they reach this process (tens of ms late),
+   * its subprotocol and close code unseen. The record says so (`socketRelayed`); the page is not blamed.
+   */
+  private pumpRelayed(collector: EventCollector, where: { origin: string; path: string }): void {
+    const live = this.relayed.filter((socket) => socket.sight === 'outside' && onPath(socket.url, where));
+    const socket = live.at(-1);
+    if (socket === undefined) return;
+    if (live.length > 1) this.socketsSeen = live.length;
+    if (this.relayedLive !== socket) {
+      this.relayedLive = socket;
+      this.run.transcript.add({ t: this.run.fromEpoch(socket.createdAt), dir: 'event', event: 'connect', detail: { url: urlWithoutSecrets(socket.url), relayed: true } });
+      this.run.mark('socketRelayed', {
+        url: urlWithoutSecrets(socket.url),
+        why: "opened outside the page's own scripts (a Web Worker or a frame): read through Playwright's relay, times tens of ms late, subprotocol and close code not visible",
+      });
+    }
+    for (const frame of socket.take()) {
+      const t = this.run.fromEpoch(frame.t);
+      this.run.transcript.add({ t, dir: frame.dir, data: frame.data });
+      if (frame.dir === 'in') collector.receive(frame.data, t);
+      else if (collector.requestSentAt === undefined && REQUEST_FRAME.test(frame.data)) collector.requestSent(t);
+    }
+    this.last = socket.state();
   }
 
   /** The page's live-channel socket: the one the request went out on, or before that the newest on the target's socket URL. */
@@ -359,10 +385,22 @@ export class PageProbe {
     // starts). Once the request went out on a socket (marked in the page as it is sent), that socket carries the
     // run: its answer can only come there, and its close is the run's failure even if the page opens another.
     const where = { origin: configured.origin, path: configured.pathname.replace(/\/+$/, '') };
+    const pollStartedAt = epochNow();
     const json = await this.inPage(this.page.evaluate(readProbe, { ...where, ack: this.ack }));
     const read = json === undefined ? undefined : (JSON.parse(json) as PageRead);
-    if (read !== undefined) this.pageSocketUrls = read.sockets.map((socket) => socket.url);
-    if (read === undefined || read.chosen === null) return;
+    if (read === undefined) return;
+    // A socket the browser reported before this read began, and the page's record does not hold, was not
+    // opened by the page's own scripts (a Web Worker's, a frame's). The others need no relay.
+    const own = new Set(read.sockets.map((socket) => socket.url));
+    for (const socket of this.relayed) {
+      if (socket.sight !== 'unknown' || socket.createdAt >= pollStartedAt) continue;
+      socket.sight = own.has(socket.url) ? 'page' : 'outside';
+      if (socket.sight === 'page') socket.stop();
+    }
+    if (read.chosen === null) {
+      this.pumpRelayed(collector, where);
+      return;
+    }
     if (read.live > 1) this.socketsSeen = read.live;
     this.last = read.sockets[read.chosen];
     if (read.matchedBy === 'path' && this.last !== undefined) this.run.mark('pageSocketUrl', urlWithoutSecrets(this.last.url));
@@ -479,6 +517,97 @@ export interface PendingCall {
 }
 
 const REQUEST_FRAME = /"type"\s*:\s*"(start_agent|user_message)"/;
+
+/** Epoch ms in this process, on the same footing as a page's timeOrigin + now. */
+function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+function onPath(url: string, where: { origin: string; path: string }): boolean {
+  try {
+    return new URL(url).pathname.replace(/\/+$/, '') === where.path;
+  } catch {
+    return false;
+  }
+}
+
+/** Frames a relay holds before a poll decides whether its socket is the page's own; beyond, the oldest go. */
+const RELAY_PENDING_MAX = 50_000;
+
+/**
+ * A WebSocket of the page as Playwright relays it: frames, both ways, stamped as they reach this process,
+ * kept until taken, and only until a poll finds the socket in the page's own record (then the page's
+ * probe reads it, with the page's times).
+ */
+interface RelayedSocket {
+  readonly url: string;
+  /** Epoch ms when the relay reported the socket. */
+  readonly createdAt: number;
+  /** Whose socket: not yet known, the page's own scripts', or opened outside them. */
+  sight: 'unknown' | 'page' | 'outside';
+  /** The frames since the last take, in arrival order. */
+  take(): { dir: 'in' | 'out'; t: number; data: string }[];
+  /** The socket's state as the page probe reports one (no subprotocol: the relay does not carry it). */
+  state(): PageSocket;
+  /** Stops keeping frames: the page's own record has the socket. */
+  stop(): void;
+}
+
+function relay(socket: PwWebSocket): RelayedSocket {
+  const createdAt = epochNow();
+  let pending: { dir: 'in' | 'out'; t: number; data: string }[] = [];
+  let seq = 0;
+  let firstFrameAt: number | null = null;
+  let closedAt: number | null = null;
+  let errorAt: number | null = null;
+  const keep = (dir: 'in' | 'out') => (frame: { payload: string | Buffer }) => {
+    const t = epochNow();
+    seq += 1;
+    firstFrameAt ??= t;
+    pending.push({ dir, t, data: typeof frame.payload === 'string' ? frame.payload : '<binary>' });
+    if (pending.length > RELAY_PENDING_MAX) pending = pending.slice(RELAY_PENDING_MAX / 2);
+  };
+  const received = keep('in');
+  const sent = keep('out');
+  const closed = () => {
+    closedAt ??= epochNow();
+  };
+  const failed = () => {
+    errorAt ??= epochNow();
+  };
+  socket.on('framereceived', received);
+  socket.on('framesent', sent);
+  socket.on('close', closed);
+  socket.on('socketerror', failed);
+  return {
+    url: socket.url(),
+    createdAt,
+    sight: 'unknown',
+    take: () => {
+      const taken = pending;
+      pending = [];
+      return taken;
+    },
+    state: () => ({
+      url: socket.url(),
+      offered: [],
+      createdAt,
+      // The relay has no open event: a frame either way means the socket was open.
+      openAt: firstFrameAt,
+      protocol: null,
+      errorAt,
+      // 1005: no status code present, as RFC 6455 §7.4.1 names it; the relay does not carry the code.
+      close: closedAt === null ? null : { code: 1005, reason: '(close code not visible: the socket is outside the page\'s scripts)', wasClean: false, t: closedAt },
+      abandonedAt: null,
+      seq,
+    }),
+    stop: () => {
+      pending = [];
+      socket.off('framereceived', received);
+      socket.off('framesent', sent);
+    },
+  };
+}
 
 export function normalise(text: string): string {
   return text.replace(/\s+/g, ' ').trim();

@@ -45,9 +45,7 @@ export const DEFAULT_LATENCY: LatencyProfile = {
 
 const phaseSchema = z.enum(PHASES);
 const eventSchema = z.enum(CRITICAL_EVENTS);
-const ms = z.coerce.number().int().min(0).max(600_000);
-
-export const latencyPatchSchema = z.partialRecord(phaseSchema, ms).refine(
+export const latencyPatchSchema = z.partialRecord(phaseSchema, wholeNumber(0, 600_000)).refine(
   (patch) => Object.keys(patch).length > 0,
   'name at least one phase',
 );
@@ -55,8 +53,10 @@ export const latencyPatchSchema = z.partialRecord(phaseSchema, ms).refine(
 /** A count given as a JSON number or as decimal digits (a flag's `key=value`): nothing else passes for one. */
 function wholeNumber(min: number, max: number) {
   return z
-    .union([z.number(), z.string().regex(/^\d+$/, 'must be a whole number').transform(Number)], { error: 'must be a whole number' })
-    .pipe(z.number().int('must be a whole number').min(min).max(max));
+    .union([z.number(), z.string().regex(/^\d+$/, 'must be a whole number').transform(Number)], {
+      error: (issue) => (issue.input === undefined ? `required: a whole number from ${min} to ${max}` : 'must be a whole number'),
+    })
+    .pipe(z.number().int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 }
 
 export const faultSchema = z.discriminatedUnion('name', [
@@ -76,7 +76,7 @@ export const faultSchema = z.discriminatedUnion('name', [
   z.strictObject({ name: z.literal('empty_answer') }),
   z.strictObject({ name: z.literal('login_rejected') }),
   z.strictObject({ name: z.literal('auth_down') }),
-  z.strictObject({ name: z.literal('slow_phase'), phase: phaseSchema, ms: ms.refine((n) => n > 0, 'must be > 0') }),
+  z.strictObject({ name: z.literal('slow_phase'), phase: phaseSchema, ms: wholeNumber(1, 600_000) }),
   z.strictObject({ name: z.literal('new_revision'), revision: z.string().regex(/^[0-9a-f]{7,40}$/).optional() }),
   z.strictObject({ name: z.literal('permissive_auth') }),
   z.strictObject({ name: z.literal('cors_broken') }),
@@ -112,11 +112,13 @@ function describeIssues(error: z.ZodError): string {
 }
 
 export function parseFault(input: unknown): Parsed<Fault> {
-  if (typeof input === 'object' && input !== null && 'name' in input) {
-    const name = input.name;
-    if (typeof name !== 'string' || !(FAULT_NAMES as readonly string[]).includes(name)) {
-      return { ok: false, error: `unknown fault ${JSON.stringify(name)}; known: ${FAULT_NAMES.join(', ')}` };
-    }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { ok: false, error: `a fault is an object {"name": …, and its options}; known names: ${FAULT_NAMES.join(', ')}` };
+  }
+  if (!('name' in input)) return { ok: false, error: `name: required; known: ${FAULT_NAMES.join(', ')}` };
+  const name = input.name;
+  if (typeof name !== 'string' || !(FAULT_NAMES as readonly string[]).includes(name)) {
+    return { ok: false, error: `unknown fault ${JSON.stringify(name)}; known: ${FAULT_NAMES.join(', ')}` };
   }
   const result = faultSchema.safeParse(input);
   return result.success ? { ok: true, value: result.data } : { ok: false, error: describeIssues(result.error) };
@@ -126,7 +128,8 @@ export function parseFault(input: unknown): Parsed<Fault> {
 export function parseFaultSpec(spec: string): Parsed<Fault> {
   const [name, rest] = splitOnce(spec.trim(), ':');
   const fields: Record<string, string> = { name };
-  if (rest !== undefined && rest !== '') {
+  if (rest !== undefined && rest.trim() === '') return { ok: false, error: `fault "${spec}": nothing after ":" (name, or name:key=value,key=value)` };
+  if (rest !== undefined) {
     for (const pair of rest.split(',')) {
       const [key, value] = splitOnce(pair, '=');
       if (key === '' || value === undefined) {

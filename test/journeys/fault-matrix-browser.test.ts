@@ -41,5 +41,18 @@ describe('browser journey against every fault (in-process)', () => {
     assert.ok((liveEvents?.durationMs ?? Infinity) < 2000, `reported at the close, not at the 8 s step timeout: ${liveEvents?.durationMs ?? 'no'} ms`);
   });
 
+  it("a socket opened in a Web Worker is read through Playwright's relay: the run passes and says how it read it", async () => {
+    h().sim.state.enable({ name: 'socket_in_worker' });
+    const record = await h().run('golden-path');
+    assertExpected(record, 'pass');
+    const relayed = record.marks.socketRelayed as { url?: string; why?: string } | undefined;
+    assert.equal(relayed?.url, `${h().sim.description.ws}/ws`);
+    assert.match(relayed.why ?? '', /Web Worker/);
+    const transcript = h().transcript(record.id);
+    assert.ok(transcript.some((entry) => entry.event === 'connect' && entry.detail?.relayed === true), 'the relayed socket is in the transcript');
+    assert.ok(transcript.some((entry) => entry.dir === 'out' && /start_agent/.test(entry.data ?? '')), 'with the request the page sent');
+    assert.ok(transcript.some((entry) => entry.dir === 'in' && /agent_completed/.test(entry.data ?? '')), 'and the stream to its end');
+  });
+
   browserRowTests(h, 0);
 });

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
 import { admin } from '../helpers/sim-client.js';
-import { parseFaultSpec, parseLatencySpec } from '../../src/simulator/profile.js';
+import { parseFault, parseFaultSpec, parseLatencySpec } from '../../src/simulator/profile.js';
 
 describe('simulator admin API', () => {
   let sim: Simulator;
@@ -106,7 +106,12 @@ describe('fault and latency specs (flags)', () => {
       ['long_stream:thinking=abc', /thinking: must be a whole number/],
       ['long_stream:thinking=', /thinking: must be a whole number/],
       ['long_stream:thinking=0x10', /thinking: must be a whole number/],
-      ['long_stream:thinking=0', /thinking: Too small/],
+      ['long_stream:thinking=0', /thinking: must be at least 1/],
+      ['slow_phase:phase=login', /ms: required: a whole number from 1 to 600000/],
+      ['slow_phase:phase=login,ms=0', /ms: must be at least 1$/],
+      ['slow_phase:phase=login,ms=1.5', /ms: must be a whole number$/],
+      ['heartbeat_flood:', /nothing after ":"/],
+      ['heartbeat_flood:count=2000000', /count: must be at most 1000000/],
       ['heartbeat_flood:count=-1', /count: must be a whole number/],
       ['close_1011:reconnect=maybe', /reconnect: must be true or false/],
       ['close_1011:reconnect=yes', /reconnect: must be true or false/],
@@ -124,5 +129,18 @@ describe('fault and latency specs (flags)', () => {
     const bad = parseLatencySpec('tool=fast');
     assert.equal(bad.ok, false);
     assert.match(bad.error, /^latency "tool=fast": tool: /);
+    // No coercion: an empty value or a space is not 0.
+    for (const spec of ['tool=', 'tool= 5', 'tool=-3']) assert.deepEqual(parseLatencySpec(spec), { ok: false, error: `latency "${spec}": tool: must be a whole number` });
+  });
+
+  it('a fault body that is not an object, or has no name, says what a fault is and lists the names', () => {
+    for (const body of [[], null, 'close_1011', 42]) {
+      const parsed = parseFault(body);
+      assert.equal(parsed.ok, false);
+      if (!parsed.ok) assert.match(parsed.error, /^a fault is an object \{"name": …, and its options\}; known names: subprotocol_mismatch, /);
+    }
+    const nameless = parseFault({ mode: '403' });
+    assert.equal(nameless.ok, false);
+    if (!nameless.ok) assert.match(nameless.error, /^name: required; known: subprotocol_mismatch, /);
   });
 });
