@@ -80,6 +80,15 @@ function adminRouter(deps: ApiDeps): express.Router {
     next();
   };
   router.use(requireToken);
+  // A body sent without its JSON content type would reach the handlers as no body at all: say why instead.
+  // (`req.is` is null for a request with no body, which the handlers answer themselves; false for another type.)
+  router.use((req, res, next) => {
+    if ((req.method === 'POST' || req.method === 'PATCH') && req.is('application/json') === false) {
+      res.status(415).json({ detail: `send the body as JSON, with Content-Type: application/json (got ${req.headers['content-type'] ?? 'none'})` });
+      return;
+    }
+    next();
+  });
 
   const snapshot = () => ({ ...state.snapshot(), eventOffsetsMs: eventOffsets(state.snapshot().effectiveLatency), wsConnections: deps.wsConnections() });
 

@@ -51,6 +51,25 @@ describe('simulator admin API', () => {
     assert.deepEqual(await response.json(), { detail: 'Request body is not valid JSON' });
   });
 
+  it('answers a body without its JSON content type with 415, naming the type to send; a JSON array with what a fault is', async () => {
+    const send = (body: string, contentType?: string) =>
+      fetch(`${sim.description.adminUrl}/faults`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${sim.description.adminToken}`, ...(contentType === undefined ? {} : { 'content-type': contentType }) },
+        body,
+      });
+    const plain = await send('{"name":"agent_error"}', 'text/plain');
+    assert.equal(plain.status, 415);
+    assert.deepEqual(await plain.json(), { detail: 'send the body as JSON, with Content-Type: application/json (got text/plain)' });
+    const form = await send('name=agent_error', 'application/x-www-form-urlencoded');
+    assert.equal(form.status, 415);
+    const nothing = await send('[]', 'application/json');
+    assert.equal(nothing.status, 400);
+    assert.match(((await nothing.json()) as { detail: string }).detail, /^a fault is an object/);
+    const faults = await admin(sim.description, 'GET', '/state');
+    assert.deepEqual((faults.json as { faults: unknown[] }).faults, [], 'nothing was enabled');
+  });
+
   it('sets latency and reports the ground-truth event offsets', async () => {
     const answer = await admin(sim.description, 'PATCH', '/latency', {
       agent_start: 100, thinking: 50, tool_start: 25, tool: 200, completion: 75,
