@@ -13,9 +13,6 @@ import { shortProtocol } from '../kit/ws-client.js';
 import { raceTimeout } from '../time/race-timeout.js';
 import { stepBudget } from '../kit/step-budget.js';
 
-/** How long a call of the page must have waited, when a step fails as `ui`, to be the reason the page waits. */
-const STALLED_CALL_MIN_MS = 1000;
-
 /**
  * The golden path as a user walks it, in the web app. Live events are read
  * from the page's own WebSocket; every time is taken inside the page (see
@@ -31,7 +28,7 @@ export async function goldenPath(page: Page, run: JourneyRun): Promise<void> {
   run.refine(async (failure) => {
     if (failure.reason !== 'ui') return failure;
     if (!(await probe.responsive())) return probe.frozenFailure(undefined, failure.detail);
-    const stalled = probe.stalledCall(STALLED_CALL_MIN_MS);
+    const stalled = probe.stalledCall(timeout);
     return stalled === undefined ? failure : probe.stalledFailure(stalled, timeout);
   });
   await readTargetInfo(run);
@@ -58,7 +55,8 @@ export async function goldenPath(page: Page, run: JourneyRun): Promise<void> {
       await probe.waitFor(collector, () => collector.established !== undefined || collector.error !== undefined, left());
       const current = probe.socket ?? socket;
       if (current.openAt === null) {
-        await probe.settleSocketError();
+        // Within the step's time: the error, if any, trails the close by a few ms.
+        await probe.settleSocketError(Math.min(500, left()));
         throw browserHandshakeFailure(current, probe, timeout);
       }
       const selected = current.protocol ?? '';

@@ -80,7 +80,7 @@ export async function loginInBrowser(page: Page, run: JourneyRun, probe: PagePro
     // Only a page that did not show what a user needs is `ui`; a crash or a network error keeps its own name.
     if (classified.reason !== 'ui') throw classified;
     // A page waiting on the target (no answer, or headers then a stalled body) is that call's timeout, not the page's fault.
-    const stalled = probe.stalledCall();
+    const stalled = probe.stalledCall(timeout);
     if (stalled !== undefined) throw probe.stalledFailure(stalled, timeout);
     const pageErrors = probe.pageErrors.slice(0, 3);
     throw new JourneyFailure('ui', `the chat page was not usable after login (at ${new URL(page.url()).pathname})`, {

@@ -11,6 +11,20 @@ import { shortProtocol } from './ws-client.js';
  */
 export function browserHandshakeFailure(socket: PageSocket, probe: PageProbe, timeoutMs: number): JourneyFailure {
   const message = probe.socketErrors.at(-1) ?? '';
+  // A relayed socket (a Web Worker's) shows no open: with no frame and no error, whether the upgrade was answered is unknown.
+  if (socket.relayed === true && message === '') {
+    const where = "it was opened outside the page's scripts (a Web Worker or a frame)";
+    if (socket.close === null) {
+      return new JourneyFailure('timeout', `no frame arrived on the page's WebSocket in ${timeoutMs} ms; ${where}, so whether the server answered the upgrade is not visible`, {
+        url: urlWithoutSecrets(socket.url),
+        relayed: true,
+      });
+    }
+    return new JourneyFailure('ws_handshake', `the page's WebSocket closed before any frame arrived; ${where}, so its handshake's answer and close code are not visible`, {
+      url: urlWithoutSecrets(socket.url),
+      relayed: true,
+    });
+  }
   // No error, no close: the socket is still connecting, so the server never answered the upgrade.
   if (socket.close === null && socket.errorAt === null && message === '') {
     return new JourneyFailure('timeout', `the page's WebSocket was still connecting after ${timeoutMs} ms: the server did not answer the upgrade`, {

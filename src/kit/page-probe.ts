@@ -27,6 +27,8 @@ export interface PageSocket {
   readonly abandonedAt: number | null;
   /** Frames recorded so far, both ways. */
   readonly seq: number;
+  /** Read through Playwright's relay (opened outside the page's scripts): open, subprotocol and close code unseen. */
+  readonly relayed?: true;
 }
 
 /** A socket as the page keeps it: its first frames, the frames not yet read, and a tail of read ones. */
@@ -253,6 +255,8 @@ export class PageProbe {
   private last: PageSocket | undefined;
   /** Every WebSocket the browser opened for this page, as Playwright relays them: a worker's and a frame's too. */
   private readonly relayed: RelayedSocket[] = [];
+  /** When the page last answered an evaluation (performance.now()): how long a silent page has been silent. */
+  private lastAnswerAt = performance.now();
   /** The relayed socket read as the live channel, when the page's own scripts opened none. */
   private relayedLive: RelayedSocket | undefined;
   /** The page's calls to the target (app, auth and API origins) still in flight, in the order they were made. */
@@ -300,11 +304,13 @@ export class PageProbe {
   }
 
   /**
-   * The page's oldest call to the target that has waited at least `minMs`
-   * and has not finished (no answer, or headers and then a stalled body):
-   * why a page that answers still does not show what a user needs.
+   * The page's oldest call to the target that has not finished (no answer, or headers and then a stalled
+   * body) and has waited long enough to be the cause: why a page that answers still does not show what a
+   * user needs, in a step that ran out its `stepTimeoutMs`. A call of the step's last second (of its last
+   * half, on a short step) is no cause: a page only slow to load its assets is not a target that hung.
    */
-  stalledCall(minMs = 0): PendingCall | undefined {
+  stalledCall(stepTimeoutMs: number): PendingCall | undefined {
+    const minMs = Math.min(STALLED_CALL_MIN_MS, stepTimeoutMs / 2);
     const now = performance.now();
     for (const call of this.inFlight.values()) if (now - call.startedAt >= minMs) return call;
     return undefined;
@@ -370,7 +376,9 @@ export class PageProbe {
    */
   private async inPage<T>(evaluation: Promise<T>, ms = 3000): Promise<T | undefined> {
     try {
-      return await raceTimeout(evaluation, ms, undefined);
+      const answer = await raceTimeout(evaluation, ms, undefined);
+      if (answer !== undefined) this.lastAnswerAt = performance.now();
+      return answer;
     } catch (error) {
       // A crashed or closed page is the monitor's fault and must surface as such.
       if (this.page.isClosed() || /closed|crash/i.test(error instanceof Error ? error.message : String(error))) throw error;
@@ -427,7 +435,8 @@ export class PageProbe {
       if (!pumped) {
         // A page that answers was only slow to read: the step's own verdict stands.
         if (await this.responsive()) return 'timeout';
-        throw this.frozenFailure(timeoutMs);
+        // How long the page has been silent, not the whole wait: a page busy with a flood still answers now and then.
+        throw this.frozenFailure(Math.round(performance.now() - this.lastAnswerAt));
       }
       if (done()) return 'ok';
       if (this.last?.close != null) return 'closed';
@@ -453,7 +462,10 @@ export class PageProbe {
 
   /** The failure of a page that stopped answering: the target's page, at the step where it froze. */
   frozenFailure(waitedMs?: number, what?: string): JourneyFailure {
-    const how = waitedMs !== undefined ? `its main thread did not yield for ${waitedMs} ms` : `its main thread does not yield (${what ?? 'an action timed out'})`;
+    const how =
+      waitedMs !== undefined
+        ? `it has not answered the monitor for ${Math.round(waitedMs)} ms (its main thread busy or frozen)`
+        : `its main thread does not yield (${what ?? 'an action timed out'})`;
     return new JourneyFailure('timeout', `the page stopped responding: ${how}`, { pageResponsive: false, pageErrors: this.pageErrors.slice(0, 3) });
   }
 
@@ -517,6 +529,9 @@ export interface PendingCall {
 }
 
 const REQUEST_FRAME = /"type"\s*:\s*"(start_agent|user_message)"/;
+
+/** How long a call of the page must have waited, when a step fails, to be the reason the page waits. */
+const STALLED_CALL_MIN_MS = 1000;
 
 /** Epoch ms in this process, on the same footing as a page's timeOrigin + now. */
 function epochNow(): number {
@@ -600,6 +615,7 @@ function relay(socket: PwWebSocket): RelayedSocket {
       close: closedAt === null ? null : { code: 1005, reason: '(close code not visible: the socket is outside the page\'s scripts)', wasClean: false, t: closedAt },
       abandonedAt: null,
       seq,
+      relayed: true,
     }),
     stop: () => {
       pending = [];

@@ -128,6 +128,7 @@ export function parseFault(input: unknown): Parsed<Fault> {
 export function parseFaultSpec(spec: string): Parsed<Fault> {
   const [name, rest] = splitOnce(spec.trim(), ':');
   const fields: Record<string, string> = { name };
+  if (name === '') return { ok: false, error: `fault "${spec}": no fault name (name, or name:key=value,key=value)` };
   if (rest !== undefined && rest.trim() === '') return { ok: false, error: `fault "${spec}": nothing after ":" (name, or name:key=value,key=value)` };
   if (rest !== undefined) {
     for (const pair of rest.split(',')) {

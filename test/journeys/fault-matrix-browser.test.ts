@@ -54,5 +54,15 @@ describe('browser journey against every fault (in-process)', () => {
     assert.ok(transcript.some((entry) => entry.dir === 'in' && /agent_completed/.test(entry.data ?? '')), 'and the stream to its end');
   });
 
+  it('a socket in a Web Worker that opens and never speaks: connect/timeout, saying what the relay cannot show, within the step', async () => {
+    h().sim.state.enable({ name: 'socket_in_worker' });
+    h().sim.state.enable({ name: 'welcome_stall' });
+    const record = await h().run('golden-path', { stepTimeoutMs: 3000 });
+    assertExpected(record, { step: 'connect', reason: 'timeout' });
+    assert.match(record.failure?.message ?? '', /no frame arrived .*outside the page's scripts.*whether the server answered the upgrade is not visible/);
+    const connect = record.steps.find((step) => step.name === 'connect');
+    assert.ok((connect?.durationMs ?? Infinity) < 3400, `connect ended at ${connect?.durationMs ?? 'no'} ms, its step timeout 3000 ms`);
+  });
+
   browserRowTests(h, 0);
 });

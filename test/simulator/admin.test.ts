@@ -130,6 +130,8 @@ describe('fault and latency specs (flags)', () => {
       ['slow_phase:phase=login,ms=0', /ms: must be at least 1$/],
       ['slow_phase:phase=login,ms=1.5', /ms: must be a whole number$/],
       ['heartbeat_flood:', /nothing after ":"/],
+      [':', /no fault name/],
+      [':count=5', /no fault name/],
       ['heartbeat_flood:count=2000000', /count: must be at most 1000000/],
       ['heartbeat_flood:count=-1', /count: must be a whole number/],
       ['close_1011:reconnect=maybe', /reconnect: must be true or false/],
