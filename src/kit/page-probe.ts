@@ -259,6 +259,8 @@ export class PageProbe {
   private lastAnswerAt = performance.now();
   /** The relayed socket read as the live channel, when the page's own scripts opened none. */
   private relayedLive: RelayedSocket | undefined;
+  /** Frames of the relayed live socket let go before they were read (it outran the polls by RELAY_PENDING_MAX). */
+  private relayedDropped = 0;
   /** The page's calls to the target (app, auth and API origins) still in flight, in the order they were made. */
   private readonly inFlight = new Map<Request, PendingCall>();
 
@@ -355,7 +357,14 @@ export class PageProbe {
         why: "opened outside the page's own scripts (a Web Worker or a frame): read through Playwright's relay, times tens of ms late, subprotocol and close code not visible",
       });
     }
-    for (const frame of socket.take()) {
+    const taken = socket.take();
+    const first = taken.frames[0];
+    if (taken.dropped > 0 && first !== undefined) {
+      this.run.transcript.add({ t: this.run.fromEpoch(first.t), dir: 'event', event: 'frames_dropped', detail: { frames: taken.dropped, relayed: true } });
+      this.relayedDropped += taken.dropped;
+      this.run.mark('relayedFramesDropped', this.relayedDropped);
+    }
+    for (const frame of taken.frames) {
       const t = this.run.fromEpoch(frame.t);
       this.run.transcript.add({ t, dir: frame.dir, data: frame.data });
       if (frame.dir === 'in') collector.receive(frame.data, t);
@@ -560,8 +569,8 @@ interface RelayedSocket {
   readonly createdAt: number;
   /** Whose socket: not yet known, the page's own scripts', or opened outside them. */
   sight: 'unknown' | 'page' | 'outside';
-  /** The frames since the last take, in arrival order. */
-  take(): { dir: 'in' | 'out'; t: number; data: string }[];
+  /** The frames since the last take, in arrival order, and how many were let go before them (counted, never silently). */
+  take(): { frames: { dir: 'in' | 'out'; t: number; data: string }[]; dropped: number };
   /** The socket's state as the page probe reports one (no subprotocol: the relay does not carry it). */
   state(): PageSocket;
   /** Stops keeping frames: the page's own record has the socket. */
@@ -571,6 +580,7 @@ interface RelayedSocket {
 function relay(socket: PwWebSocket): RelayedSocket {
   const createdAt = epochNow();
   let pending: { dir: 'in' | 'out'; t: number; data: string }[] = [];
+  let dropped = 0;
   let seq = 0;
   let firstFrameAt: number | null = null;
   let closedAt: number | null = null;
@@ -580,7 +590,10 @@ function relay(socket: PwWebSocket): RelayedSocket {
     seq += 1;
     firstFrameAt ??= t;
     pending.push({ dir, t, data: typeof frame.payload === 'string' ? frame.payload : '<binary>' });
-    if (pending.length > RELAY_PENDING_MAX) pending = pending.slice(RELAY_PENDING_MAX / 2);
+    if (pending.length > RELAY_PENDING_MAX) {
+      pending = pending.slice(RELAY_PENDING_MAX / 2);
+      dropped += RELAY_PENDING_MAX / 2;
+    }
   };
   const received = keep('in');
   const sent = keep('out');
@@ -599,8 +612,9 @@ function relay(socket: PwWebSocket): RelayedSocket {
     createdAt,
     sight: 'unknown',
     take: () => {
-      const taken = pending;
+      const taken = { frames: pending, dropped };
       pending = [];
+      dropped = 0;
       return taken;
     },
     state: () => ({
