@@ -1,4 +1,4 @@
-import { journeyTest } from '../src/kit/fixtures.js';
+import { defineJourney } from '../src/kit/fixtures.js';
 import { goldenPathApi } from '../src/journeys/golden-path-api.js';
 
 /**
@@ -6,6 +6,16 @@ import { goldenPathApi } from '../src/journeys/golden-path-api.js';
  * token as `jwt.<base64url>`, start_agent, the five events, the answer
  * (src/journeys/golden-path-api.ts, where tests can also run it in-process).
  */
-journeyTest('golden-path-api', async ({ run }) => {
-  await goldenPathApi(run);
-});
+export default defineJourney(
+  {
+    name: 'golden-path-api',
+    kind: 'protocol',
+    steps: ['login', 'connect', 'agent_request', 'live_events', 'ai_response'],
+    schedule: '*/15 * * * * *',
+    timeoutMs: 30_000,
+    description: 'the same five steps with HTTP calls and a ws client, no browser',
+  },
+  async ({ run }) => {
+    await goldenPathApi(run);
+  },
+);

@@ -1,4 +1,4 @@
-import { journeyTest } from '../src/kit/fixtures.js';
+import { defineJourney } from '../src/kit/fixtures.js';
 import { goldenPath } from '../src/journeys/golden-path.js';
 
 /**
@@ -6,6 +6,16 @@ import { goldenPath } from '../src/journeys/golden-path.js';
  * from the page's own WebSocket (src/journeys/golden-path.ts, where tests can
  * also run it in-process).
  */
-journeyTest('golden-path', async ({ page, run }) => {
-  await goldenPath(page, run);
-});
+export default defineJourney(
+  {
+    name: 'golden-path',
+    kind: 'browser',
+    steps: ['login', 'connect', 'agent_request', 'live_events', 'ai_response'],
+    schedule: '0 * * * * *',
+    timeoutMs: 60_000,
+    description: 'the five steps through the web app; live events read from the page’s own WebSocket',
+  },
+  async ({ page, run }) => {
+    await goldenPath(page, run);
+  },
+);

@@ -1,10 +1,20 @@
-import { journeyTest } from '../src/kit/fixtures.js';
+import { defineJourney } from '../src/kit/fixtures.js';
 import { wsAuthEnforced } from '../src/journeys/ws-auth-enforced.js';
 
 /**
  * The negative check: the socket must refuse a connection with no token and
  * one with a forged token (src/journeys/ws-auth-enforced.ts).
  */
-journeyTest('ws-auth-enforced', async ({ run }) => {
-  await wsAuthEnforced(run);
-});
+export default defineJourney(
+  {
+    name: 'ws-auth-enforced',
+    kind: 'protocol',
+    steps: ['no_token', 'forged_token'],
+    schedule: '30 */5 * * * *',
+    timeoutMs: 20_000,
+    description: 'a connection with no or a forged token must be refused',
+  },
+  async ({ run }) => {
+    await wsAuthEnforced(run);
+  },
+);

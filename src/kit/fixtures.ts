@@ -12,6 +12,7 @@ import { waitForGo } from './go.js';
 import { JourneyRun } from './journey-run.js';
 import { warmBrowser, warmUp } from './warm-up.js';
 import { raceTimeout } from '../time/race-timeout.js';
+import { discoveryRegistry, journeyDeclarationSchema, type JourneyDeclaration } from './journey-declaration.js';
 
 // Waiting for the go can take as long as the scheduler's interval: its own slot, not the test's.
 const GO_WAIT_TIMEOUT_MS = 24 * 60 * 60 * 1000;
@@ -205,6 +206,26 @@ export type JourneyTestArgs = PlaywrightTestArgs & PlaywrightTestOptions & Playw
 export function journeyTest(title: string, body: (args: JourneyTestArgs, testInfo: TestInfo) => Promise<void>): void {
   const runs = runnerRuns(process.env);
   for (let i = 1; i <= runs; i++) test(i === 1 ? title : `${title} (run ${i})`, body);
+}
+
+/**
+ * Declares a journey and its test in one call (docs/journeys-as-code.md):
+ * `declaration` is what the monitor discovers (name, kind, steps, defaults),
+ * `body` the test Playwright runs. When gpmon's discovery imports the file,
+ * the call records the declaration and registers no test; under Playwright it
+ * checks the declaration (a bad one is an error at load naming the field) and
+ * registers the test as journeyTest does.
+ */
+export function defineJourney(declaration: JourneyDeclaration, body: (args: JourneyTestArgs, testInfo: TestInfo) => Promise<void>): JourneyDeclaration {
+  const registry = discoveryRegistry();
+  if (registry !== undefined) {
+    registry.declared.push(declaration);
+    return declaration;
+  }
+  const parsed = journeyDeclarationSchema.safeParse(declaration);
+  if (!parsed.success) throw new Error(`journey declaration: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
+  journeyTest(parsed.data.name, body);
+  return parsed.data;
 }
 
 /** GPMON_RUNNER_RUNS as a count of runs: 1 when unset or not a whole number from 1 to 1000. */
