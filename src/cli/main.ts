@@ -3,6 +3,7 @@ import { runCommand, RUN_USAGE } from './run-command.js';
 import { serveCommand, validateCommand, SERVE_USAGE, VALIDATE_USAGE } from './serve-command.js';
 import { monitorVersion } from './versions.js';
 import { replayCommand, REPLAY_USAGE } from './replay-command.js';
+import { journeysCommand, JOURNEYS_USAGE } from './journeys-command.js';
 import { UsageError, type CliIo, type ExitCode } from './usage.js';
 
 type Command = (args: readonly string[], io: CliIo) => Promise<ExitCode>;
@@ -11,6 +12,7 @@ type Command = (args: readonly string[], io: CliIo) => Promise<ExitCode>;
 const COMMANDS: Readonly<Record<string, { usage: string; run: Command }>> = {
   serve: { usage: SERVE_USAGE, run: serveCommand },
   validate: { usage: VALIDATE_USAGE, run: validateCommand },
+  journeys: { usage: JOURNEYS_USAGE, run: journeysCommand },
   run: { usage: RUN_USAGE, run: runCommand },
   replay: { usage: REPLAY_USAGE, run: replayCommand },
   simulator: { usage: SIMULATOR_USAGE, run: simulatorCommand },
@@ -23,6 +25,7 @@ commands:
   run          run one journey now (see gpmon run --help)
   replay       run a stored run again (see gpmon replay --help)
   validate     check the config
+  journeys     the journeys found in journeys/, as their files declare them
   simulator    run the staging simulator alone (see gpmon simulator --help)
   help         this text
 
