@@ -224,7 +224,11 @@ export function defineJourney(declaration: JourneyDeclaration, body: (args: Jour
   }
   const parsed = journeyDeclarationSchema.safeParse(declaration);
   if (!parsed.success) throw new Error(`journey declaration: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
-  journeyTest(parsed.data.name, body);
+  const { name, steps } = parsed.data;
+  journeyTest(name, async (args, testInfo) => {
+    args.run.declareSteps(steps);
+    await body(args, testInfo);
+  });
   return parsed.data;
 }
 

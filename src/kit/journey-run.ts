@@ -48,6 +48,7 @@ export class JourneyRun {
   private pendingSecrets: string[] = [];
   private readonly extraArtifacts: { name: string; write: (path: string) => void }[] = [];
   private readonly refiners: ((failure: JourneyFailure) => Promise<JourneyFailure>)[] = [];
+  private declaredSteps: readonly string[] | undefined;
 
   constructor(
     readonly runId: string,
@@ -85,6 +86,15 @@ export class JourneyRun {
     this.pendingSecrets.push(value);
   }
 
+  /**
+   * The steps the journey's file declares (defineJourney): a step of another name is an authoring error,
+   * the monitor's (`monitor_error`), never a verdict on the target; and it would be a metric label no
+   * dashboard or alert expects.
+   */
+  declareSteps(steps: readonly string[]): void {
+    this.declaredSteps = steps;
+  }
+
   async step(name: string, body: (control: StepControl) => Promise<void> | void): Promise<void> {
     await this.host.step(name, async (attach) => {
       const started = this.clock();
@@ -95,6 +105,9 @@ export class JourneyRun {
         },
       };
       try {
+        if (this.declaredSteps !== undefined && !this.declaredSteps.includes(name)) {
+          throw new JourneyFailure('monitor_error', `step "${name}" is not one of the steps the journey declares (${this.declaredSteps.join(', ')})`, { step: name, declared: [...this.declaredSteps] });
+        }
         await body(control);
       } catch (error) {
         let failure = classify(error);

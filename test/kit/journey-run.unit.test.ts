@@ -1,0 +1,59 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JourneyRun, type StepHost } from '../../src/kit/journey-run.js';
+import { JourneyFailure } from '../../src/kit/failure.js';
+import { withDefaults } from '../../src/model/target.js';
+import { KIT_ATTACHMENT } from '../../src/protocol/child.js';
+
+/** Steps run in this process, their attachments kept by name. */
+class Steps implements StepHost {
+  readonly attached: { step: string; name: string; body: string }[] = [];
+  async step(name: string, body: (attach: (n: string, o: { body: string }) => Promise<void>) => Promise<void>): Promise<void> {
+    await body((attachment, { body: content }) => {
+      this.attached.push({ step: name, name: attachment, body: content });
+      return Promise.resolve();
+    });
+  }
+}
+
+describe('JourneyRun: a journey runs only the steps its file declares', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gpmon-journey-run-'));
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const target = withDefaults({ name: 't', appUrl: 'http://127.0.0.1:1', authUrl: 'http://127.0.0.1:1', apiUrl: 'http://127.0.0.1:1', wsUrl: 'ws://127.0.0.1:1', login: 'bypass', email: 'a@b.test' });
+  const fresh = (steps: Steps) => new JourneyRun('run-1', target, {}, { prompt: 'p', expectedAnswer: 'a' }, 1000, join(dir, String(Math.random())), false, steps);
+
+  it('a declared step runs; one the file did not declare fails as the monitor\'s error, naming both, and its body never runs', async () => {
+    const steps = new Steps();
+    const run = fresh(steps);
+    run.declareSteps(['open_cart', 'pay']);
+    let ran = false;
+    await run.step('open_cart', () => {
+      ran = true;
+    });
+    assert.equal(ran, true);
+    let bodyRan = false;
+    await assert.rejects(
+      run.step('checkout', () => {
+        bodyRan = true;
+      }),
+      (error: unknown) => error instanceof JourneyFailure && error.reason === 'monitor_error' && error.detail === 'step "checkout" is not one of the steps the journey declares (open_cart, pay)',
+    );
+    assert.equal(bodyRan, false);
+    const failure = steps.attached.find((entry) => entry.step === 'checkout' && entry.name === KIT_ATTACHMENT.failure);
+    assert.deepEqual(JSON.parse(failure?.body ?? '{}'), {
+      reason: 'monitor_error',
+      message: 'step "checkout" is not one of the steps the journey declares (open_cart, pay)',
+      evidence: { step: 'checkout', declared: ['open_cart', 'pay'] },
+    });
+  });
+
+  it('with no declaration (a journey run in-process by the tests), any step runs', async () => {
+    const run = fresh(new Steps());
+    await run.step('anything', () => undefined);
+  });
+});
