@@ -1,4 +1,4 @@
-import { test as base, type BrowserContext, type PlaywrightTestArgs, type PlaywrightTestOptions, type PlaywrightWorkerArgs, type PlaywrightWorkerOptions, type TestInfo } from '@playwright/test';
+import { test as base, type BrowserContext, type TestDetails, type PlaywrightTestArgs, type PlaywrightTestOptions, type PlaywrightWorkerArgs, type PlaywrightWorkerOptions, type TestInfo } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
@@ -104,6 +104,9 @@ export const test = base.extend<{ run: JourneyRun; /** The run's trace name. */ 
       // By hand, the transcript lies beside Playwright's own output for the test, and is swept with it.
       const artifactDir = monitored ? (go.artifactDir ?? testInfo.outputDir) : testInfo.outputDir;
       const run = new JourneyRun(go.runId, gpTarget.target, gpTarget.secrets, go.inputs, go.stepTimeoutMs, artifactDir, monitored);
+      // The steps the file declares (defineJourney puts them on the test as an annotation): no other step may run.
+      const declared = testInfo.annotations.find((annotation) => annotation.type === STEPS_ANNOTATION)?.description;
+      if (declared !== undefined) run.declareSteps(declared.split(','));
       if (!monitored) gpHandRuns.folders.push({ dir: testInfo.outputDir, redactor: run.redactor });
       await use(run);
       await run.finish((name, options) => testInfo.attach(name, options));
@@ -203,10 +206,13 @@ export type JourneyTestArgs = PlaywrightTestArgs & PlaywrightTestOptions & Playw
  * repetition gets a worker of its own (Playwright keys workers by the
  * repetition), which is the cold start this avoids.
  */
-export function journeyTest(title: string, body: (args: JourneyTestArgs, testInfo: TestInfo) => Promise<void>): void {
+export function journeyTest(title: string, body: (args: JourneyTestArgs, testInfo: TestInfo) => Promise<void>, details: TestDetails = {}): void {
   const runs = runnerRuns(process.env);
-  for (let i = 1; i <= runs; i++) test(i === 1 ? title : `${title} (run ${i})`, body);
+  for (let i = 1; i <= runs; i++) test(i === 1 ? title : `${title} (run ${i})`, details, body);
 }
+
+/** The annotation that carries a journey's declared steps to its run (comma-separated; step names are snake_case). */
+const STEPS_ANNOTATION = 'gpmon:steps';
 
 /**
  * Declares a journey and its test in one call (docs/journeys-as-code.md):
@@ -224,11 +230,8 @@ export function defineJourney(declaration: JourneyDeclaration, body: (args: Jour
   }
   const parsed = journeyDeclarationSchema.safeParse(declaration);
   if (!parsed.success) throw new Error(`journey declaration: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
-  const { name, steps } = parsed.data;
-  journeyTest(name, async (args, testInfo) => {
-    args.run.declareSteps(steps);
-    await body(args, testInfo);
-  });
+  // The body goes to Playwright as written: it reads the fixtures a test uses from the body's own parameters.
+  journeyTest(parsed.data.name, body, { annotation: { type: STEPS_ANNOTATION, description: parsed.data.steps.join(',') } });
   return parsed.data;
 }
 

@@ -42,6 +42,17 @@ describe('journeys run by hand', () => {
     assert.match(result.stdout, /1 passed/);
   });
 
+  it('a journey declared with defineJourney runs only its declared steps: another fails, naming both', () => {
+    const result = spawnSync(process.execPath, [PLAYWRIGHT, 'test', '-c', 'test/fixtures/playwright.config.ts', 'undeclared-step', '--reporter', 'line', '--output', join(output, 'undeclared')], {
+      cwd: PROJECT_ROOT,
+      env: withoutGpmonVariables(),
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(result.status, 1, `${result.stdout}\n${result.stderr}`);
+    assert.match(result.stdout, /step "surprise_step" is not one of the steps the journey declares \(declared_step\)/);
+  });
+
   it('--headed takes a browser that can show a window, never the headless shell', () => {
     // The fixture journey prints the launch options the kit's browser would get, and launches nothing.
     const result = spawnSync(process.execPath, [PLAYWRIGHT, 'test', '-c', 'test/fixtures/playwright.config.ts', 'launch-options', '--headed', '--reporter', 'line', '--output', join(output, 'headed')], {
