@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,6 +19,16 @@ function withoutGpmonVariables(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
   for (const name of Object.keys(env)) if (name.startsWith('GPMON_')) Reflect.deleteProperty(env, name);
   return env;
+}
+
+/** `npx playwright test` on the fixture journeys whose name matches `name` (test/fixtures/playwright.config.ts), its output kept under `outputDir`. */
+function runFixture(name: string, outputDir: string, extra: readonly string[] = []): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [PLAYWRIGHT, 'test', '-c', 'test/fixtures/playwright.config.ts', name, ...extra, '--reporter', 'line', '--output', outputDir], {
+    cwd: PROJECT_ROOT,
+    env: withoutGpmonVariables(),
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
 }
 
 /** A journey is an ordinary Playwright test: run by hand, it checks an embedded simulator. */
@@ -43,24 +53,14 @@ describe('journeys run by hand', () => {
   });
 
   it('a journey declared with defineJourney runs only its declared steps: another fails, naming both', () => {
-    const result = spawnSync(process.execPath, [PLAYWRIGHT, 'test', '-c', 'test/fixtures/playwright.config.ts', 'undeclared-step', '--reporter', 'line', '--output', join(output, 'undeclared')], {
-      cwd: PROJECT_ROOT,
-      env: withoutGpmonVariables(),
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const result = runFixture('undeclared-step', join(output, 'undeclared'));
     assert.equal(result.status, 1, `${result.stdout}\n${result.stderr}`);
     assert.match(result.stdout, /step "surprise_step" is not one of the steps the journey declares \(declared_step\)/);
   });
 
   it('--headed takes a browser that can show a window, never the headless shell', () => {
     // The fixture journey prints the launch options the kit's browser would get, and launches nothing.
-    const result = spawnSync(process.execPath, [PLAYWRIGHT, 'test', '-c', 'test/fixtures/playwright.config.ts', 'launch-options', '--headed', '--reporter', 'line', '--output', join(output, 'headed')], {
-      cwd: PROJECT_ROOT,
-      env: withoutGpmonVariables(),
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const result = runFixture('launch-options', join(output, 'headed'), ['--headed']);
     assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
     const printed = /gpmon-launch (\{.*\})/.exec(result.stdout);
     assert.ok(printed?.[1] !== undefined, result.stdout);
@@ -70,12 +70,7 @@ describe('journeys run by hand', () => {
   });
 
   it('test.use({ headless: false }), which the config cannot see, with the headless shell chosen: a clear error, never a silent headless run', () => {
-    const result = spawnSync(process.execPath, [PLAYWRIGHT, 'test', '-c', 'test/fixtures/playwright.config.ts', 'headed-by-use', '--reporter', 'line', '--output', join(output, 'headed-by-use')], {
-      cwd: PROJECT_ROOT,
-      env: withoutGpmonVariables(),
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const result = runFixture('headed-by-use', join(output, 'headed-by-use'));
     if (chromiumLaunchOptions({ env: {} }).executablePath !== DEBIAN_HEADLESS_SHELL) return;
     assert.equal(result.status, 1, `${result.stdout}\n${result.stderr}`);
     assert.match(result.stdout, /a headed run needs a browser that can show a window/);
