@@ -1,11 +1,10 @@
-import { fileURLToPath } from 'node:url';
 import { discoverJourneys } from '../catalog/discover.js';
 import { loadConfig } from '../config/load.js';
 import { parseFlags, UsageError, type CliIo, type ExitCode } from './usage.js';
+import { PROJECT_ROOT } from './project-root.js';
 
 export const JOURNEYS_USAGE = `gpmon journeys [--config FILE]   the journeys found in journeys/, as their files declare them: kind, steps, schedule, targets; exit 2 on any load error`;
 
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * Lists the discovered journeys (docs/journeys-as-code.md), with the

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/load.js';
 import { RunStore } from '../store/run-store.js';
 import { Executor } from '../run/executor.js';
@@ -9,11 +8,11 @@ import { type Target, type TargetSecrets } from '../model/target.js';
 import { startSimulator, simulatorTarget } from '../simulator/simulator.js';
 import { runOnce } from './run-once.js';
 import { UsageError, parseFlags, type CliIo, type ExitCode } from './usage.js';
+import { PROJECT_ROOT } from './project-root.js';
 
 export const REPLAY_USAGE = `gpmon replay <run-id> [--config FILE] [--json]   run a stored run's journey again: same target, same inputs
   reads the run history of the config (runs.database); the new run is stored with trigger=replay`;
 
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export async function replayCommand(args: readonly string[], io: CliIo): Promise<ExitCode> {
   const { values, positionals } = parseFlags('replay', args, { config: { type: 'string' }, json: { type: 'boolean' } });

@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { findJourney, JOURNEYS, DEFAULT_INPUTS } from '../model/journeys.js';
 import { targetFromEnv, type Target, type TargetSecrets } from '../model/target.js';
 import type { RunInputs } from '../model/run-record.js';
@@ -10,6 +9,7 @@ import { displayUrl, pushRun, type PushOptions } from '../metrics/push.js';
 import { loadConfig } from '../config/load.js';
 import type { MonitorConfig } from '../config/resolve.js';
 import { UsageError, parseFlags, parsePositiveInt, type CliIo, type ExitCode } from './usage.js';
+import { PROJECT_ROOT } from './project-root.js';
 
 export const RUN_USAGE = `gpmon run <journey> [options]   run one journey now, print a live step table
 
@@ -28,7 +28,6 @@ export const RUN_USAGE = `gpmon run <journey> [options]   run one journey now, p
   exit: 0 passed, 1 failed (the target), 2 error (the monitor) or bad usage,
         130 stopped by Ctrl-C (143 by SIGTERM): the run stops at once and is reported as interrupted`;
 
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export const SIMULATOR_EXPECTED_ANSWER = '^Golden path OK';
 

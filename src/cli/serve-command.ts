@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { urlWithoutSecrets } from '../secrets/url.js';
 import { pino } from 'pino';
 import { loadConfig } from '../config/load.js';
@@ -6,6 +5,7 @@ import { StartupError, startDaemon, type Daemon } from '../monitor/daemon.js';
 import { SIGNAL_EXIT } from './run-once.js';
 import { UsageError, parseFlags, parsePort, type CliIo, type ExitCode } from './usage.js';
 import { monitorVersion, playwrightVersion } from './versions.js';
+import { PROJECT_ROOT } from './project-root.js';
 
 export const SERVE_USAGE = `gpmon serve [--config FILE] [--port N] [--host ADDR]   the monitor: schedules, metrics, history, API
   --config FILE   default ./monitor.config.ts (none: defaults, watching an embedded simulator)
@@ -15,7 +15,6 @@ export const SERVE_USAGE = `gpmon serve [--config FILE] [--port N] [--host ADDR]
 
 export const VALIDATE_USAGE = `gpmon validate [--config FILE]   check the config; every problem at once, exit 2 on any`;
 
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export async function validateCommand(args: readonly string[], io: CliIo): Promise<ExitCode> {
   const { values, positionals } = parseFlags('validate', args, { config: { type: 'string' } });

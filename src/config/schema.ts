@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { validate as validCron } from 'node-cron';
 import { targetSchema } from '../model/target.js';
+import { cronSchema } from '../model/cron.js';
 import { JOURNEYS } from '../model/journeys.js';
 
 /**
@@ -10,7 +10,6 @@ import { JOURNEYS } from '../model/journeys.js';
  * variables that hold them.
  */
 
-const cron = z.string().refine((expression) => validCron(expression), { error: (issue) => `${JSON.stringify(issue.input)} is not a valid cron expression` });
 const seconds = z.array(z.number().positive()).min(1).refine((b) => b.every((v, i) => i === 0 || v > (b[i - 1] ?? 0)), 'bucket bounds must increase');
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name (A-Z, 0-9, _)');
 
@@ -26,7 +25,7 @@ const journeyNames = JOURNEYS.map((j) => j.name) as [string, ...string[]];
 
 export const journeyConfigSchema = z.strictObject({
   enabled: z.boolean().optional(),
-  schedule: cron.optional(),
+  schedule: cronSchema.optional(),
   timeoutMs: z.number().int().min(1000).max(600_000).optional(),
   stepTimeoutMs: z.number().int().min(100).max(300_000).optional(),
   /** Per-step latency objectives in ms: drawn on dashboards, used as bucket bounds. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { validate as validCron } from 'node-cron';
+import { cronSchema } from '../model/cron.js';
 
 /**
  * What a journey file says of itself (docs/journeys-as-code.md): its name,
@@ -17,7 +17,7 @@ export const journeyDeclarationSchema = z.strictObject({
     .refine((steps) => new Set(steps).size === steps.length, 'a step is named twice')
     .readonly(),
   /** Cron expression, seconds allowed (node-cron's syntax). */
-  schedule: z.string().refine((expression) => validCron(expression), { error: (issue) => `${JSON.stringify(issue.input)} is not a valid cron expression` }),
+  schedule: cronSchema,
   /** The whole run's deadline, ms. */
   timeoutMs: z.number().int().min(1000).max(600_000),
   description: z.string().min(1),
