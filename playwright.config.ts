@@ -20,7 +20,8 @@ const headed = headedRun(process.argv, process.env);
 if (headed) process.env[HEADED_ENV_VAR] = '1';
 
 export default defineConfig({
-  testDir: './journeys',
+  // Under the executor, the folder of the journey it runs (one of the config's journeyDirs, say); by hand, journeys/.
+  testDir: process.env[CHILD_ENV.journeyDir] ?? './journeys',
   testMatch: '**/*.spec.ts',
   fullyParallel: false,
   workers: 1,

@@ -19,7 +19,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startSimulator, simulatorTarget } from '../src/simulator/simulator.js';
-import { findJourney } from '../src/model/journeys.js';
+import { shippedJourney } from '../src/catalog/shipped.js';
+import type { JourneyDefinition } from '../src/model/journey.js';
 import { Executor } from '../src/run/executor.js';
 import type { Fault } from '../src/simulator/profile.js';
 import type { RunRecord } from '../src/model/run-record.js';
@@ -106,9 +107,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+// Discovered once per journey: a discovery imports the journey files afresh.
+const journeys = new Map<string, Promise<JourneyDefinition>>();
+
 async function runOnce(journeyName: string, stepTimeoutMs: number): Promise<RunRecord> {
-  const journey = findJourney(journeyName);
-  if (journey === undefined) throw new Error(`no journey ${journeyName}`);
+  const journey = await (journeys.get(journeyName) ?? journeys.set(journeyName, shippedJourney(journeyName)).get(journeyName));
+  if (journey === undefined) throw new Error(journeyName);
   return executor.run({ journey, target, secrets, trigger: 'manual', inputs, stepTimeoutMs });
 }
 
@@ -136,6 +140,7 @@ try {
     rows.push(await cell(row.fault, 'golden-path-api', row.api, REPEAT, stepTimeoutMs));
     if (row.browser !== null) rows.push(await cell(row.fault, 'golden-path', row.browser, REPEAT, stepTimeoutMs));
     if (row.authEnforced !== undefined) rows.push(await cell(row.fault, 'ws-auth-enforced', row.authEnforced, REPEAT, stepTimeoutMs));
+    if (row.followUp !== undefined) rows.push(await cell(row.fault, 'thread-follow-up', row.followUp, REPEAT, stepTimeoutMs));
   }
   rows.push(await cell(undefined, 'golden-path-api', 'pass', HEALTHY_API, STEP_TIMEOUT_MS));
   rows.push(await cell(undefined, 'golden-path', 'pass', HEALTHY_BROWSER, STEP_TIMEOUT_MS));

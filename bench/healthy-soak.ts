@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startSimulator, simulatorTarget } from '../src/simulator/simulator.js';
-import { findJourney } from '../src/model/journeys.js';
+import { shippedJourney } from '../src/catalog/shipped.js';
 import { Executor } from '../src/run/executor.js';
 
 const { values } = parseArgs({ options: { api: { type: 'string', default: '50' }, browser: { type: 'string', default: '10' } } });
@@ -24,8 +24,7 @@ const executor = new Executor({ projectRoot: ROOT, runsDir, keepWarm: true });
 let bad = 0;
 try {
   for (const [name, count] of [['golden-path-api', Number(values.api)], ['golden-path', Number(values.browser)]] as const) {
-    const journey = findJourney(name);
-    if (journey === undefined) throw new Error(name);
+    const journey = await shippedJourney(name);
     const outcomes = new Map<string, number>();
     for (let i = 0; i < count; i++) {
       const record = await executor.run({ journey, target, secrets, trigger: 'schedule', inputs: { prompt: `soak ${i}`, expectedAnswer: '^Golden path OK' } });

@@ -13,7 +13,8 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startSimulator, simulatorTarget } from '../src/simulator/simulator.js';
-import { findJourney, type JourneyDefinition } from '../src/model/journeys.js';
+import { shippedJourney } from '../src/catalog/shipped.js';
+import type { JourneyDefinition } from '../src/model/journey.js';
 import { Executor } from '../src/run/executor.js';
 import type { RunRecord } from '../src/model/run-record.js';
 
@@ -61,8 +62,7 @@ async function measure(journey: JourneyDefinition, executor: Executor, runs: num
 const lines: string[] = [];
 try {
   for (const name of ['golden-path-api', 'golden-path']) {
-    const journey = findJourney(name);
-    if (journey === undefined) throw new Error(name);
+    const journey = await shippedJourney(name);
     const scheduled = new Executor({ projectRoot: ROOT, runsDir, keepWarm: true });
     await measure(journey, scheduled, 1, true); // the first child's cold start is not a scheduled run's cost
     const warm = await measure(journey, scheduled, RUNS, true);

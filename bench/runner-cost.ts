@@ -18,7 +18,8 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startSimulator, simulatorTarget } from '../src/simulator/simulator.js';
-import { findJourney, type JourneyDefinition } from '../src/model/journeys.js';
+import { shippedJourney } from '../src/catalog/shipped.js';
+import type { JourneyDefinition } from '../src/model/journey.js';
 import { Executor } from '../src/run/executor.js';
 import { CHROMIUM_ENV_VAR, DEBIAN_CHROMIUM, chooseChromium } from '../src/browser/chromium.js';
 
@@ -93,8 +94,7 @@ const rows: Row[] = [];
 const idle = await idleBusyMs();
 try {
   for (const name of ['golden-path-api', 'golden-path']) {
-    const journey = findJourney(name);
-    if (journey === undefined) throw new Error(`no journey ${name}`);
+    const journey = await shippedJourney(name);
     for (const browser of journey.kind === 'browser' ? browsers() : [{ label: '-', path: process.env[CHROMIUM_ENV_VAR] }]) {
       // The executor passes GPMON_CHROMIUM on to its children.
       if (browser.path === undefined) Reflect.deleteProperty(process.env, CHROMIUM_ENV_VAR);

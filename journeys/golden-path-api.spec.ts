@@ -1,5 +1,4 @@
-import { defineJourney } from '../src/kit/fixtures.js';
-import { goldenPathApi } from '../src/journeys/golden-path-api.js';
+import { defineJourney, goldenPathApi } from 'golden-path-monitor/kit';
 
 /**
  * The golden path without a browser: HTTP login, a ws client offering the
@@ -13,6 +12,7 @@ export default defineJourney(
     steps: ['login', 'connect', 'agent_request', 'live_events', 'ai_response'],
     schedule: '*/15 * * * * *',
     timeoutMs: 30_000,
+    slo: { login: 3000, connect: 1000, agent_request: 2000, live_events: 10_000, ai_response: 2000 },
     description: 'the same five steps with HTTP calls and a ws client, no browser',
   },
   async ({ run }) => {

@@ -1,5 +1,4 @@
-import { defineJourney } from '../src/kit/fixtures.js';
-import { goldenPath } from '../src/journeys/golden-path.js';
+import { defineJourney, goldenPath } from 'golden-path-monitor/kit';
 
 /**
  * The golden path as a user walks it, in the web app, with live events read
@@ -13,6 +12,7 @@ export default defineJourney(
     steps: ['login', 'connect', 'agent_request', 'live_events', 'ai_response'],
     schedule: '0 * * * * *',
     timeoutMs: 60_000,
+    slo: { login: 3000, connect: 1000, agent_request: 2000, live_events: 10_000, ai_response: 2000 },
     description: 'the five steps through the web app; live events read from the page’s own WebSocket',
   },
   async ({ page, run }) => {

@@ -1,5 +1,4 @@
-import { defineJourney } from '../src/kit/fixtures.js';
-import { wsAuthEnforced } from '../src/journeys/ws-auth-enforced.js';
+import { defineJourney, wsAuthEnforced } from 'golden-path-monitor/kit';
 
 /**
  * The negative check: the socket must refuse a connection with no token and
@@ -12,6 +11,7 @@ export default defineJourney(
     steps: ['no_token', 'forged_token'],
     schedule: '30 */5 * * * *',
     timeoutMs: 20_000,
+    slo: { no_token: 1000, forged_token: 1000 },
     description: 'a connection with no or a forged token must be refused',
   },
   async ({ run }) => {

@@ -1,44 +1,60 @@
+import { randomUUID } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DISCOVERY_REGISTRY, journeyDeclarationSchema, type DiscoveryRegistry, type JourneyDeclaration } from '../kit/journey-declaration.js';
-
-/** A journey as a file declares it, with where the file is (relative to the project root, '/'-separated). */
-export interface DiscoveredJourney extends JourneyDeclaration {
-  readonly file: string;
-}
+import { DISCOVERY_REGISTRY, type DiscoveryRegistry } from '../kit/journey-declaration.js';
+import { journeyDeclarationSchema, type JourneyDefinition } from '../model/journey.js';
+import { describeIssues } from '../model/zod-issues.js';
 
 /** Every journey found, and every problem, each naming its file; `ok` only when there is none. */
-export type Discovery = { readonly ok: true; readonly journeys: DiscoveredJourney[] } | { readonly ok: false; readonly journeys: DiscoveredJourney[]; readonly problems: string[] };
+export type Discovery = { readonly ok: true; readonly journeys: JourneyDefinition[] } | { readonly ok: false; readonly journeys: JourneyDefinition[]; readonly problems: string[] };
+
+/** A folder of journey files: where it is, and how a problem names it (as the user wrote it). */
+export interface JourneyFolder {
+  /** Absolute, or relative to the process's working directory. */
+  readonly path: string;
+  /** How problems name the folder: the config's `journeyDirs` entry, say. */
+  readonly label: string;
+}
 
 /**
- * Finds the journeys under `dirs` (relative to `root`): every `*.spec.ts`
- * there is imported with a discovery registry set, so its `defineJourney`
- * call records its declaration instead of registering a Playwright test.
- * A file must declare exactly one journey, valid, with a name no other file
- * has. TypeScript files need a loader in the process (tsx, as bin/gpmon.js
- * registers). An ES module is imported once per process: call it once, at start.
+ * Finds the journeys in `folders`: every `*.spec.ts` there (sub-folders
+ * included, node_modules not) is imported with a discovery registry set, so
+ * its `defineJourney` call records its declaration instead of registering a
+ * Playwright test. A file must declare exactly one journey, valid, with a name
+ * no other file has; a folder must exist. A journey's `file` is relative to
+ * `root` when inside it, else absolute. TypeScript files need a loader in the
+ * process (tsx, as bin/gpmon.js registers). Each call imports the files
+ * afresh (a query on the URL makes a new module instance), so discovering
+ * twice in one process finds the same journeys twice.
  */
-export async function discoverJourneys(root: string, dirs: readonly string[]): Promise<Discovery> {
+export async function discoverJourneys(root: string, folders: readonly JourneyFolder[]): Promise<Discovery> {
   const problems: string[] = [];
-  const journeys: DiscoveredJourney[] = [];
-  const files = dirs.flatMap((dir) => {
-    const path = join(root, dir);
+  const journeys: JourneyDefinition[] = [];
+  const seenFiles = new Set<string>();
+  const files: string[] = [];
+  for (const folder of folders) {
     try {
-      return specFiles(path);
+      // A folder listed twice, or inside another listed one, gives each file once.
+      for (const file of specFiles(resolve(folder.path))) {
+        if (seenFiles.has(file)) continue;
+        seenFiles.add(file);
+        files.push(file);
+      }
     } catch {
-      problems.push(`${dir}: no such folder of journeys`);
-      return [];
+      problems.push(`${folder.label}: no such folder of journeys (${resolve(folder.path)})`);
     }
-  });
+  }
   const holder = globalThis as { [DISCOVERY_REGISTRY]?: DiscoveryRegistry };
+  const instance = randomUUID();
   try {
     for (const path of files) {
-      const file = relative(root, path).split('\\').join('/');
+      const inRoot = relative(root, path);
+      const file = inRoot.startsWith('..') || isAbsolute(inRoot) ? path : inRoot.split('\\').join('/');
       const registry: DiscoveryRegistry = { declared: [] };
       holder[DISCOVERY_REGISTRY] = registry;
       try {
-        await import(pathToFileURL(path).href);
+        await import(`${pathToFileURL(path).href}?gpmon-discovery=${instance}`);
       } catch (error) {
         const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
         problems.push(
@@ -56,9 +72,10 @@ export async function discoverJourneys(root: string, dirs: readonly string[]): P
         );
         continue;
       }
-      const parsed = journeyDeclarationSchema.safeParse(registry.declared[0]);
+      const declared = registry.declared[0];
+      const parsed = journeyDeclarationSchema.safeParse(declared);
       if (!parsed.success) {
-        for (const issue of parsed.error.issues) problems.push(`${file}: ${issue.path.join('.') || '(declaration)'}: ${issue.message}`);
+        for (const line of describeIssues(parsed.error, declared, '(declaration)')) problems.push(`${file}: ${line}`);
         continue;
       }
       const twin = journeys.find((journey) => journey.name === parsed.data.name);
@@ -75,13 +92,13 @@ export async function discoverJourneys(root: string, dirs: readonly string[]): P
   return problems.length === 0 ? { ok: true, journeys } : { ok: false, journeys, problems };
 }
 
-/** `*.spec.ts` files under `dir`, in a stable order. Throws when `dir` is not a folder. */
+/** `*.spec.ts` files under `dir` (absolute), in a stable order. Throws when `dir` is not a folder. */
 function specFiles(dir: string): string[] {
   if (!statSync(dir).isDirectory()) throw new Error(`${dir} is not a folder`);
   return readdirSync(dir, { withFileTypes: true })
     .sort((a, b) => a.name.localeCompare(b.name))
     .flatMap((entry) => {
-      const path = join(dir, entry.name);
+      const path = resolve(dir, entry.name);
       if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : specFiles(path);
       return entry.isFile() && entry.name.endsWith('.spec.ts') ? [path] : [];
     });

@@ -3,12 +3,11 @@ import { resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { RunStore } from '../store/run-store.js';
 import { Executor } from '../run/executor.js';
-import { findJourney } from '../model/journeys.js';
 import { type Target, type TargetSecrets } from '../model/target.js';
 import { startSimulator, simulatorTarget } from '../simulator/simulator.js';
 import { runOnce } from './run-once.js';
 import { UsageError, parseFlags, type CliIo, type ExitCode } from './usage.js';
-import { PROJECT_ROOT } from './project-root.js';
+import { PROJECT_ROOT } from '../catalog/shipped.js';
 
 export const REPLAY_USAGE = `gpmon replay <run-id> [--config FILE] [--json]   run a stored run's journey again: same target, same inputs
   reads the run history of the config (runs.database); the new run is stored with trigger=replay`;
@@ -29,8 +28,12 @@ export async function replayCommand(args: readonly string[], io: CliIo): Promise
   try {
     const original = store.get(id);
     if (original === undefined) throw new UsageError(`gpmon replay: no finished run ${id} in ${config.runs.database}`);
-    const journey = findJourney(original.journey);
-    if (journey === undefined) throw new UsageError(`gpmon replay: run ${id} is of journey "${original.journey}", which this version does not have`);
+    // The journey as its file declares it now, with its configured timeouts, as the daemon runs it (the inputs are the stored run's own).
+    const configured = config.journeys.find((j) => j.definition.name === original.journey);
+    if (configured === undefined) {
+      throw new UsageError(`gpmon replay: run ${id} is of journey "${original.journey}", which no journey file declares now; known: ${config.journeys.map((j) => j.definition.name).join(', ')}`);
+    }
+    const journey = configured.definition;
     let target: Target;
     let secrets: TargetSecrets;
     if (config.targets === 'simulator' && original.target === 'simulator') {
@@ -45,15 +48,13 @@ export async function replayCommand(args: readonly string[], io: CliIo): Promise
       if (found === undefined) throw new UsageError(`gpmon replay: run ${id} was against target "${original.target}", which the config does not have`);
       ({ target, secrets } = found);
     }
-    // The journey's configured timeouts, as the daemon runs it (the inputs are the stored run's own).
-    const configured = config.journeys.find((j) => j.definition.name === journey.name);
-    const timeoutMs = configured?.timeoutMs ?? journey.timeoutMs;
+    const timeoutMs = configured.timeoutMs;
     const newId = randomUUID();
     // Stored as in flight first: a replay cut short by a crash is closed as error at the next start.
     store.runStarted({ id: newId, journey: journey.name, target: target.name, trigger: 'replay', replayOf: id, startedAt: new Date().toISOString(), inputs: original.inputs, steps: journey.steps });
     const { record, exitCode } = await runOnce(
       executor,
-      { id: newId, journey, target, secrets, trigger: 'replay', replayOf: id, inputs: original.inputs, timeoutMs, ...(configured !== undefined ? { stepTimeoutMs: configured.stepTimeoutMs } : {}) },
+      { id: newId, journey, target, secrets, trigger: 'replay', replayOf: id, inputs: original.inputs, timeoutMs, stepTimeoutMs: configured.stepTimeoutMs },
       io,
       { json: values.json === true, runsDir },
     );

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import { findJourney, JOURNEYS, DEFAULT_INPUTS } from '../model/journeys.js';
 import { targetFromEnv, type Target, type TargetSecrets } from '../model/target.js';
-import type { RunInputs } from '../model/run-record.js';
+import { DEFAULT_INPUTS, type RunInputs } from '../model/run-record.js';
+import { didYouMean } from '../model/did-you-mean.js';
 import { Executor } from '../run/executor.js';
 import { startSimulator, simulatorTarget } from '../simulator/simulator.js';
 import { runOnce } from './run-once.js';
@@ -9,15 +9,15 @@ import { displayUrl, pushRun, type PushOptions } from '../metrics/push.js';
 import { loadConfig } from '../config/load.js';
 import type { MonitorConfig } from '../config/resolve.js';
 import { UsageError, parseFlags, parsePositiveInt, type CliIo, type ExitCode } from './usage.js';
-import { PROJECT_ROOT } from './project-root.js';
+import { PROJECT_ROOT } from '../catalog/shipped.js';
 
 export const RUN_USAGE = `gpmon run <journey> [options]   run one journey now, print a live step table
 
-  journeys: ${JOURNEYS.map((j) => j.name).join(', ')}
+  journey: a journey file's name (gpmon journeys lists them: journeys/, and the config's journeyDirs)
   --target NAME            a target of the config, env (design.md's GPMON_* variables) or simulator
                            (default: env when GPMON_APP_URL is set, else the simulator)
-  --config FILE            the config to take a named target from, with the journey's configured timeouts,
-                           prompt and expected answer (default ./monitor.config.ts)
+  --config FILE            the config (default ./monitor.config.ts, when there is one): its journeyDirs, its
+                           journeys' timeouts, and for a named target or --push, its prompt and expected answer
   --prompt TEXT            the request sent to the agent
   --expect REGEX           the pattern the answer must match
   --timeout MS             the journey's deadline
@@ -44,10 +44,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
   });
   if (values.push !== undefined && !/^https?:\/\/[^\s/]+/.test(values.push)) throw new UsageError(`gpmon run: --push: "${displayUrl(values.push)}" is not an http(s) URL`);
   const [name, ...extra] = positionals;
-  if (name === undefined) throw new UsageError(`gpmon run: name a journey (${JOURNEYS.map((j) => j.name).join(', ')})`);
   if (extra.length > 0) throw new UsageError(`gpmon run: unexpected argument "${extra[0] ?? ''}"`);
-  const journey = findJourney(name);
-  if (journey === undefined) throw new UsageError(`gpmon run: unknown journey "${name}"; known: ${JOURNEYS.map((j) => j.name).join(', ')}`);
   if (values.expect !== undefined) {
     try {
       new RegExp(values.expect);
@@ -60,19 +57,21 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
   const location = (io.env.GPMON_LOCATION ?? '') === '' ? undefined : io.env.GPMON_LOCATION;
   if (location !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(location)) throw new UsageError(`gpmon run: GPMON_LOCATION: "${location}" must be 1-64 letters, digits, "_", "-" or "."`);
   const which = values.target ?? (io.env.GPMON_APP_URL ? 'env' : 'simulator');
-  // The config, when something needs it: a named target, or a push (the journey's alerting settings and buckets).
-  let config: MonitorConfig | undefined;
-  if (values.push !== undefined || (which !== 'env' && which !== 'simulator')) {
-    const loaded = await loadConfig(values.config, io.env);
-    if (!loaded.ok) throw new UsageError(`gpmon run: the config has problems:\n  ${loaded.problems.join('\n  ')}`);
-    config = loaded.config;
-  }
-  // A loaded config's journey settings are the run's defaults (its timeouts, prompt and expected answer), as the
-  // daemon would run it; the command's flags win. The resolved config holds every journey of the catalogue.
-  const fromConfig = config?.journeys.find((j) => j.definition.name === journey.name);
-  if (config !== undefined && fromConfig === undefined) throw new UsageError(`gpmon run: journey "${journey.name}" is not in the resolved config`);
+  // The journeys are the files discovery finds (journeys/ and the config's journeyDirs): the config is always read.
+  const loaded = await loadConfig(values.config, io.env);
+  if (!loaded.ok) throw new UsageError(`gpmon run: the config has problems:\n  ${loaded.problems.join('\n  ')}`);
+  const config: MonitorConfig = loaded.config;
+  const known = config.journeys.map((j) => j.definition.name);
+  if (name === undefined) throw new UsageError(`gpmon run: name a journey (${known.join(', ')})`);
+  const configuredJourney = config.journeys.find((j) => j.definition.name === name);
+  if (configuredJourney === undefined) throw new UsageError(`gpmon run: unknown journey "${name}"${didYouMean(name, known)}; known: ${known.join(', ')}`);
+  const journey = configuredJourney.definition;
+  // With a named target or a push, the config's settings for the journey are the run's defaults (its prompt and expected
+  // answer too), as the daemon would run it; against the simulator or the environment's target, its timeouts only
+  // (the file's own, or the config's). The command's flags win.
+  const fromConfig = values.push !== undefined || (which !== 'env' && which !== 'simulator') ? configuredJourney : undefined;
   let pushSettings: Omit<PushOptions, 'location'> | undefined;
-  if (values.push !== undefined && config !== undefined && fromConfig !== undefined) {
+  if (values.push !== undefined && fromConfig !== undefined) {
     pushSettings = {
       buckets: config.buckets,
       steps: journey.steps,
@@ -83,7 +82,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
   let secrets: TargetSecrets;
   let stopSimulator: (() => Promise<void>) | undefined;
   if (which !== 'env' && which !== 'simulator') {
-    const configured = config === undefined || config.targets === 'simulator' ? [] : config.targets;
+    const configured = config.targets === 'simulator' ? [] : config.targets;
     const found = configured.find((t) => t.target.name === which);
     if (found === undefined) throw new UsageError(`gpmon run: --target: unknown target "${which}"; known: ${[...configured.map((t) => t.target.name), 'env', 'simulator'].join(', ')}`);
     ({ target, secrets } = found);
@@ -102,7 +101,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
     prompt: values.prompt ?? fromConfig?.inputs.prompt ?? DEFAULT_INPUTS.prompt,
     expectedAnswer: values.expect ?? fromConfig?.inputs.expectedAnswer ?? (which === 'simulator' ? SIMULATOR_EXPECTED_ANSWER : DEFAULT_INPUTS.expectedAnswer),
   };
-  const runTimeoutMs = timeoutMs ?? fromConfig?.timeoutMs;
+  const runTimeoutMs = timeoutMs ?? configuredJourney.timeoutMs;
   const runsDir = resolve(values['runs-dir'] ?? io.env.GPMON_RUNS_DIR ?? 'runs');
   const executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir });
   try {
@@ -114,8 +113,9 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
         secrets,
         trigger: 'manual',
         inputs,
-        ...(runTimeoutMs !== undefined ? { timeoutMs: runTimeoutMs } : {}),
-        ...(fromConfig !== undefined ? { stepTimeoutMs: fromConfig.stepTimeoutMs } : {}),
+        timeoutMs: runTimeoutMs,
+        // Never longer than the run's own deadline (--timeout may cut it).
+        stepTimeoutMs: Math.min(configuredJourney.stepTimeoutMs, runTimeoutMs),
       },
       io,
       { json: values.json === true, runsDir },

@@ -5,7 +5,7 @@ import { StartupError, startDaemon, type Daemon } from '../monitor/daemon.js';
 import { SIGNAL_EXIT } from './run-once.js';
 import { UsageError, parseFlags, parsePort, type CliIo, type ExitCode } from './usage.js';
 import { monitorVersion, playwrightVersion } from './versions.js';
-import { PROJECT_ROOT } from './project-root.js';
+import { PROJECT_ROOT } from '../catalog/shipped.js';
 
 export const SERVE_USAGE = `gpmon serve [--config FILE] [--port N] [--host ADDR]   the monitor: schedules, metrics, history, API
   --config FILE   default ./monitor.config.ts (none: defaults, watching an embedded simulator)

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { discoverJourneys, type JourneyFolder } from '../catalog/discover.js';
+import { PROJECT_ROOT, SHIPPED_JOURNEYS } from '../catalog/shipped.js';
 import { resolveConfig, type ConfigResult } from './resolve.js';
 
 export const DEFAULT_CONFIG_FILE = 'monitor.config.ts';
@@ -17,17 +19,21 @@ export class ConfigNotFoundError extends Error {
 export const CONFIG_LOAD_TIMEOUT_MS = 10_000;
 
 /**
- * Loads monitor.config.ts (or the named file) and resolves it. No file and
- * none named is a valid start: defaults, and the embedded simulator as target.
- * A file that throws while loading, that does not finish loading in time (a
- * top-level await that never settles), or whose default export is not a
- * config object is reported as a problem, not a crash or a silent default.
+ * Loads monitor.config.ts (or the named file), discovers the journeys (the
+ * shipped folder, then the config's `journeyDirs`, relative to the config
+ * file's folder) and resolves the config against them. No file and none
+ * named is a valid start: defaults, the shipped journeys, and the embedded
+ * simulator as target. A file that throws while loading, that does not finish
+ * loading in time (a top-level await that never settles), or whose default
+ * export is not a config object is reported as a problem, not a crash or a
+ * silent default; so is every journey file that does not load or declare
+ * (src/catalog/discover.ts), each naming its file.
  */
-export async function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv, cwd = process.cwd()): Promise<ConfigResult & { file: string | null }> {
+export async function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv, cwd = process.cwd(), shipped: JourneyFolder = SHIPPED_JOURNEYS): Promise<ConfigResult & { file: string | null }> {
   const path = resolve(cwd, file ?? DEFAULT_CONFIG_FILE);
   if (!existsSync(path)) {
     if (file !== undefined) throw new ConfigNotFoundError(path);
-    return { ...resolveConfig(undefined, env), file: null };
+    return { ...(await resolveWithJourneys(undefined, env, [shipped])), file: null };
   }
   const timeoutMs = loadTimeout(env);
   let raw: unknown;
@@ -51,7 +57,19 @@ export async function loadConfig(file: string | undefined, env: NodeJS.ProcessEn
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return { ok: false, problems: [`${path}: the default export is ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : `a ${typeof raw}`}, not a config object (export default defineConfig({...}))`], file: path };
   }
-  return { ...resolveConfig(raw, env), file: path };
+  // The folders are read before the schema checks the rest: a bad entry is left out here and named by the schema.
+  const given = (raw as { journeyDirs?: unknown }).journeyDirs;
+  const dirs = Array.isArray(given) ? given.filter((dir): dir is string => typeof dir === 'string' && dir !== '') : [];
+  const folders = [shipped, ...dirs.map((dir) => ({ path: resolve(dirname(path), dir), label: `journeyDirs: ${dir}` }))];
+  return { ...(await resolveWithJourneys(raw, env, folders)), file: path };
+}
+
+/** Discovers the journeys in `folders` and resolves `raw` against them: the problems of both, together. */
+async function resolveWithJourneys(raw: unknown, env: NodeJS.ProcessEnv, folders: readonly JourneyFolder[]): Promise<ConfigResult> {
+  const found = await discoverJourneys(PROJECT_ROOT, folders);
+  const resolved = resolveConfig(raw, env, found.journeys);
+  if (found.ok) return resolved;
+  return { ok: false, problems: [...found.problems, ...(resolved.ok ? [] : resolved.problems)] };
 }
 
 function loadTimeout(env: NodeJS.ProcessEnv): number {

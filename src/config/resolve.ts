@@ -1,9 +1,9 @@
-import { z } from 'zod';
 import { createTask } from 'node-cron';
-import { DEFAULT_INPUTS, type JourneyDefinition } from '../model/journeys.js';
+import { DEFAULT_STEP_SLO_MS, defaultStepTimeoutMs, type JourneyDefinition } from '../model/journey.js';
 import { targetFromEnv, withDefaults, type Target, type TargetSecrets } from '../model/target.js';
-import type { RunInputs } from '../model/run-record.js';
-import { JOURNEYS } from '../model/journeys.js';
+import { DEFAULT_INPUTS, type RunInputs } from '../model/run-record.js';
+import { describeIssues } from '../model/zod-issues.js';
+import { didYouMean } from '../model/did-you-mean.js';
 import { DEFAULT_RUNNER_RSS_MB, DEFAULT_RUNNER_RUNS } from '../model/runner.js';
 import { monitorConfigSchema } from './schema.js';
 
@@ -38,15 +38,6 @@ export interface MonitorConfig {
   readonly runs: { readonly dir: string; readonly database: string; readonly concurrency: number; readonly jitterMs: number; readonly prewarm: boolean; readonly runnerRuns: number; readonly runnerRssMb: number; readonly traceScreenshots: boolean; readonly passEnv: readonly string[] };
 }
 
-export const DEFAULT_SLO_MS: Readonly<Record<string, number>> = {
-  login: 3000,
-  connect: 1000,
-  agent_request: 2000,
-  live_events: 10_000,
-  ai_response: 2000,
-  no_token: 1000,
-  forged_token: 1000,
-};
 export const DEFAULT_STEP_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const DEFAULT_EVENT_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const DEFAULT_JOURNEY_BUCKETS = [0.5, 1, 2, 5, 10, 20, 30, 60, 120];
@@ -57,13 +48,15 @@ export type ConfigResult = { ok: true; config: MonitorConfig } | { ok: false; pr
 
 /**
  * Validates a config (the default export of monitor.config.ts, or nothing)
- * against the schema and against itself, reads the secrets it names from the
- * environment, and fills in the defaults. Every problem is named by its path.
+ * against the schema and against itself and the journeys discovered
+ * (`catalog`: each journey's file gives its defaults), reads the secrets it
+ * names from the environment, and fills in the defaults. Every problem is
+ * named by its path.
  */
-export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv): ConfigResult {
+export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv, catalog: readonly JourneyDefinition[]): ConfigResult {
   // Nothing given is the defaults; anything given must be a config (null is refused, never read as "no config").
   const parsed = monitorConfigSchema.safeParse(raw === undefined ? {} : raw);
-  if (!parsed.success) return { ok: false, problems: describeIssues(parsed.error, raw) };
+  if (!parsed.success) return { ok: false, problems: describeIssues(parsed.error, raw, '(config)') };
   const input = parsed.data;
   const problems: string[] = [];
 
@@ -109,11 +102,15 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv): ConfigResul
     problems.push('runs.runnerRuns: has no effect with runs.prewarm false (each run starts a process of its own); drop one of them');
   }
 
+  const known = catalog.map((definition) => definition.name);
+  for (const name of Object.keys(input.journeys ?? {})) {
+    if (!known.includes(name)) problems.push(`journeys.${name}: no journey file declares "${name}"${didYouMean(name, known)}; known: ${known.join(', ') || 'none'}`);
+  }
   const journeys: ConfiguredJourney[] = [];
-  for (const definition of JOURNEYS) {
+  for (const definition of catalog) {
     const j = input.journeys?.[definition.name] ?? {};
     const where = `journeys.${definition.name}`;
-    const slo = { ...Object.fromEntries(definition.steps.map((step) => [step, DEFAULT_SLO_MS[step] ?? 5000])), ...j.slo };
+    const slo = { ...Object.fromEntries(definition.steps.map((step) => [step, definition.slo?.[step] ?? DEFAULT_STEP_SLO_MS])), ...j.slo };
     for (const step of Object.keys(j.slo ?? {})) {
       if (!definition.steps.includes(step)) problems.push(`${where}.slo.${step}: not a step of ${definition.name} (${definition.steps.join(', ')})`);
     }
@@ -121,7 +118,8 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv): ConfigResul
       if (!targetNames.includes(name)) problems.push(`${where}.targets: unknown target "${name}"; known: ${targetNames.join(', ')}`);
     }
     const timeoutMs = j.timeoutMs ?? definition.timeoutMs;
-    const stepTimeoutMs = j.stepTimeoutMs ?? Math.min(15_000, timeoutMs);
+    // The file's step timeout holds only within the configured deadline: a shorter configured timeoutMs caps it.
+    const stepTimeoutMs = j.stepTimeoutMs ?? Math.min(definition.stepTimeoutMs ?? defaultStepTimeoutMs(timeoutMs), timeoutMs);
     if (stepTimeoutMs > timeoutMs) problems.push(`${where}.stepTimeoutMs: ${stepTimeoutMs} is longer than timeoutMs ${timeoutMs}`);
     journeys.push({
       definition,
@@ -193,34 +191,4 @@ export function scheduleIntervalSeconds(schedule: string): number {
   } finally {
     void task.destroy();
   }
-}
-
-/** Zod's issues as `path: message` lines, with array items named by their `name` when they have one. */
-function describeIssues(error: z.ZodError, raw: unknown): string[] {
-  const lines: string[] = [];
-  for (const issue of error.issues) {
-    const path = pathOf(issue.path, raw);
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) lines.push(`${path === '' ? '' : `${path}.`}${key}: unknown key`);
-      continue;
-    }
-    lines.push(`${path === '' ? '(config)' : path}: ${issue.message}`);
-  }
-  return lines;
-}
-
-function pathOf(path: readonly PropertyKey[], raw: unknown): string {
-  const parts: string[] = [];
-  let node: unknown = raw;
-  for (const key of path) {
-    const child: unknown = typeof node === 'object' && node !== null ? (node as Record<PropertyKey, unknown>)[key] : undefined;
-    if (typeof key === 'number') {
-      const name = typeof child === 'object' && child !== null ? (child as { name?: unknown }).name : undefined;
-      parts.push(typeof name === 'string' && name !== '' ? name : String(key));
-    } else {
-      parts.push(String(key));
-    }
-    node = child;
-  }
-  return parts.join('.');
 }

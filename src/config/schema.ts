@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { targetSchema } from '../model/target.js';
 import { cronSchema } from '../model/cron.js';
-import { JOURNEYS } from '../model/journeys.js';
 
 /**
  * `monitor.config.ts`: what the monitor watches and how. Every field is
@@ -20,8 +19,6 @@ export const targetConfigSchema = targetSchema.extend({
   /** Environment variable holding the E2E bypass key (bypass login). */
   bypassKeyEnv: envName.optional(),
 });
-
-const journeyNames = JOURNEYS.map((j) => j.name) as [string, ...string[]];
 
 export const journeyConfigSchema = z.strictObject({
   enabled: z.boolean().optional(),
@@ -51,7 +48,13 @@ export const journeyConfigSchema = z.strictObject({
 
 export const monitorConfigSchema = z.strictObject({
   targets: z.array(targetConfigSchema).optional(),
-  journeys: z.partialRecord(z.enum(journeyNames), journeyConfigSchema).optional(),
+  /**
+   * More folders of journey files, beside the shipped journeys/ (relative to the config file's folder): every
+   * `*.spec.ts` there that declares a journey with defineJourney is one (docs/journeys-as-code.md).
+   */
+  journeyDirs: z.array(z.string().min(1, 'must name a folder')).max(100).optional(),
+  /** Settings per journey, by the name its file declares; a journey not named here runs with its file's defaults. */
+  journeys: z.record(z.string(), journeyConfigSchema).optional(),
   metrics: z
     .strictObject({
       stepBucketsSeconds: seconds.optional(),

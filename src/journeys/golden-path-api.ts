@@ -8,17 +8,44 @@ import { excerpt } from '../kit/answer.js';
 import { fail } from '../kit/failure.js';
 import { stepBudget } from '../kit/step-budget.js';
 
+/** What the golden path leaves open for a journey that goes on after it (`goldenPathApi(run, { keepOpen: true })`). */
+export interface OpenGoldenPath {
+  /** The session login gave (its tokens are already registered as secrets). */
+  readonly session: Session;
+  /** The socket, still open: the caller closes it. */
+  readonly socket: ProtocolSocket;
+  /** The golden path's own run, as the stream gave it (its thread in `threadId`). */
+  readonly collector: EventCollector;
+  /** Feeds every later frame of the socket to `listener` too (a second run's collector); returns its removal. */
+  listen(listener: (data: string, at: number) => void): () => void;
+}
+
+/** How a journey built on the golden path changes it. */
+export interface GoldenPathOptions {
+  /** The request the agent gets (default the run's prompt, `run.inputs.prompt`). */
+  readonly prompt?: string;
+  /** Leave the socket open and return it, for steps of the caller's own after ai_response. */
+  readonly keepOpen?: boolean;
+}
+
 /**
  * The golden path without a browser: HTTP login, a ws client offering the
  * token as `jwt.<base64url>`, start_agent, the five events, the answer. Times
  * are taken in this process with a monotonic clock as each frame arrives.
+ * With `keepOpen`, resolves to the open socket once the five steps passed;
+ * else, or when a step failed (it throws, as every step does), the socket is
+ * closed.
  */
-export async function goldenPathApi(run: JourneyRun): Promise<void> {
+export async function goldenPathApi(run: JourneyRun, options: GoldenPathOptions & { keepOpen: true }): Promise<OpenGoldenPath>;
+export async function goldenPathApi(run: JourneyRun, options?: GoldenPathOptions): Promise<OpenGoldenPath | undefined>;
+export async function goldenPathApi(run: JourneyRun, options: GoldenPathOptions = {}): Promise<OpenGoldenPath | undefined> {
   const { target, secrets, stepTimeoutMs: timeout } = run;
   await readTargetInfo(run);
   const collector = new EventCollector();
+  const listeners = new Set<(data: string, at: number) => void>();
   let session: Session | undefined;
   let socket: ProtocolSocket | undefined;
+  let handedOver = false;
   const closeState = () => socket?.closeState;
 
   try {
@@ -43,6 +70,7 @@ export async function goldenPathApi(run: JourneyRun): Promise<void> {
         transcript: run.transcript,
         onFrame: (data, at) => {
           collector.receive(data, at);
+          for (const listener of listeners) listener(data, at);
         },
       });
       if (outcome.kind !== 'open') throw handshakeFailure(outcome, [offered]);
@@ -57,7 +85,7 @@ export async function goldenPathApi(run: JourneyRun): Promise<void> {
       if (socket === undefined) return fail('monitor_error', 'no socket after connect');
       const sentAt = socket.send({
         type: 'start_agent',
-        payload: { user_request: run.inputs.prompt, thread_id: null, context: { source: 'message_input' } },
+        payload: { user_request: options.prompt ?? run.inputs.prompt, thread_id: null, context: { source: 'message_input' } },
       });
       collector.requestSent(sentAt);
       await waitForStream(collector, socket.closed, () => collector.firstAt('agent_started') !== undefined || collector.error !== undefined || collector.completed, timeout);
@@ -77,11 +105,24 @@ export async function goldenPathApi(run: JourneyRun): Promise<void> {
       run.mark('answer', { chars: answer.length, excerpt: excerpt(answer) });
       step.measured(run.clock() - started);
     });
+    if (options.keepOpen === true && session !== undefined && socket !== undefined) {
+      handedOver = true;
+      return {
+        session,
+        socket,
+        collector,
+        listen: (listener) => {
+          listeners.add(listener);
+          return () => listeners.delete(listener);
+        },
+      };
+    }
+    return undefined;
   } finally {
     run.mark('eventLatencyMs', collector.latencies());
     run.mark('maxGapMs', collector.maxGapMs);
     // Frames that are not JSON objects with a type are ignored, but never silently.
     if (collector.unparsable > 0) run.mark('unparsableFrames', collector.unparsable);
-    socket?.close();
+    if (!handedOver) socket?.close();
   }
 }

@@ -1,8 +1,9 @@
 import type { Evidence, FailureReason } from '../model/reasons.js';
 import { answerFrom } from './answer.js';
 
-export const CRITICAL_EVENTS = ['agent_started', 'agent_thinking', 'tool_executing', 'tool_completed', 'agent_completed'] as const;
-export type CriticalEvent = (typeof CRITICAL_EVENTS)[number];
+import { CRITICAL_EVENTS, type CriticalEvent } from '../model/golden-path.js';
+
+export { CRITICAL_EVENTS, type CriticalEvent };
 const ERROR_TYPES = new Set(['error_message', 'error', 'agent_error']);
 
 export interface StreamProblem {
@@ -40,6 +41,8 @@ function text(value: unknown): string | undefined {
 export class EventCollector {
   private sentAt: number | undefined;
   private runIdValue: string | undefined;
+  /** Every thread_id this run's critical events named, in first-seen order (one, when the platform keeps its thread). */
+  private readonly threads: string[] = [];
   private readonly firstArrival = new Map<CriticalEvent, number>();
   private readonly sequence: CriticalEvent[] = [];
   private lastFrameAt: number | undefined;
@@ -130,6 +133,8 @@ export class EventCollector {
     if ((CRITICAL_EVENTS as readonly string[]).includes(type)) {
       if (otherRun) return;
       this.runIdValue ??= runId;
+      const thread = text(merged.thread_id);
+      if (thread !== undefined && !this.threads.includes(thread)) this.threads.push(thread);
       const event = type as CriticalEvent;
       // A long answer streams as thousands of thinking frames: one entry stands for a run of them, so the
       // sequence (and the evidence drawn from it) grows with the stream's shape, not its length.
@@ -161,6 +166,14 @@ export class EventCollector {
   }
   get runId(): string | undefined {
     return this.runIdValue;
+  }
+  /** The thread the run's first critical event named (contract §5: agent_started names the thread_id); undefined when none did. */
+  get threadId(): string | undefined {
+    return this.threads[0];
+  }
+  /** Every thread id the run's critical events named, first seen first: more than one is a run that changed threads. */
+  get threadIds(): readonly string[] {
+    return [...this.threads];
   }
   get unparsable(): number {
     return this.unparsableCount;

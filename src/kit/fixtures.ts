@@ -12,7 +12,9 @@ import { waitForGo } from './go.js';
 import { JourneyRun } from './journey-run.js';
 import { warmBrowser, warmUp } from './warm-up.js';
 import { raceTimeout } from '../time/race-timeout.js';
-import { discoveryRegistry, journeyDeclarationSchema, type JourneyDeclaration } from './journey-declaration.js';
+import { discoveryRegistry } from './journey-declaration.js';
+import { journeyDeclarationSchema, type JourneyDeclaration } from '../model/journey.js';
+import { describeIssues } from '../model/zod-issues.js';
 
 // Waiting for the go can take as long as the scheduler's interval: its own slot, not the test's.
 const GO_WAIT_TIMEOUT_MS = 24 * 60 * 60 * 1000;
@@ -98,7 +100,8 @@ export const test = base.extend<{ run: JourneyRun; /** The run's trace name. */ 
   run: [
     async ({ gpTarget, gpHandRuns, gpWarmProcess: _warm }, use, testInfo) => {
       const monitored = underExecutor();
-      const go = await waitForGo(process.env);
+      const handStepTimeout = Number(testInfo.annotations.find((annotation) => annotation.type === STEP_TIMEOUT_ANNOTATION)?.description ?? '');
+      const go = await waitForGo(process.env, Number.isInteger(handStepTimeout) && handStepTimeout > 0 ? handStepTimeout : undefined);
       // Names the run this test is, for the executor: a test that never got here is no run's.
       if (monitored) await testInfo.attach(KIT_ATTACHMENT.run, { body: JSON.stringify({ runId: go.runId }), contentType: 'application/json' });
       // By hand, the transcript lies beside Playwright's own output for the test, and is swept with it.
@@ -213,6 +216,8 @@ export function journeyTest(title: string, body: (args: JourneyTestArgs, testInf
 
 /** The annotation that carries a journey's declared steps to its run (comma-separated; step names are snake_case). */
 const STEPS_ANNOTATION = 'gpmon:steps';
+/** The annotation that carries the step timeout the file declares (ms) to a run by hand; a monitored run's go names its own. */
+const STEP_TIMEOUT_ANNOTATION = 'gpmon:stepTimeoutMs';
 
 /**
  * Declares a journey and its test in one call (docs/journeys-as-code.md):
@@ -226,12 +231,15 @@ export function defineJourney(declaration: JourneyDeclaration, body: (args: Jour
   const registry = discoveryRegistry();
   if (registry !== undefined) {
     registry.declared.push(declaration);
+    registry.bodies?.push(body);
     return declaration;
   }
   const parsed = journeyDeclarationSchema.safeParse(declaration);
-  if (!parsed.success) throw new Error(`journey declaration: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
+  if (!parsed.success) throw new Error(`journey declaration: ${describeIssues(parsed.error, declaration, '(declaration)').join('; ')}`);
+  const annotation = [{ type: STEPS_ANNOTATION, description: parsed.data.steps.join(',') }];
+  if (parsed.data.stepTimeoutMs !== undefined) annotation.push({ type: STEP_TIMEOUT_ANNOTATION, description: String(parsed.data.stepTimeoutMs) });
   // The body goes to Playwright as written: it reads the fixtures a test uses from the body's own parameters.
-  journeyTest(parsed.data.name, body, { annotation: { type: STEPS_ANNOTATION, description: parsed.data.steps.join(',') } });
+  journeyTest(parsed.data.name, body, { annotation });
   return parsed.data;
 }
 

@@ -1,16 +1,18 @@
 import { connect } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { CHILD_ENV, goMessageSchema, type GoMessage } from '../protocol/child.js';
-import { DEFAULT_INPUTS } from '../model/journeys.js';
+import { DEFAULT_INPUTS } from '../model/run-record.js';
 
 export const DEFAULT_STEP_TIMEOUT_MS = 15_000;
 
 /**
  * Under the executor, a prepared journey waits here, runner and worker already
  * loaded, until the executor says go with the run's id and inputs: that hides
- * Playwright's start-up from the run. Run by hand, it goes at once.
+ * Playwright's start-up from the run. Run by hand, it goes at once, with the
+ * inputs GPMON_PROMPT and GPMON_EXPECTED_ANSWER give (else the defaults) and
+ * `handStepTimeoutMs` (the journey file's own) or DEFAULT_STEP_TIMEOUT_MS.
  */
-export async function waitForGo(env: NodeJS.ProcessEnv): Promise<GoMessage> {
+export async function waitForGo(env: NodeJS.ProcessEnv, handStepTimeoutMs?: number): Promise<GoMessage> {
   const path = env[CHILD_ENV.goSocket];
   if (path === undefined || path === '') {
     return {
@@ -19,7 +21,7 @@ export async function waitForGo(env: NodeJS.ProcessEnv): Promise<GoMessage> {
         prompt: env.GPMON_PROMPT ?? DEFAULT_INPUTS.prompt,
         expectedAnswer: env.GPMON_EXPECTED_ANSWER ?? DEFAULT_INPUTS.expectedAnswer,
       },
-      stepTimeoutMs: DEFAULT_STEP_TIMEOUT_MS,
+      stepTimeoutMs: handStepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
     };
   }
   return new Promise<GoMessage>((resolve, reject) => {

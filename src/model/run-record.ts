@@ -32,6 +32,13 @@ export interface RunInputs {
   readonly expectedAnswer: string;
 }
 
+/** The inputs of a run no config or flag gave any: a request any agent can answer, and any non-blank answer. */
+export const DEFAULT_INPUTS: RunInputs = {
+  prompt: 'gpmon synthetic check: summarise the status of the golden path in one sentence.',
+  // Any non-blank answer; a target's config narrows it.
+  expectedAnswer: '\\S',
+};
+
 /** A run as it begins: what is known before its record, kept so a crash mid-run can still be recorded. */
 export interface RunStart {
   readonly id: string;

@@ -22,6 +22,8 @@ export const CHILD_ENV = {
   runTag: 'GPMON_RUN_TAG',
   /** Runs a warm runner serves: the journey's test is declared this many times (src/kit/fixtures.ts `journeyTest`). */
   runnerRuns: 'GPMON_RUNNER_RUNS',
+  /** The folder of the journey's file: Playwright's testDir for the child, so a journey outside journeys/ (config journeyDirs) is found. */
+  journeyDir: 'GPMON_JOURNEY_DIR',
   /** '1': a browser run's trace records the screencast too (runs.traceScreenshots). */
   traceScreenshots: 'GPMON_TRACE_SCREENSHOTS',
 } as const;

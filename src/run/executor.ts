@@ -2,9 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { CHILD_ENV, type ChildEvent, type GoMessage } from '../protocol/child.js';
-import type { JourneyDefinition } from '../model/journeys.js';
+import type { JourneyDefinition } from '../model/journey.js';
 import type { Failure } from '../model/reasons.js';
 import type { ArtifactRecord, RunInputs, RunRecord, StepRecord, Trigger } from '../model/run-record.js';
 import type { Target, TargetSecrets } from '../model/target.js';
@@ -401,6 +401,7 @@ export class Executor {
       [CHILD_ENV.bypassKey]: secrets.bypassKey,
       [CHILD_ENV.runnerRuns]: String(runs),
       [CHILD_ENV.traceScreenshots]: this.options.traceScreenshots === true ? '1' : '0',
+      [CHILD_ENV.journeyDir]: dirname(resolve(root, journey.file)),
       TMPDIR: childTmp,
       // Playwright's compile cache stays shared (it holds our sources, compiled; nothing of a run):
       // a cold cache per child would cost every load seconds of CPU beside the run being measured.

@@ -1,5 +1,5 @@
 import type { ChildEvent } from '../protocol/child.js';
-import type { JourneyDefinition } from '../model/journeys.js';
+import type { JourneyDefinition } from '../model/journey.js';
 import type { Evidence, Failure, FailureReason } from '../model/reasons.js';
 import type { ArtifactRecord, EventArrival, Outcome, RunInputs, RunRecord, StepRecord, Trigger } from '../model/run-record.js';
 

@@ -22,14 +22,30 @@ export interface AgentRunIo {
 
 export interface AgentRunRequest {
   readonly request: string;
-  readonly threadId: string | null;
+  /** The thread the run belongs to (ws-server resolves it: a new thread, or the follow-up's own). */
+  readonly threadId: string;
+  /**
+   * A follow-up answered in its thread's context: the thread's first request.
+   * Absent for a thread's first request (and for a follow-up whose thread lost its context).
+   */
+  readonly firstRequest?: string;
   /** Which run of the simulator this is: picks the envelope and answer shapes. */
   readonly sequence: number;
 }
 
+/** A request as an answer quotes it: its first 200 characters, and an ellipsis if there were more. */
+function quote(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/** The answer to a thread's first request. Monitors match `^Golden path OK`. */
 export function answerFor(request: string): string {
-  const quoted = request.length > 200 ? `${request.slice(0, 200)}…` : request;
-  return `Golden path OK. The agent processed your request: "${quoted}"`;
+  return `Golden path OK. The agent processed your request: "${quote(request)}"`;
+}
+
+/** The answer to a follow-up in a thread whose first request was `firstRequest`: the thread's context shows. */
+export function followUpAnswerFor(firstRequest: string, request: string): string {
+  return `Golden path OK. Following up on "${quote(firstRequest)}": the agent processed your request: "${quote(request)}"`;
 }
 
 export function wrap(envelope: Envelope, type: string, fields: Record<string, unknown>): Record<string, unknown> {
@@ -46,7 +62,7 @@ export function wrap(envelope: Envelope, type: string, fields: Record<string, un
 
 export async function runAgent(state: SimulatorState, run: AgentRunRequest, io: AgentRunIo): Promise<void> {
   const runId = `run_${randomUUID()}`;
-  const threadId = run.threadId ?? `thread_${randomUUID()}`;
+  const threadId = run.threadId;
   let frameIndex = 0;
   const received = performance.now();
   // When each critical event really left, on the server's clock: the ground truth of event latency.
@@ -102,7 +118,8 @@ export async function runAgent(state: SimulatorState, run: AgentRunRequest, io: 
   if (state.fault('agent_never_completes') !== undefined) return;
   if (!(await wait('completion'))) return;
 
-  const answer = state.fault('empty_answer') === undefined ? answerFor(run.request) : '';
+  const full = run.firstRequest === undefined ? answerFor(run.request) : followUpAnswerFor(run.firstRequest, run.request);
+  const answer = state.fault('empty_answer') === undefined ? full : '';
   const shape = ANSWER_SHAPES[run.sequence % ANSWER_SHAPES.length] ?? 'result_string';
   const execution_time_ms = Date.now() - started;
   const done = { status: 'success' };

@@ -98,6 +98,9 @@ export const faultSchema = z.discriminatedUnion('name', [
   // Odd but healthy streams: a long answer as thousands of thinking frames, a flood of heartbeats before the welcome.
   z.strictObject({ name: z.literal('long_stream'), thinking: wholeNumber(1, 100_000).default(2500) }),
   z.strictObject({ name: z.literal('heartbeat_flood'), count: wholeNumber(1, 1_000_000).default(100_000) }),
+  // A follow-up in a thread loses its context (same thread_id, answered as a first request), or its thread (a new thread_id).
+  // A thread's first request is never touched.
+  z.strictObject({ name: z.literal('thread_lost'), mode: z.enum(['context', 'thread']).default('context') }),
 ]);
 export type Fault = z.infer<typeof faultSchema>;
 export type FaultName = Fault['name'];

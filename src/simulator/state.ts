@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_LATENCY, type CriticalEvent, type Fault, type FaultName, type LatencyProfile, type Phase } from './profile.js';
+import { ThreadStore, type ThreadStoreOptions } from './threads.js';
 
 export interface RevisionInfo {
   readonly version: string;
@@ -41,7 +42,14 @@ export class SimulatorState {
   private readonly faults = new Map<FaultName, Fault>();
   private readonly baseRevision: RevisionInfo;
 
-  constructor(options: { latency?: Partial<LatencyProfile>; revision?: string; version?: string; loginForm?: boolean }) {
+  constructor(options: {
+    latency?: Partial<LatencyProfile>;
+    revision?: string;
+    version?: string;
+    loginForm?: boolean;
+    threads?: ThreadStoreOptions;
+  }) {
+    this.threads = new ThreadStore(options.threads);
     this.latency = { ...DEFAULT_LATENCY, ...options.latency };
     this.baseRevision = {
       version: options.version ?? '1.42.0',
@@ -56,6 +64,8 @@ export class SimulatorState {
   loginForm: boolean;
   /** Written by the servers as they answer; read by tests and the admin API. */
   readonly observed: Observed = {};
+  /** The platform's threads: each one's owner and first request, so a follow-up keeps its context. */
+  readonly threads: ThreadStore;
 
   enable(fault: Fault): Fault {
     // A revision change needs a concrete commit so the monitor can see it move.

@@ -8,7 +8,7 @@ import type { SimulatorState } from './state.js';
 import type { SimUser, TokenIssuer } from './tokens.js';
 import { bearerToken, delay } from './http-common.js';
 import { negotiate, parseOffer, tokenFromProtocol } from './ws-negotiation.js';
-import { runAgent } from './agent-run.js';
+import { runAgent, type AgentRunIo } from './agent-run.js';
 
 export interface WsDeps {
   readonly state: SimulatorState;
@@ -168,7 +168,7 @@ function serveConnection(ws: WebSocket, admission: Admission, deps: WsDeps): voi
   ws.on('message', (raw: RawData, isBinary: boolean) => {
     void ready.then((user) => {
       if (user === undefined || lifetime.signal.aborted) return;
-      handleFrame(raw, isBinary, { send, close, signal: lifetime.signal }, state, deps);
+      handleFrame(raw, isBinary, user, { send, close, signal: lifetime.signal }, deps);
     });
   });
 }
@@ -189,13 +189,8 @@ function errorFrame(code: string, message: string): Record<string, unknown> {
   return { type: 'error_message', error_code: code, error_message: message };
 }
 
-function handleFrame(
-  raw: RawData,
-  isBinary: boolean,
-  io: { send: (f: Record<string, unknown>) => void; close: (c: number, r: string) => void; signal: AbortSignal },
-  state: SimulatorState,
-  deps: WsDeps,
-): void {
+function handleFrame(raw: RawData, isBinary: boolean, user: SimUser, io: AgentRunIo, deps: WsDeps): void {
+  const { state } = deps;
   if (isBinary) {
     io.send(errorFrame('INVALID_MESSAGE', 'Binary frames are not supported; send JSON text'));
     return;
@@ -217,6 +212,7 @@ function handleFrame(
     return;
   }
   const fields = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : {};
+  // A string names a thread (a follow-up); null or absent asks for a new one.
   const threadId = typeof fields.thread_id === 'string' ? fields.thread_id : null;
   switch (type) {
     case 'ping':
@@ -230,10 +226,50 @@ function handleFrame(
         io.send(errorFrame('INVALID_REQUEST', `${type} needs a non-empty ${field}`));
         return;
       }
-      void runAgent(state, { request: text, threadId, sequence: deps.nextSequence() }, io);
+      if (type === 'user_message' && threadId === null) {
+        io.send(errorFrame('INVALID_REQUEST', 'user_message needs payload.thread_id (a follow-up names its thread)'));
+        return;
+      }
+      const thread = threadFor(state, user, text, threadId);
+      if (!thread.ok) {
+        io.send(errorFrame('THREAD_NOT_FOUND', thread.error));
+        return;
+      }
+      void runAgent(state, { request: text, ...thread.run, sequence: deps.nextSequence() }, io);
       return;
     }
     default:
       io.send(errorFrame('UNKNOWN_MESSAGE_TYPE', `Unknown message type "${type.slice(0, 64)}"`));
+  }
+}
+
+/**
+ * The thread a request runs in (contract §8, "threads"). No thread id: a new
+ * thread of this user, the request its first. A thread id: a follow-up, in
+ * that thread if this user owns it, answered with the thread's first request
+ * as context; an unknown thread and another user's are the same
+ * THREAD_NOT_FOUND (the answer does not tell one from the other). The fault
+ * thread_lost drops the context of a follow-up (`context`: same thread, answered
+ * as a first request), or the thread itself (`thread`: a new thread).
+ */
+function threadFor(
+  state: SimulatorState,
+  user: SimUser,
+  request: string,
+  threadId: string | null,
+): { ok: true; run: { threadId: string; firstRequest?: string } } | { ok: false; error: string } {
+  if (threadId === null) return { ok: true, run: { threadId: state.threads.create(user.id, request).id } };
+  const thread = state.threads.find(threadId, user.id);
+  if (thread === undefined) {
+    const named = threadId.length > 128 ? `${threadId.slice(0, 128)}…` : threadId;
+    return { ok: false, error: `Thread "${named}" not found` };
+  }
+  switch (state.fault('thread_lost')?.mode) {
+    case undefined:
+      return { ok: true, run: { threadId: thread.id, firstRequest: thread.firstRequest } };
+    case 'context':
+      return { ok: true, run: { threadId: thread.id } };
+    case 'thread':
+      return { ok: true, run: { threadId: state.threads.create(user.id, request).id } };
   }
 }

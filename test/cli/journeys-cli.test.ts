@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gpmon } from '../helpers/gpmon-cli.js';
+import { PROJECT_ROOT } from '../../src/catalog/shipped.js';
 
 /** `gpmon journeys`: the journeys as their files declare them, with what the config makes of them. */
 describe('gpmon journeys', () => {
@@ -28,6 +29,9 @@ describe('gpmon journeys', () => {
         'golden-path (browser, journeys/golden-path.spec.ts)',
         '  steps: login, connect, agent_request, live_events, ai_response',
         '  schedule: 0 * * * * * against the embedded simulator',
+        'thread-follow-up (protocol, journeys/thread-follow-up.spec.ts)',
+        '  steps: login, connect, agent_request, live_events, ai_response, follow_up',
+        '  schedule: 45 */2 * * * * against the embedded simulator',
         'ws-auth-enforced (protocol, journeys/ws-auth-enforced.spec.ts)',
         '  steps: no_token, forged_token',
         '  schedule: 30 */5 * * * * against the embedded simulator',
@@ -52,7 +56,37 @@ describe('gpmon journeys', () => {
     const { code, stdout, stderr } = await gpmon(['journeys', '--config', file], {}, { cwd: dir });
     assert.equal(code, 2);
     assert.equal(stdout, '');
-    assert.match(stderr, /^gpmon journeys: 1 problem\n {2}.*bad\.config\.mjs: journeys\.golden-paht: unknown key\n$/);
+    assert.equal(
+      stderr,
+      `gpmon journeys: 1 problem (config ${file})\n  journeys.golden-paht: no journey file declares "golden-paht" (did you mean "golden-path"?); known: golden-path-api, golden-path, thread-follow-up, ws-auth-enforced\n`,
+    );
+  });
+
+  it("a journey added as a file in a folder the config's journeyDirs lists: listed, with the config's settings for it", async () => {
+    const file = join(dir, 'authored.config.mjs');
+    // journeyDirs are relative to the config file's folder; this one is the project's fixture of an author's journey.
+    writeFileSync(file, `export default ${JSON.stringify({ journeyDirs: [join(PROJECT_ROOT, 'test/fixtures/discovery/good')], journeys: { 'my-checkout': { schedule: '*/20 * * * * *' } } })};\n`);
+    const { code, stdout, stderr } = await gpmon(['journeys', '--config', file], {}, { cwd: dir });
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^my-checkout \(protocol, test\/fixtures\/discovery\/good\/my-checkout\.spec\.ts\)\n {2}steps: open_cart, pay\n {2}schedule: \*\/20 \* \* \* \* \* against the embedded simulator$/m);
+  });
+
+  it('a journey file that does not load, in a listed folder, and a folder that is not there: exit 2, each named', async () => {
+    const file = join(dir, 'broken.config.mjs');
+    writeFileSync(file, `export default ${JSON.stringify({ journeyDirs: [join(PROJECT_ROOT, 'test/fixtures/discovery/bad-defaults'), 'no-such-folder'] })};\n`);
+    const { code, stdout, stderr } = await gpmon(['journeys', '--config', file], {}, { cwd: dir });
+    assert.equal(code, 2);
+    assert.equal(stdout, '');
+    assert.equal(
+      stderr,
+      [
+        `gpmon journeys: 3 problems (config ${file})`,
+        `  journeyDirs: no-such-folder: no such folder of journeys (${join(dir, 'no-such-folder')})`,
+        '  test/fixtures/discovery/bad-defaults/slo-and-timeout.spec.ts: slo.pay: not a step of the journey (open_cart)',
+        '  test/fixtures/discovery/bad-defaults/slo-and-timeout.spec.ts: stepTimeoutMs: 9000 is longer than timeoutMs 5000',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('an argument it does not take is a usage error', async () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { socketUrl } from '../../src/model/target.js';
 import { gpmon } from '../helpers/gpmon-cli.js';
+import { SHIPPED } from '../helpers/shipped.js';
 
 const target = { name: 'staging', appUrl: 'https://app.example.test', authUrl: 'https://auth.example.test', apiUrl: 'https://api.example.test', wsUrl: 'wss://api.example.test', login: 'bypass', email: 'probe@example.test', bypassKeyEnv: 'STAGING_BYPASS_KEY' };
 const env = { STAGING_BYPASS_KEY: 'k'.repeat(24) };
@@ -14,7 +15,9 @@ describe('config validation: each kind of mistake, named by its path', () => {
   const bad: [string, unknown, NodeJS.ProcessEnv, string[]][] = [
     ['a bad cron expression', { journeys: { 'golden-path': { schedule: '61 * * * *' } } }, {}, ['journeys.golden-path.schedule: "61 * * * *" is not a valid cron expression']],
     ['an unknown key', { journeys: { 'golden-path': { shedule: '* * * * *' } } }, {}, ['journeys.golden-path.shedule: unknown key']],
-    ['an unknown journey', { journeys: { 'golden-paht': {} } }, {}, ['journeys.golden-paht: unknown key']],
+    ['an unknown journey, close to a known one', { journeys: { 'golden-paht': {} } }, {}, ['journeys.golden-paht: no journey file declares "golden-paht" (did you mean "golden-path"?); known: golden-path-api, golden-path, thread-follow-up, ws-auth-enforced']],
+    ['an unknown journey, close to none', { journeys: { checkout: { enabled: true } } }, {}, ['journeys.checkout: no journey file declares "checkout"; known: golden-path-api, golden-path, thread-follow-up, ws-auth-enforced']],
+    ['a journey folder that is not a list', { journeyDirs: 'my-journeys' }, {}, ['journeyDirs: Invalid input: expected array, received string']],
     ['a bad URL, named by the target', { targets: [{ ...target, appUrl: 'not a url' }] }, env, ['targets.staging.appUrl: Invalid URL']],
     ['an http URL for the WebSocket', { targets: [{ ...target, wsUrl: 'https://api.example.test' }] }, env, ['targets.staging.wsUrl: must be a ws:// or wss:// URL']],
     ['a WebSocket URL with a fragment', { targets: [{ ...target, wsUrl: 'wss://api.example.test/ws#token' }] }, env, ['targets.staging.wsUrl: must not have a #fragment (a WebSocket URL has none)']],
@@ -39,24 +42,25 @@ describe('config validation: each kind of mistake, named by its path', () => {
   ];
   for (const [name, raw, environment, problems] of bad) {
     it(name, () => {
-      assert.deepEqual(resolveConfig(raw, environment), { ok: false, problems });
+      assert.deepEqual(resolveConfig(raw, environment, SHIPPED), { ok: false, problems });
     });
   }
 
   it('reports every problem at once', () => {
-    const result = resolveConfig({ targets: [{ ...target, email: 'nope' }], server: { port: -1 }, runs: { concurrency: 0 } }, env);
+    const result = resolveConfig({ targets: [{ ...target, email: 'nope' }], server: { port: -1 }, runs: { concurrency: 0 } }, env, SHIPPED);
     assert.equal(result.ok, false);
     if (!result.ok) assert.equal(result.problems.length, 3, result.problems.join('\n'));
   });
 
   it('no config: every journey on the embedded simulator, SLOs among the step buckets', () => {
-    const result = resolveConfig(undefined, {});
+    const result = resolveConfig(undefined, {}, SHIPPED);
     assert.equal(result.ok, true);
     if (!result.ok) return;
     assert.equal(result.config.targets, 'simulator');
     assert.deepEqual(result.config.journeys.map((j) => [j.definition.name, j.schedule, j.enabled]), [
-      ['golden-path', '0 * * * * *', true],
       ['golden-path-api', '*/15 * * * * *', true],
+      ['golden-path', '0 * * * * *', true],
+      ['thread-follow-up', '45 */2 * * * *', true],
       ['ws-auth-enforced', '30 */5 * * * *', true],
     ]);
     for (const slo of [3, 1, 2, 10]) assert.ok(result.config.buckets.step.includes(slo), `${slo} s among the step buckets`);
@@ -64,14 +68,25 @@ describe('config validation: each kind of mistake, named by its path', () => {
     assert.deepEqual([result.config.runs.prewarm, result.config.runs.runnerRuns, result.config.runs.runnerRssMb, result.config.runs.traceScreenshots], [true, 50, 1500, false], 'a warm runner of 50 runs, replaced past 1500 MB; traces without the screencast');
     // Alerting: page after 3 failures in a row; stale after 3 intervals, the schedule's or the timeout when longer.
     assert.deepEqual(result.config.journeys.map((j) => [j.definition.name, j.pageAfterFailures, j.intervalSeconds]), [
-      ['golden-path', 3, 60],
       ['golden-path-api', 3, 30],
+      ['golden-path', 3, 60],
+      ['thread-follow-up', 3, 120],
       ['ws-auth-enforced', 3, 300],
     ]);
+    assert.deepEqual(
+      result.config.journeys.map((j) => [j.definition.name, j.stepTimeoutMs, j.slo]),
+      [
+        ['golden-path-api', 15_000, { login: 3000, connect: 1000, agent_request: 2000, live_events: 10_000, ai_response: 2000 }],
+        ['golden-path', 15_000, { login: 3000, connect: 1000, agent_request: 2000, live_events: 10_000, ai_response: 2000 }],
+        ['thread-follow-up', 15_000, { login: 3000, connect: 1000, agent_request: 2000, live_events: 10_000, ai_response: 2000, follow_up: 12_000 }],
+        ['ws-auth-enforced', 15_000, { no_token: 1000, forged_token: 1000 }],
+      ],
+      "each journey file's own step timeout and objectives",
+    );
   });
 
   it('a target from the environment when none is configured', () => {
-    const result = resolveConfig({}, { GPMON_TARGET: 'ci', GPMON_APP_URL: 'https://a.test', GPMON_AUTH_URL: 'https://b.test', GPMON_API_URL: 'https://c.test', GPMON_WS_URL: 'wss://c.test', GPMON_LOGIN: 'bypass', GPMON_EMAIL: 'x@y.test', GPMON_BYPASS_KEY: 'secret-key' });
+    const result = resolveConfig({}, { GPMON_TARGET: 'ci', GPMON_APP_URL: 'https://a.test', GPMON_AUTH_URL: 'https://b.test', GPMON_API_URL: 'https://c.test', GPMON_WS_URL: 'wss://c.test', GPMON_LOGIN: 'bypass', GPMON_EMAIL: 'x@y.test', GPMON_BYPASS_KEY: 'secret-key' }, SHIPPED);
     assert.equal(result.ok, true);
     if (result.ok && result.config.targets !== 'simulator') {
       assert.equal(result.config.targets[0]?.target.name, 'ci');
@@ -96,8 +111,8 @@ describe('the socket URL: a URL with a path is used as given, a bare origin gets
   }
 
   it('from the environment and from a config file alike (GPMON_WS_URL=wss://host/ws is not /ws/ws)', () => {
-    const fromEnv = resolveConfig({}, { GPMON_APP_URL: 'https://a.test', GPMON_AUTH_URL: 'https://b.test', GPMON_API_URL: 'https://c.test', GPMON_WS_URL: 'wss://c.test/ws', GPMON_LOGIN: 'bypass', GPMON_EMAIL: 'x@y.test', GPMON_BYPASS_KEY: 'secret-key' });
-    const fromFile = resolveConfig({ targets: [{ ...target, wsUrl: 'wss://api.example.test/ws/' }, { ...target, name: 'bare', wsUrl: 'wss://api.example.test' }] }, env);
+    const fromEnv = resolveConfig({}, { GPMON_APP_URL: 'https://a.test', GPMON_AUTH_URL: 'https://b.test', GPMON_API_URL: 'https://c.test', GPMON_WS_URL: 'wss://c.test/ws', GPMON_LOGIN: 'bypass', GPMON_EMAIL: 'x@y.test', GPMON_BYPASS_KEY: 'secret-key' }, SHIPPED);
+    const fromFile = resolveConfig({ targets: [{ ...target, wsUrl: 'wss://api.example.test/ws/' }, { ...target, name: 'bare', wsUrl: 'wss://api.example.test' }] }, env, SHIPPED);
     assert.ok(fromEnv.ok && fromEnv.config.targets !== 'simulator' && fromFile.ok && fromFile.config.targets !== 'simulator');
     assert.equal(fromEnv.config.targets[0]?.target.wsUrl, 'wss://c.test/ws');
     assert.deepEqual(fromFile.config.targets.map((t) => t.target.wsUrl), ['wss://api.example.test/ws', 'wss://api.example.test/ws']);
@@ -177,7 +192,7 @@ describe('gpmon validate', () => {
           assert.match(result.stderr, new RegExp(`the default export is ${words}, not a config object`));
         }
       }
-      assert.equal(resolveConfig(null, {}).ok, false, 'null is no config, in-process too');
+      assert.equal(resolveConfig(null, {}, SHIPPED).ok, false, 'null is no config, in-process too');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -12,6 +12,7 @@ import { OWNER_VARIABLE, killRunOrphans, newOwner } from './processes.js';
 import { spawnServe } from './serve-child.js';
 import { RULES_FILE } from '../../scripts/grafana-alerts.js';
 import { admin } from './sim-client.js';
+import { onlyJourneys } from './shipped.js';
 
 /**
  * The whole alerting path with real parts on loopback ports: the simulator,
@@ -112,11 +113,7 @@ export async function startAlertStack(options: { scheduleSeconds?: number; pageA
     writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
     const config = {
       targets: [targetFor(sim)],
-      journeys: {
-        'golden-path': { enabled: false },
-        'ws-auth-enforced': { enabled: false },
-        [journey]: { schedule: `*/${scheduleSeconds} * * * * *`, stepTimeoutMs: 3000, timeoutMs: 3000, pageAfterFailures },
-      },
+      journeys: onlyJourneys({ [journey]: { schedule: `*/${scheduleSeconds} * * * * *`, stepTimeoutMs: 3000, timeoutMs: 3000, pageAfterFailures } }),
       server: { port: monitorPort },
       runs: { dir: join(dir, 'runs'), passEnv: [OWNER_VARIABLE] },
     };

@@ -6,6 +6,7 @@ import { startSimulator, type Simulator } from '../../src/simulator/simulator.js
 import { resolveConfig } from '../../src/config/resolve.js';
 import { startDaemon, type Daemon } from '../../src/monitor/daemon.js';
 import { PROJECT_ROOT } from './journey-harness.js';
+import { SHIPPED, onlyJourneys } from './shipped.js';
 
 export const TOKEN = 'test-api-token-0123456789';
 
@@ -24,11 +25,12 @@ export function targetFor(sim: Simulator): Record<string, unknown> {
   return { name: 'sim', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login: 'bypass', email: 'daemon.probe@gpmon.test', bypassKeyEnv: 'SIM_BYPASS_KEY' };
 }
 
-export async function startDaemonHarness(journeys: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<DaemonHarness> {
+/** Runs the journeys `journeys` names (every other shipped journey off) on a daemon against a simulator. */
+export async function startDaemonHarness(journeys: Record<string, Record<string, unknown>>, extra: Record<string, unknown> = {}): Promise<DaemonHarness> {
   const sim = await startSimulator();
   const dir = mkdtempSync(join(tmpdir(), 'gpmon-daemon-'));
-  const rawConfig = { targets: [targetFor(sim)], journeys, server: { port: 0 }, runs: { dir: join(dir, 'runs') }, ...extra };
-  const resolved = resolveConfig(rawConfig, { SIM_BYPASS_KEY: sim.description.bypassKey });
+  const rawConfig = { targets: [targetFor(sim)], journeys: onlyJourneys(journeys), server: { port: 0 }, runs: { dir: join(dir, 'runs') }, ...extra };
+  const resolved = resolveConfig(rawConfig, { SIM_BYPASS_KEY: sim.description.bypassKey }, SHIPPED);
   if (!resolved.ok) throw new Error(resolved.problems.join('\n'));
   writeFileSync(join(dir, 'config.json'), JSON.stringify(rawConfig));
   const daemon = await startDaemon({ config: resolved.config, projectRoot: PROJECT_ROOT, logger: pino({ level: 'silent' }), version: 'test', playwrightVersion: 'test', token: TOKEN, cwd: dir });

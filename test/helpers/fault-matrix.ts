@@ -16,6 +16,8 @@ export interface FaultRow {
   readonly api: Expectation;
   /** Checked for the faults that concern the socket's auth; the rest cannot touch it. */
   readonly authEnforced?: Expectation;
+  /** thread-follow-up: checked for the faults that concern threads, and a healthy row; the rest break its golden path as they break golden-path-api's. */
+  readonly followUp?: Expectation;
   /** A longer step timeout, for a healthy stream that is long by design. */
   readonly stepTimeoutMs?: number;
   /**
@@ -74,7 +76,10 @@ export const FAULT_MATRIX: readonly FaultRow[] = [
   { fault: { name: 'socket_in_worker' }, browser: 'pass', api: 'pass' },
   // Slower, or a new deploy: still the golden path.
   { fault: { name: 'slow_phase', phase: 'agent_start', ms: 300 }, browser: 'pass', api: 'pass' },
-  { fault: { name: 'new_revision', revision: 'feedc0ffee1234' }, browser: 'pass', api: 'pass', authEnforced: 'pass' },
+  { fault: { name: 'new_revision', revision: 'feedc0ffee1234' }, browser: 'pass', api: 'pass', authEnforced: 'pass', followUp: 'pass' },
+  // A follow-up loses its thread: the golden path asks once, in a new thread, so it never meets the fault; the follow-up journey does.
+  { fault: { name: 'thread_lost', mode: 'context' }, browser: 'pass', api: 'pass', followUp: at('follow_up', 'response_mismatch') },
+  { fault: { name: 'thread_lost', mode: 'thread' }, browser: 'pass', api: 'pass', followUp: at('follow_up', 'response_mismatch') },
 ];
 
 /**

@@ -3,22 +3,23 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { JourneyRun, type Attacher, type StepHost } from '../../src/kit/journey-run.js';
 import { plainFirstLine, readKitAttachments } from '../../src/reporter/ndjson-reporter.js';
 import { buildRecord, type MonitorFault } from '../../src/run/record-builder.js';
 import { chromiumLaunchOptions } from '../../src/browser/chromium.js';
 import { warmBrowser } from '../../src/kit/warm-up.js';
-import { goldenPath } from '../../src/journeys/golden-path.js';
-import { goldenPathApi } from '../../src/journeys/golden-path-api.js';
-import { wsAuthEnforced } from '../../src/journeys/ws-auth-enforced.js';
+import { pathToFileURL } from 'node:url';
+import { DISCOVERY_REGISTRY, type DiscoveryRegistry } from '../../src/kit/journey-declaration.js';
+import type { JourneyTestArgs } from '../../src/kit/fixtures.js';
+import type { JourneyDefinition } from '../../src/model/journey.js';
 import type { ChildEvent } from '../../src/protocol/child.js';
 import type { Simulator } from '../../src/simulator/simulator.js';
 import { withDefaults, type Target, type TargetSecrets } from '../../src/model/target.js';
 import type { RunRecord } from '../../src/model/run-record.js';
 import type { TranscriptEntry } from '../../src/kit/transcript.js';
 import type { LatencyProfile } from '../../src/simulator/profile.js';
-import { journeyNamed, startSimulatorTarget } from './journey-harness.js';
+import { PROJECT_ROOT, journeyNamed, startSimulatorTarget } from './journey-harness.js';
 
 /**
  * A journey's own code run in this process, its verdict built by the same
@@ -34,7 +35,7 @@ export interface InProcessHarness {
   readonly target: Target;
   readonly secrets: TargetSecrets;
   /** One run; `wsUrl` replaces the target's configured socket URL (as a config would give it). */
-  run(journey: string, options?: { stepTimeoutMs?: number; prompt?: string; expectedAnswer?: string; wsUrl?: string }): Promise<RunRecord>;
+  run(journey: string | JourneyDefinition, options?: { stepTimeoutMs?: number; prompt?: string; expectedAnswer?: string; wsUrl?: string }): Promise<RunRecord>;
   /** The transcript a run wrote (transcript.jsonl), one entry a line, as an operator downloads it. */
   transcript(runId: string): TranscriptEntry[];
   stop(): Promise<void>;
@@ -48,29 +49,47 @@ export interface InProcessHarness {
  */
 const DEFAULT_STEP_TIMEOUT_MS = 5000;
 
-const JOURNEY_CODE: Record<string, (run: JourneyRun, page: () => Promise<Page>) => Promise<void>> = {
-  'golden-path': async (run, page) => goldenPath(await page(), run),
-  'golden-path-api': (run) => goldenPathApi(run),
-  'ws-auth-enforced': (run) => wsAuthEnforced(run),
-};
+type JourneyBody = (args: Pick<JourneyTestArgs, 'run' | 'page'>) => Promise<void>;
+
+/**
+ * A journey file's body, as its defineJourney call gives it: the file is
+ * imported with a registry that keeps the body (a fresh module instance, so
+ * the call runs again), and no Playwright test is declared.
+ */
+async function journeyBody(journey: JourneyDefinition): Promise<JourneyBody> {
+  const holder = globalThis as { [DISCOVERY_REGISTRY]?: DiscoveryRegistry };
+  const registry: DiscoveryRegistry = { declared: [], bodies: [] };
+  holder[DISCOVERY_REGISTRY] = registry;
+  try {
+    await import(`${pathToFileURL(join(PROJECT_ROOT, journey.file)).href}?in-process=${randomUUID()}`);
+  } finally {
+    Reflect.deleteProperty(holder, DISCOVERY_REGISTRY);
+  }
+  const body = registry.bodies?.[0];
+  if (typeof body !== 'function') throw new Error(`${journey.file} declares no journey body`);
+  return body as JourneyBody;
+}
 
 export async function startInProcess(options: { latency?: Partial<LatencyProfile>; stepTimeoutMs?: number } = {}): Promise<InProcessHarness> {
   const { sim, target, secrets } = await startSimulatorTarget(options);
   let browser: Promise<Browser> | undefined;
   const scratch = mkdtempSync(join(tmpdir(), 'gpmon-in-process-'));
+  const bodies = new Map<string, Promise<JourneyBody>>();
   return {
     sim,
     target,
     secrets,
     run: async (name, runOptions = {}) => {
-      const journey = journeyNamed(name);
-      const code = JOURNEY_CODE[name];
-      if (code === undefined) throw new Error(`no in-process code for ${name}`);
+      const journey = typeof name === 'string' ? journeyNamed(name) : name;
+      const body = bodies.get(journey.file) ?? journeyBody(journey);
+      bodies.set(journey.file, body);
+      const code = await body;
       const inputs = { prompt: runOptions.prompt ?? 'What is the status of order 42?', expectedAnswer: runOptions.expectedAnswer ?? '^Golden path OK' };
       const steps = new RecordedSteps();
       const id = randomUUID();
       const runTarget = runOptions.wsUrl === undefined ? target : withDefaults({ ...target, wsUrl: runOptions.wsUrl });
       const run = new JourneyRun(id, runTarget, secrets, inputs, runOptions.stepTimeoutMs ?? options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS, join(scratch, id), true, steps);
+      run.declareSteps(journey.steps);
       const contexts: { close(): Promise<void> }[] = [];
       const page = async () => {
         // Warmed as a monitored run's browser is before its go: a cold Chromium is slow on its first page and socket.
@@ -93,7 +112,9 @@ export async function startInProcess(options: { latency?: Partial<LatencyProfile
         }, journey.timeoutMs);
       });
       try {
-        const ended = await Promise.race([code(run, page).then(() => 'ended' as const), overDeadline]);
+        // A browser journey's page exists before its body runs, as under Playwright (the body reads it at once).
+        const work = (journey.kind === 'browser' ? page() : Promise.resolve(undefined)).then((made) => code(made === undefined ? ({ run } as Pick<JourneyTestArgs, 'run' | 'page'>) : { run, page: made }));
+        const ended = await Promise.race([work.then(() => 'ended' as const), overDeadline]);
         if (ended === 'deadline') monitorFault = { reason: 'timeout', message: `the in-process run passed its ${journey.timeoutMs} ms deadline`, evidence: {} };
       } catch (thrown) {
         error = thrown;

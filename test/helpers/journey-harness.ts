@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type Simulator, simulatorTarget } from '../../src/simulator/simulator.js';
 import { type Target, type TargetSecrets } from '../../src/model/target.js';
-import { findJourney, type JourneyDefinition } from '../../src/model/journeys.js';
+import { journeyNamed } from './shipped.js';
 import { Executor } from '../../src/run/executor.js';
 import type { LatencyProfile } from '../../src/simulator/profile.js';
 import type { RunRecord } from '../../src/model/run-record.js';
@@ -82,11 +82,7 @@ async function warmSimulator(sim: Simulator): Promise<void> {
   await connection.closed;
 }
 
-export function journeyNamed(name: string): JourneyDefinition {
-  const journey = findJourney(name);
-  if (journey === undefined) throw new Error(`no journey ${name}`);
-  return journey;
-}
+export { journeyNamed };
 
 /** A one-line description of a record for assertion messages. */
 export function describeRecord(record: RunRecord): string {

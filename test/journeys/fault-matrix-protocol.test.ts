@@ -46,6 +46,11 @@ describe('protocol journeys against every fault (in-process)', () => {
       }
       if (row.fault.name === 'new_revision') assert.equal(record.targetInfo.revision, 'feedc0ffee1234');
       if (row.authEnforced !== undefined) assertExpected(await h().run('ws-auth-enforced'), row.authEnforced);
+      if (row.followUp !== undefined) {
+        const followUp = await h().run('thread-follow-up');
+        assertExpected(followUp, row.followUp);
+        if (row.fault.name === 'thread_lost') assert.match(followUp.failure?.message ?? '', row.fault.mode === 'thread' ? /was answered in thread "thread_[^"]+", not the thread it was sent to/ : /does not give the code word of the thread's first request/);
+      }
     });
   }
 });

@@ -13,6 +13,7 @@ import { spawnServe } from '../helpers/serve-child.js';
 import { gpmon, startGpmon } from '../helpers/gpmon-cli.js';
 import { waitFor } from '../helpers/prom-tools.js';
 import { commandOf, descendantsOf } from '../helpers/processes.js';
+import { onlyJourneys } from '../helpers/shipped.js';
 
 const TOKEN = 'lifecycle-token-0123456789';
 
@@ -76,7 +77,7 @@ describe('signals', () => {
   it('SIGTERM during a healthy browser run: the run finishes and is recorded, then exit 0', async () => {
     const config = {
       targets: [targetFor(sim)],
-      journeys: { 'golden-path': { schedule: '0 0 0 1 1 *', stepTimeoutMs: 10_000, timeoutMs: 40_000 }, 'golden-path-api': { enabled: false }, 'ws-auth-enforced': { enabled: false } },
+      journeys: onlyJourneys({ 'golden-path': { schedule: '0 0 0 1 1 *', stepTimeoutMs: 10_000, timeoutMs: 40_000 } }),
       server: { port: 0 },
       runs: { dir: join(dir, 'runs') },
     };
@@ -109,7 +110,7 @@ describe('signals', () => {
   it('while draining no new run starts (503); a second SIGTERM cuts the run in flight, records it interrupted, exits 143', async () => {
     const config = {
       targets: [targetFor(sim)],
-      journeys: { 'golden-path-api': { schedule: '0 0 0 1 1 *', stepTimeoutMs: 60_000, timeoutMs: 120_000 }, 'golden-path': { enabled: false }, 'ws-auth-enforced': { enabled: false } },
+      journeys: onlyJourneys({ 'golden-path-api': { schedule: '0 0 0 1 1 *', stepTimeoutMs: 60_000, timeoutMs: 120_000 } }),
       server: { port: 0 },
       runs: { dir: join(dir, 'runs-force') },
     };
@@ -197,7 +198,7 @@ describe('every scheduled tick is accounted for', () => {
   it('a monitor stopped for 9 s counts the ticks it missed, logs them as JSON, and prints no raw library line', async () => {
     const config = {
       targets: [targetFor(sim)],
-      journeys: { 'ws-auth-enforced': { schedule: '*/2 * * * * *' }, 'golden-path': { enabled: false }, 'golden-path-api': { enabled: false } },
+      journeys: onlyJourneys({ 'ws-auth-enforced': { schedule: '*/2 * * * * *' } }),
       server: { port: 0 },
       runs: { dir: join(dir, 'runs'), prewarm: false },
     };

@@ -13,6 +13,7 @@ import { spawnServe } from '../helpers/serve-child.js';
 import type { RunRecord } from '../../src/model/run-record.js';
 import { RunStore } from '../../src/store/run-store.js';
 import { runRecord } from '../helpers/records.js';
+import { onlyJourneys } from '../helpers/shipped.js';
 
 /** kill -9 during a run, then start again: history intact, the interrupted run closed as error, last success restored. */
 
@@ -46,7 +47,7 @@ describe('restart after kill -9', () => {
     dir = mkdtempSync(join(tmpdir(), 'gpmon-restart-'));
     writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
     const base = { targets: [targetFor(sim)], server: { port: 0 }, runs: { dir: join(dir, 'runs'), passEnv: [OWNER_VARIABLE] } };
-    const journeys = (schedule: string) => ({ 'golden-path': { enabled: false }, 'ws-auth-enforced': { enabled: false }, 'golden-path-api': { schedule, stepTimeoutMs: 20_000, timeoutMs: 30_000 } });
+    const journeys = (schedule: string) => onlyJourneys({ 'golden-path-api': { schedule, stepTimeoutMs: 20_000, timeoutMs: 30_000 } });
     writeFileSync(join(dir, 'first.config.ts'), `export default ${JSON.stringify({ ...base, journeys: journeys('*/2 * * * * *') })};\n`);
     // The second start must not run anything by itself: what it shows is what it restored.
     writeFileSync(join(dir, 'second.config.ts'), `export default ${JSON.stringify({ ...base, journeys: journeys('0 0 0 1 1 *') })};\n`);

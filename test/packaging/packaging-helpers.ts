@@ -231,11 +231,19 @@ export function packageOf(specifier: string): string {
 
 const BUILTINS = new Set(builtinModules);
 
+/** The package itself, as its own files may import it by name (`golden-path-monitor/kit`): its name and `exports`. */
+export interface SelfPackage {
+  readonly name: string;
+  /** Subpath ('./kit') → file ('./src/kit/index.ts'). */
+  readonly exports: Readonly<Record<string, string>>;
+}
+
 /**
  * Checks each import of the given files (repo-relative path → text): a
- * built-in, a package in `dependencies`, or a file among `files` (the image's).
+ * built-in, a package in `dependencies`, a file among `files` (the image's),
+ * or the package's own name with a subpath its `exports` maps to such a file.
  */
-export function checkImports(sources: ReadonlyMap<string, string>, dependencies: ReadonlySet<string>): ImportProblem[] {
+export function checkImports(sources: ReadonlyMap<string, string>, dependencies: ReadonlySet<string>, self?: SelfPackage): ImportProblem[] {
   const problems: ImportProblem[] = [];
   for (const [file, text] of sources) {
     for (const specifier of runtimeImports(file, text)) {
@@ -247,6 +255,13 @@ export function checkImports(sources: ReadonlyMap<string, string>, dependencies:
         continue;
       }
       const name = packageOf(specifier);
+      if (self !== undefined && name === self.name) {
+        const subpath = `.${specifier.slice(name.length)}`;
+        const target = self.exports[subpath];
+        if (target === undefined) problems.push({ file, specifier, problem: `package.json "exports" has no ${subpath}` });
+        else if (!sources.has(join(target))) problems.push({ file, specifier, problem: `${target}, which "exports" maps it to, is a file the image does not copy` });
+        continue;
+      }
       if (!dependencies.has(name)) problems.push({ file, specifier, problem: `package ${name} is not in package.json "dependencies"` });
     }
   }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { JOURNEYS, findJourney } from '../../src/model/journeys.js';
+import { SHIPPED } from '../helpers/shipped.js';
 import { targetFromEnv } from '../../src/model/target.js';
 import { loadConfig } from '../../src/config/load.js';
 import { RUN_USAGE } from '../../src/cli/run-command.js';
@@ -54,7 +54,7 @@ import {
  * import graph). test/packaging/image-runtime.test.ts runs the image's files.
  */
 
-const pkg = JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { name: string; exports: Record<string, string>; dependencies: Record<string, string>; devDependencies: Record<string, string> };
 const stages = readDockerfile();
 const image = finalStage(stages);
 const IMAGE_UID = 10001;
@@ -120,7 +120,7 @@ describe('Dockerfile', () => {
     }
     // What gpmon needs at run time is in the image.
     const targets = new Set(imageFiles().map((f) => f.target));
-    for (const needed of ['package.json', 'bin/gpmon.js', 'playwright.config.ts', 'src/cli/main.ts', 'src/reporter/ndjson-reporter.ts', ...JOURNEYS.map((j) => j.file)]) {
+    for (const needed of ['package.json', 'bin/gpmon.js', 'playwright.config.ts', 'src/cli/main.ts', 'src/reporter/ndjson-reporter.ts', ...SHIPPED.map((j) => j.file)]) {
       assert.ok(targets.has(needed), `the image lacks ${needed}`);
     }
   });
@@ -150,20 +150,26 @@ describe('Dockerfile', () => {
         .map((f) => [f.target, readFileSync(repoPath(f.source), 'utf8')] as const),
     );
     assert.ok(sources.has('bin/gpmon.js') && sources.has('src/cli/serve-command.ts') && sources.has('journeys/golden-path.spec.ts'));
-    const problems = checkImports(sources, new Set(Object.keys(pkg.dependencies)));
+    const problems = checkImports(sources, new Set(Object.keys(pkg.dependencies)), { name: pkg.name, exports: pkg.exports });
     assert.deepEqual(problems, [], problems.map((p) => `${p.file}: ${p.specifier}: ${p.problem}`).join('\n'));
   });
 
-  it('the import check catches a devDependency, a type-only import aside, and a file the image lacks', () => {
+  it('the import check catches a devDependency, a type-only import aside, a file the image lacks, and a subpath of the package itself it does not export', () => {
     const dev = Object.keys(pkg.devDependencies).find((name) => !name.startsWith('@types/')) ?? 'typescript';
     const sources = new Map([
       ['src/a.ts', `import { b } from './b.js';\nimport type { X } from '${dev}';\nexport const a = await import('${dev}/sub');`],
       ['src/b.ts', `export { c } from '../test/helpers/c.js';\nconst r = require.resolve('express');`],
     ]);
-    const problems = checkImports(sources, new Set(['express']));
+    sources.set('journeys/j.spec.ts', `import { defineJourney } from 'gpm/kit';\nimport { x } from 'gpm/internal';\nimport { y } from 'gpm/gone';`);
+    const problems = checkImports(sources, new Set(['express']), { name: 'gpm', exports: { './kit': './src/a.ts', './gone': './src/gone.ts' } });
     assert.deepEqual(
-      problems.map((p) => `${p.file} ${p.specifier}`),
-      [`src/a.ts ${dev}/sub`, 'src/b.ts ../test/helpers/c.js'],
+      problems.map((p) => `${p.file} ${p.specifier}: ${p.problem}`),
+      [
+        `src/a.ts ${dev}/sub: package ${dev} is not in package.json "dependencies"`,
+        'src/b.ts ../test/helpers/c.js: a file the image does not copy',
+        'journeys/j.spec.ts gpm/internal: package.json "exports" has no ./internal',
+        'journeys/j.spec.ts gpm/gone: ./src/gone.ts, which "exports" maps it to, is a file the image does not copy',
+      ],
     );
   });
 });
@@ -568,7 +574,7 @@ describe('Kubernetes manifests', () => {
           const container = gpmonContainer(w);
           const args = container.args ?? [];
           assert.equal(args[0], 'run');
-          const journey = findJourney(args[1] ?? '');
+          const journey = SHIPPED.find((j) => j.name === args[1]);
           assert.ok(journey !== undefined, `${w.name}: unknown journey ${args[1] ?? ''}`);
           journeys.add(journey.name);
           for (const flag of args.filter((a) => a.startsWith('--'))) assert.ok(flags.has(flag), `${w.name}: gpmon run has no ${flag}`);
@@ -597,7 +603,7 @@ describe('Kubernetes manifests', () => {
           assert.equal(cronIntervalSeconds(configured?.schedule ?? ''), interval, `${w.name}: config schedule ${configured?.schedule ?? ''} vs CronJob ${spec.schedule}`);
           assert.ok(Object.hasOwn(env, 'GPMON_LOCATION'), `${w.name}: no GPMON_LOCATION`);
         }
-        assert.deepEqual([...journeys].sort(), JOURNEYS.map((j) => j.name).sort());
+        assert.deepEqual([...journeys].sort(), SHIPPED.map((j) => j.name).sort());
       });
 
       if (dir.includes('/overlays/')) it('an overlay puts every object in its namespace and its location label on every object and pod', () => {

@@ -7,7 +7,7 @@ import { Executor } from '../../src/run/executor.js';
 import { CHILD_ENV } from '../../src/protocol/child.js';
 import { startSimulator, type Simulator, simulatorTarget } from '../../src/simulator/simulator.js';
 import { type Target } from '../../src/model/target.js';
-import type { JourneyDefinition } from '../../src/model/journeys.js';
+import type { JourneyDefinition } from '../../src/model/journey.js';
 import { PROJECT_ROOT, describeRecord } from '../helpers/journey-harness.js';
 import { commandOf, descendantsOf, environOf } from '../helpers/processes.js';
 

@@ -1,11 +1,19 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildRecord, type RecordInput } from '../../src/run/record-builder.js';
-import { findJourney } from '../../src/model/journeys.js';
+import type { JourneyDefinition } from '../../src/model/journey.js';
 import type { ChildEvent } from '../../src/protocol/child.js';
 
-const journey = findJourney('golden-path-api');
-if (journey === undefined) throw new Error('journey missing');
+// A journey as discovery gives it (the record builder reads its name and steps).
+const journey: JourneyDefinition = {
+  name: 'golden-path-api',
+  file: 'journeys/golden-path-api.spec.ts',
+  kind: 'protocol',
+  steps: ['login', 'connect', 'agent_request', 'live_events', 'ai_response'],
+  schedule: '*/15 * * * * *',
+  timeoutMs: 30_000,
+  description: 'the golden path without a browser',
+};
 const at = '2026-01-01T00:00:00.000Z';
 const passed = (step: string, durationMs = 10): ChildEvent[] => [
   { type: 'step_begin', step, at },

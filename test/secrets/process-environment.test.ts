@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Executor } from '../../src/run/executor.js';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
 import { withDefaults, type Target, type TargetSecrets } from '../../src/model/target.js';
-import { findJourney } from '../../src/model/journeys.js';
+import { journeyNamed } from '../helpers/shipped.js';
 import { PROJECT_ROOT } from '../helpers/journey-harness.js';
 import { waitFor } from '../helpers/prom-tools.js';
 import { commandOf, descendantsOf, environOf } from '../helpers/processes.js';
@@ -51,8 +51,7 @@ describe('what the run processes inherit', () => {
   });
 
   it('a child holds its own target\'s secret only; its browser holds no secret at all', async () => {
-    const journey = findJourney('golden-path');
-    assert.ok(journey);
+    const journey = journeyNamed('golden-path');
     // Loaded ahead: each child has launched its browser and waits for its go.
     for (const { target, secrets } of targets) await executor.prepare(journey, target, secrets);
     const browsers = await waitFor('both browsers up', () => {

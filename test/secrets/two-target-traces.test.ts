@@ -10,6 +10,7 @@ import { startDaemon, type Daemon } from '../../src/monitor/daemon.js';
 import { Redactor } from '../../src/secrets/redactor.js';
 import type { RunRecord } from '../../src/model/run-record.js';
 import { PROJECT_ROOT, describeRecord } from '../helpers/journey-harness.js';
+import { SHIPPED, onlyJourneys } from '../helpers/shipped.js';
 import { filesOf } from '../helpers/artifact-scan.js';
 
 /**
@@ -34,11 +35,11 @@ describe('two targets, one daemon: no run keeps another run\'s or target\'s secr
     const never = '0 0 0 1 1 *';
     const raw = {
       targets: [target('alpha', a, 'ALPHA_PASSWORD'), target('beta', b, 'BETA_PASSWORD')],
-      journeys: { 'golden-path': { schedule: never, stepTimeoutMs: 4000 }, 'golden-path-api': { enabled: false }, 'ws-auth-enforced': { enabled: false } },
+      journeys: onlyJourneys({ 'golden-path': { schedule: never, stepTimeoutMs: 4000 } }),
       server: { port: 0 },
       runs: { dir: join(dir, 'runs') },
     };
-    const resolved = resolveConfig(raw, { ALPHA_PASSWORD: a.password, BETA_PASSWORD: b.password });
+    const resolved = resolveConfig(raw, { ALPHA_PASSWORD: a.password, BETA_PASSWORD: b.password }, SHIPPED);
     if (!resolved.ok) throw new Error(resolved.problems.join('\n'));
     daemon = await startDaemon({ config: resolved.config, projectRoot: PROJECT_ROOT, logger: pino({ level: 'silent' }), version: 'test', playwrightVersion: 'test', token: apiToken, cwd: dir });
   });

@@ -121,6 +121,8 @@ describe('fault and latency specs (flags)', () => {
     assert.deepEqual(parseFaultSpec('heartbeat_flood'), { ok: true, value: { name: 'heartbeat_flood', count: 100_000 } });
     assert.deepEqual(parseFaultSpec('close_1011:reconnect=true'), { ok: true, value: { name: 'close_1011', after: 'agent_thinking', reconnect: true } });
     assert.deepEqual(parseFaultSpec('login_stall:mode=drip'), { ok: true, value: { name: 'login_stall', mode: 'drip' } });
+    assert.deepEqual(parseFaultSpec('thread_lost'), { ok: true, value: { name: 'thread_lost', mode: 'context' } });
+    assert.deepEqual(parseFaultSpec('thread_lost:mode=thread'), { ok: true, value: { name: 'thread_lost', mode: 'thread' } });
     for (const [spec, error] of [
       ['long_stream:thinking=abc', /thinking: must be a whole number/],
       ['long_stream:thinking=', /thinking: must be a whole number/],
@@ -138,6 +140,8 @@ describe('fault and latency specs (flags)', () => {
       ['close_1011:reconnect=yes', /reconnect: must be true or false/],
       ['long_stream:thinking=5,thinking=6', /"thinking" is given twice/],
       ['login_stall:mode=slow', /mode: /],
+      ['thread_lost:mode=session', /^fault "thread_lost:mode=session": mode: .*"context"\|"thread"/],
+      ['thread_lost:context=true', /context/],
     ] as const) {
       const parsed = parseFaultSpec(spec);
       assert.equal(parsed.ok, false, spec);

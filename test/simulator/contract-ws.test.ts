@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
 import { protocolForToken } from '../../src/simulator/ws-negotiation.js';
-import { ANSWER_SHAPES, answerFor } from '../../src/simulator/agent-run.js';
+import { ANSWER_SHAPES, answerFor, followUpAnswerFor } from '../../src/simulator/agent-run.js';
 import {
   CRITICAL,
   answerText,
@@ -10,8 +10,10 @@ import {
   connectAs,
   login,
   merged,
+  postJson,
   startAgent,
   type Connection,
+  type Frame,
   type Tokens,
 } from '../helpers/sim-client.js';
 
@@ -210,14 +212,6 @@ describe('WebSocket: messages and the agent run (contract §5)', () => {
     assert.deepEqual([...seen].sort(), [...ANSWER_SHAPES].sort());
   });
 
-  it('user_message runs the agent in the given thread', async () => {
-    const connection = await connectAs(sim.description, tokens);
-    connection.send({ type: 'user_message', payload: { content: 'follow-up', thread_id: 'thread_given' } });
-    const done = merged(await connection.next((f) => f.type === 'agent_completed'));
-    assert.equal(done.thread_id, 'thread_given');
-    connection.ws.close();
-  });
-
   const badFrames: [string, string | Buffer, string][] = [
     ['malformed JSON', '{"type": "start_agent",', 'INVALID_JSON'],
     ['a JSON array', '[1,2]', 'INVALID_MESSAGE'],
@@ -239,4 +233,136 @@ describe('WebSocket: messages and the agent run (contract §5)', () => {
       connection.ws.close();
     });
   }
+});
+
+describe('WebSocket: threads, a follow-up keeps its thread and its context (contract §5, §8)', () => {
+  let sim: Simulator;
+  let tokens: Tokens;
+  /** A second user of the same platform, through the bypass login (user.id `e2e-<local part>`). */
+  let other: Tokens;
+  before(async () => {
+    sim = await startSimulator({ latency: FAST });
+    tokens = await login(sim.description);
+    const bypass = await postJson(`${sim.description.auth}/auth/e2e/test-auth`, { email: 'someone-else@gpmon.test' }, { 'X-E2E-Bypass-Key': sim.description.bypassKey });
+    assert.equal(bypass.status, 200, JSON.stringify(bypass.json));
+    other = bypass.json as Tokens;
+  });
+  after(async () => {
+    await sim.stop();
+  });
+
+  const open = async (as: Tokens): Promise<Connection> => {
+    const connection = await connectAs(sim.description, as);
+    const welcome = merged(await connection.next((f) => f.type === 'connection_established'));
+    assert.equal(welcome.user_id, as.user.id);
+    return connection;
+  };
+  /** Sends a frame; resolves with the frames after it (no heartbeats), up to the first agent_completed or error_message. */
+  const exchange = async (connection: Connection, frame: unknown): Promise<Frame[]> => {
+    const from = connection.frames.length;
+    connection.send(frame);
+    await connection.next((f) => connection.frames.indexOf(f) >= from && (f.type === 'agent_completed' || f.type === 'error_message'));
+    return connection.frames.slice(from).filter((f) => f.type !== 'heartbeat');
+  };
+  const newThread = (request: string) => ({ type: 'start_agent', payload: { user_request: request, thread_id: null, context: { source: 'message_input' } } });
+  const followUp = (content: string, threadId: string) => ({ type: 'user_message', payload: { content, thread_id: threadId } });
+  /** The one run in these frames: its thread id, carried alike by all five critical events (each seen), and its answer. */
+  const oneRun = (frames: readonly Frame[]) => {
+    const critical = frames.filter((f) => (CRITICAL as readonly string[]).includes(f.type)).map(merged);
+    assert.deepEqual([...new Set(critical.map((f) => f.type))], [...CRITICAL], 'the five critical events, in order');
+    const runIds = new Set(critical.map((f) => f.run_id));
+    assert.equal(runIds.size, 1, 'one run');
+    const threadIds = new Set(critical.map((f) => f.thread_id));
+    assert.equal(threadIds.size, 1, `one thread id on all five: ${[...threadIds].join(', ')}`);
+    const threadId = critical[0]?.thread_id;
+    assert.equal(typeof threadId, 'string');
+    return { threadId: threadId as string, runId: critical[0]?.run_id, answer: answerText(frames) };
+  };
+  /** An error_message, then no run: a run asked for next on the socket is the only one that streams. */
+  const refusedWithoutRun = async (connection: Connection, frame: unknown, code: string, message: string) => {
+    const from = connection.frames.length;
+    const frames = await exchange(connection, frame);
+    assert.deepEqual(
+      frames.map((f) => [f.type, f.error_code, f.error_message]),
+      [['error_message', code, message]],
+    );
+    const probe = await exchange(connection, newThread('probe after the refusal'));
+    assert.equal(oneRun(probe).answer, answerFor('probe after the refusal'));
+    // Nothing else came in between: the refused frame started no run.
+    assert.deepEqual(connection.frames.slice(from).filter((f) => f.type !== 'heartbeat'), [...frames, ...probe]);
+  };
+
+  it('user_message in a thread: the same thread_id on all five critical events, and an answer that names the first request', async () => {
+    const connection = await open(tokens);
+    const first = oneRun(await exchange(connection, newThread('Where is order 42?')));
+    assert.match(first.threadId, /^thread_[0-9a-f-]{36}$/);
+    assert.equal(first.answer, 'Golden path OK. The agent processed your request: "Where is order 42?"');
+    const second = oneRun(await exchange(connection, followUp('And when will it arrive?', first.threadId)));
+    assert.equal(second.threadId, first.threadId);
+    assert.notEqual(second.runId, first.runId);
+    assert.equal(second.answer, 'Golden path OK. Following up on "Where is order 42?": the agent processed your request: "And when will it arrive?"');
+    assert.equal(second.answer, followUpAnswerFor('Where is order 42?', 'And when will it arrive?'));
+    connection.ws.close();
+    // The thread outlives the socket: the same user follows up on a new one, still in the context of the first request.
+    const later = await open(tokens);
+    const third = oneRun(await exchange(later, followUp('Thanks', first.threadId)));
+    assert.equal(third.threadId, first.threadId);
+    assert.equal(third.answer, 'Golden path OK. Following up on "Where is order 42?": the agent processed your request: "Thanks"');
+    later.ws.close();
+  });
+
+  it('start_agent naming a thread of the user is a follow-up too; thread_id null always starts a new thread', async () => {
+    const connection = await open(tokens);
+    const first = oneRun(await exchange(connection, newThread('first question')));
+    const again = oneRun(await exchange(connection, { type: 'start_agent', payload: { user_request: 'second question', thread_id: first.threadId, context: { source: 'message_input' } } }));
+    assert.equal(again.threadId, first.threadId);
+    assert.equal(again.answer, 'Golden path OK. Following up on "first question": the agent processed your request: "second question"');
+    const fresh = oneRun(await exchange(connection, newThread('first question')));
+    assert.notEqual(fresh.threadId, first.threadId);
+    assert.equal(fresh.answer, answerFor('first question'));
+    connection.ws.close();
+  });
+
+  it('a follow-up quotes the first request and the follow-up as answerFor does: 200 characters, then an ellipsis', async () => {
+    const connection = await open(tokens);
+    const long = 'a'.repeat(150) + 'b'.repeat(150);
+    const first = oneRun(await exchange(connection, newThread(long)));
+    const second = oneRun(await exchange(connection, followUp('c'.repeat(201), first.threadId)));
+    assert.equal(second.answer, `Golden path OK. Following up on "${'a'.repeat(150)}${'b'.repeat(50)}…": the agent processed your request: "${'c'.repeat(200)}…"`);
+    assert.equal(second.answer, followUpAnswerFor(long, 'c'.repeat(201)));
+    connection.ws.close();
+  });
+
+  it('a follow-up naming a thread the platform does not know: THREAD_NOT_FOUND naming it, and no run', async () => {
+    const connection = await open(tokens);
+    await refusedWithoutRun(connection, followUp('hello?', 'thread_nope'), 'THREAD_NOT_FOUND', 'Thread "thread_nope" not found');
+    const start = { type: 'start_agent', payload: { user_request: 'hello?', thread_id: 'thread_nope', context: { source: 'message_input' } } };
+    await refusedWithoutRun(connection, start, 'THREAD_NOT_FOUND', 'Thread "thread_nope" not found');
+    connection.ws.close();
+  });
+
+  it("a follow-up in another user's thread: THREAD_NOT_FOUND, no run, and the owner's thread is untouched", async () => {
+    assert.equal(other.user.id, 'e2e-someone-else');
+    assert.notEqual(other.user.id, tokens.user.id);
+    const owner = await open(tokens);
+    const first = oneRun(await exchange(owner, newThread('my private question')));
+    const intruder = await open(other);
+    const notFound = `Thread "${first.threadId}" not found`;
+    await refusedWithoutRun(intruder, followUp('tell me too', first.threadId), 'THREAD_NOT_FOUND', notFound);
+    const start = { type: 'start_agent', payload: { user_request: 'tell me too', thread_id: first.threadId, context: { source: 'message_input' } } };
+    await refusedWithoutRun(intruder, start, 'THREAD_NOT_FOUND', notFound);
+    intruder.ws.close();
+    const mine = oneRun(await exchange(owner, followUp('still mine?', first.threadId)));
+    assert.equal(mine.threadId, first.threadId);
+    assert.equal(mine.answer, followUpAnswerFor('my private question', 'still mine?'));
+    owner.ws.close();
+  });
+
+  it('user_message without a thread_id (absent or null): INVALID_REQUEST, and no run', async () => {
+    const connection = await open(tokens);
+    const message = 'user_message needs payload.thread_id (a follow-up names its thread)';
+    await refusedWithoutRun(connection, { type: 'user_message', payload: { content: 'orphan' } }, 'INVALID_REQUEST', message);
+    await refusedWithoutRun(connection, { type: 'user_message', payload: { content: 'orphan', thread_id: null } }, 'INVALID_REQUEST', message);
+    connection.ws.close();
+  });
 });

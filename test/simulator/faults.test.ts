@@ -6,6 +6,7 @@ import { CRITICAL_EVENTS, type CriticalEvent } from '../../src/simulator/profile
 import { protocolForToken } from '../../src/simulator/ws-negotiation.js';
 import { admin, answerText, connect, connectAs, getJson, login, merged, postJson, startAgent, type Connection, type Frame, type Tokens } from '../helpers/sim-client.js';
 import { rawUpgrade } from '../helpers/raw-upgrade.js';
+import { answerFor, followUpAnswerFor } from '../../src/simulator/agent-run.js';
 
 /** Every fault, switched on through the admin API, shows on the wire exactly as the real failure does. */
 
@@ -292,6 +293,61 @@ describe('faults on the wire', () => {
     connection.ws.close();
     assert.equal(types.filter((t) => t === 'agent_thinking').length, 300 + 1);
     assert.deepEqual(types.filter((t) => t !== 'agent_thinking'), ['agent_started', 'tool_executing', 'tool_completed', 'agent_completed']);
+  });
+
+  /** One request on the socket (a new thread, or a follow-up in `threadId`): the thread id all five critical events carry, and the answer. */
+  const ask = async (connection: Connection, request: string, threadId: string | null) => {
+    const from = connection.frames.length;
+    connection.send(
+      threadId === null
+        ? { type: 'start_agent', payload: { user_request: request, thread_id: null, context: { source: 'message_input' } } }
+        : { type: 'user_message', payload: { content: request, thread_id: threadId } },
+    );
+    await connection.next((f) => connection.frames.indexOf(f) >= from && (f.type === 'agent_completed' || f.type === 'error_message'));
+    const frames = connection.frames.slice(from).filter((f) => f.type !== 'heartbeat');
+    const critical = frames.filter((f) => (CRITICAL_EVENTS as readonly string[]).includes(f.type)).map(merged);
+    assert.deepEqual(critical.map((f) => f.type).filter((t, i, all) => all.indexOf(t) === i), [...CRITICAL_EVENTS], frames.map((f) => f.type).join(','));
+    const threadIds = [...new Set(critical.map((f) => f.thread_id))];
+    assert.equal(threadIds.length, 1, `one thread id on all five: ${threadIds.join(', ')}`);
+    return { threadId: String(threadIds[0]), answer: answerText(frames) };
+  };
+
+  it('thread_lost (context): a follow-up keeps its thread_id and is answered as a first request; the first request is untouched', async () => {
+    await on({ name: 'thread_lost' });
+    const state = (await admin(sim.description, 'GET', '/state')).json as { faults: unknown[] };
+    assert.deepEqual(state.faults, [{ name: 'thread_lost', mode: 'context' }]);
+    const connection = await established();
+    const first = await ask(connection, 'Where is order 42?', null);
+    assert.equal(first.answer, answerFor('Where is order 42?'));
+    const followUp = await ask(connection, 'And when will it arrive?', first.threadId);
+    assert.equal(followUp.threadId, first.threadId);
+    assert.equal(followUp.answer, 'Golden path OK. The agent processed your request: "And when will it arrive?"');
+    // Cleared: the thread's context was kept all along.
+    await admin(sim.description, 'DELETE', '/faults/thread_lost');
+    const healed = await ask(connection, 'Thanks', first.threadId);
+    assert.equal(healed.threadId, first.threadId);
+    assert.equal(healed.answer, followUpAnswerFor('Where is order 42?', 'Thanks'));
+    connection.ws.close();
+  });
+
+  it('thread_lost (thread): a follow-up is answered in a brand-new thread, with a new thread_id; the first request is untouched', async () => {
+    await on({ name: 'thread_lost', mode: 'thread' });
+    const connection = await established();
+    const first = await ask(connection, 'Where is order 42?', null);
+    assert.equal(first.answer, answerFor('Where is order 42?'));
+    const followUp = await ask(connection, 'And when will it arrive?', first.threadId);
+    assert.notEqual(followUp.threadId, first.threadId);
+    assert.match(followUp.threadId, /^thread_[0-9a-f-]{36}$/);
+    assert.equal(followUp.answer, 'Golden path OK. The agent processed your request: "And when will it arrive?"');
+    // Cleared: the new thread is a real one, its first request the lost follow-up; the old thread lives on.
+    await admin(sim.description, 'DELETE', '/faults');
+    const inNew = await ask(connection, 'Thanks', followUp.threadId);
+    assert.equal(inNew.threadId, followUp.threadId);
+    assert.equal(inNew.answer, followUpAnswerFor('And when will it arrive?', 'Thanks'));
+    const inOld = await ask(connection, 'Thanks', first.threadId);
+    assert.equal(inOld.threadId, first.threadId);
+    assert.equal(inOld.answer, followUpAnswerFor('Where is order 42?', 'Thanks'));
+    connection.ws.close();
   });
 
   it('heartbeat_flood: N heartbeats, then connection_established', async () => {

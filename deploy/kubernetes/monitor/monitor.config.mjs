@@ -11,6 +11,7 @@ export default {
   journeys: {
     'golden-path': { schedule: '0 * * * * *' },
     'golden-path-api': { schedule: '*/15 * * * * *' },
+    'thread-follow-up': { schedule: '45 */2 * * * *' },
     'ws-auth-enforced': { schedule: '30 */5 * * * *' },
   },
   // Kept on the runs volume (a PersistentVolumeClaim): history survives restarts.

@@ -7,6 +7,7 @@ export default {
   journeys: {
     'golden-path': { schedule: '0 * * * * *' },
     'golden-path-api': { schedule: '0 * * * * *' },
+    'thread-follow-up': { schedule: '0 */2 * * * *' },
     'ws-auth-enforced': { schedule: '0 */5 * * * *' },
   },
 };

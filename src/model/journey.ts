@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { cronSchema } from './cron.js';
+
+/**
+ * What a journey file says of itself (docs/journeys-as-code.md): its name,
+ * its kind, the steps it runs in order, and its defaults. A config may
+ * override the defaults per journey; the name and steps are the journey's.
+ */
+export const journeyDeclarationSchema = z
+  .strictObject({
+    /** Lower-case words joined by '-': a metric label value and a URL segment. */
+    name: z.string().regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, "must be lower-case words joined by '-' (my-checkout)"),
+    /** `browser`: a page in Chromium; `protocol`: HTTP calls and a WebSocket client, no browser. */
+    kind: z.enum(['browser', 'protocol']),
+    /** The steps in the order the journey runs them: snake_case, no name twice. */
+    steps: z
+      .array(z.string().regex(/^[a-z][a-z0-9]*(_[a-z0-9]+)*$/, 'a step is snake_case (open_cart)'))
+      .min(1, 'name at least one step')
+      .refine((steps) => new Set(steps).size === steps.length, 'a step is named twice')
+      .readonly(),
+    /** Cron expression, seconds allowed (node-cron's syntax). */
+    schedule: cronSchema,
+    /** The whole run's deadline, ms. */
+    timeoutMs: z.number().int().min(1000).max(600_000),
+    /** How long one step may wait for what it waits on, ms; default min(15 s, timeoutMs). */
+    stepTimeoutMs: z.number().int().min(100).max(300_000).optional(),
+    /** Step name → latency objective, ms; a step not named gets DEFAULT_STEP_SLO_MS. */
+    slo: z.record(z.string(), z.number().int().positive()).optional(),
+    description: z.string().min(1),
+  })
+  .superRefine((declaration, context) => {
+    for (const step of Object.keys(declaration.slo ?? {})) {
+      if (!declaration.steps.includes(step)) context.addIssue({ code: 'custom', path: ['slo', step], message: `not a step of the journey (${declaration.steps.join(', ')})` });
+    }
+    if (declaration.stepTimeoutMs !== undefined && declaration.stepTimeoutMs > declaration.timeoutMs) {
+      context.addIssue({ code: 'custom', path: ['stepTimeoutMs'], message: `${declaration.stepTimeoutMs} is longer than timeoutMs ${declaration.timeoutMs}` });
+    }
+  });
+
+export type JourneyDeclaration = z.infer<typeof journeyDeclarationSchema>;
+
+/**
+ * A journey as the monitor knows it: its file's declaration, and the file.
+ * `file` is relative to the project root ('/'-separated) when the file is
+ * inside it, else absolute; `path.resolve(root, file)` gives the file either way.
+ */
+export interface JourneyDefinition extends JourneyDeclaration {
+  readonly file: string;
+}
+
+/** A step's latency objective when neither the journey's file nor the config names one, ms. */
+export const DEFAULT_STEP_SLO_MS = 5000;
+
+/** A step's wait limit when neither the file nor the config gives one: 15 s, or the whole deadline when shorter (ms). */
+export function defaultStepTimeoutMs(timeoutMs: number): number {
+  return Math.min(15_000, timeoutMs);
+}
