@@ -4,6 +4,7 @@ import { serveCommand, validateCommand, SERVE_USAGE, VALIDATE_USAGE } from './se
 import { monitorVersion } from './versions.js';
 import { replayCommand, REPLAY_USAGE } from './replay-command.js';
 import { journeysCommand, JOURNEYS_USAGE } from './journeys-command.js';
+import { newCommand, NEW_USAGE } from './new-command.js';
 import { UsageError, type CliIo, type ExitCode } from './usage.js';
 
 type Command = (args: readonly string[], io: CliIo) => Promise<ExitCode>;
@@ -13,6 +14,7 @@ const COMMANDS: Readonly<Record<string, { usage: string; run: Command }>> = {
   serve: { usage: SERVE_USAGE, run: serveCommand },
   validate: { usage: VALIDATE_USAGE, run: validateCommand },
   journeys: { usage: JOURNEYS_USAGE, run: journeysCommand },
+  new: { usage: NEW_USAGE, run: newCommand },
   run: { usage: RUN_USAGE, run: runCommand },
   replay: { usage: REPLAY_USAGE, run: replayCommand },
   simulator: { usage: SIMULATOR_USAGE, run: simulatorCommand },
@@ -25,7 +27,8 @@ commands:
   run          run one journey now (see gpmon run --help)
   replay       run a stored run again (see gpmon replay --help)
   validate     check the config
-  journeys     the journeys found in journeys/, as their files declare them
+  journeys     the journeys found in journeys/ and the config's journeyDirs, as their files declare them
+  new          write a starting journey file (gpmon new journey <name> [--browser|--protocol])
   simulator    run the staging simulator alone (see gpmon simulator --help)
   help         this text
 

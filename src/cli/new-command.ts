@@ -1,0 +1,58 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { journeyDeclarationSchema } from '../model/journey.js';
+import { loadConfig } from '../config/load.js';
+import { PROJECT_ROOT, SHIPPED_JOURNEYS } from '../catalog/shipped.js';
+import { browserJourney, protocolJourney } from './journey-templates.js';
+import { UsageError, parseFlags, type CliIo, type ExitCode } from './usage.js';
+
+export const NEW_USAGE = `gpmon new journey <name> [--browser | --protocol] [--dir DIR] [--config FILE]   write a starting journey file
+  that passes against the embedded simulator: <DIR>/<name>.spec.ts (DIR default ./journeys)
+  --browser                the login and a question in the web app, in Chromium (the default)
+  --protocol               the login over HTTP and a question over the WebSocket, no browser
+  --config FILE            the config whose journeys the name must not repeat (default ./monitor.config.ts)
+  An existing file is never overwritten. journeys/README.md walks through the next steps.`;
+
+/**
+ * Writes a new journey file from a template (src/cli/journey-templates.ts),
+ * refusing a name that is not lower-case words joined by '-', a name a
+ * discovered journey already has, and a file that exists. Prints what to do
+ * next: run it by hand, with `gpmon run`, and list its folder in journeyDirs
+ * when discovery does not already read it.
+ */
+export async function newCommand(args: readonly string[], io: CliIo): Promise<ExitCode> {
+  const { values, positionals } = parseFlags('new', args, {
+    browser: { type: 'boolean' },
+    protocol: { type: 'boolean' },
+    dir: { type: 'string' },
+    config: { type: 'string' },
+  });
+  const [what, name, ...extra] = positionals;
+  if (what !== 'journey') throw new UsageError(`gpmon new: ${what === undefined ? 'say what to make' : `cannot make "${what}"`}: gpmon new journey <name>`);
+  if (name === undefined) throw new UsageError('gpmon new journey: name the journey (lower-case words joined by "-", e.g. my-checkout)');
+  if (extra.length > 0) throw new UsageError(`gpmon new journey: unexpected argument "${extra[0] ?? ''}"`);
+  if (values.browser === true && values.protocol === true) throw new UsageError('gpmon new journey: --browser or --protocol, not both');
+  const nameCheck = journeyDeclarationSchema.shape.name.safeParse(name);
+  if (!nameCheck.success) throw new UsageError(`gpmon new journey: "${name}" ${nameCheck.error.issues[0]?.message ?? 'is not a journey name'}`);
+  const kind = values.protocol === true ? 'protocol' : 'browser';
+  const dir = resolve(values.dir ?? 'journeys');
+  const file = resolve(dir, `${name}.spec.ts`);
+  if (existsSync(file)) throw new UsageError(`gpmon new journey: ${file} exists; it is left as it is (choose another name, or delete it first)`);
+  // The names discovery knows (the shipped journeys and the config's journeyDirs): a second file with one would not load.
+  const loaded = await loadConfig(values.config, io.env);
+  if (loaded.ok && loaded.config.journeys.some((j) => j.definition.name === name)) {
+    const twin = loaded.config.journeys.find((j) => j.definition.name === name);
+    throw new UsageError(`gpmon new journey: "${name}" is already the name of ${twin?.definition.file ?? 'a journey'}`);
+  }
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(file, kind === 'browser' ? browserJourney(name) : protocolJourney(name), { flag: 'wx' });
+  const shown = relative(process.cwd(), file) || file;
+  const shipped = resolve(SHIPPED_JOURNEYS.path) === dir;
+  io.out(`wrote ${shown}: a ${kind} journey "${name}", steps login, ask_agent`);
+  io.out('next:');
+  io.out(`  ${shipped ? '' : `GPMON_JOURNEY_DIR=${dir} `}npx playwright test ${shown} --config ${relative(process.cwd(), resolve(PROJECT_ROOT, 'playwright.config.ts')) || 'playwright.config.ts'}   run it by hand against the embedded simulator (add --ui for UI mode)`);
+  if (!shipped) io.out(`  add journeyDirs: ['${relative(process.cwd(), dir) || '.'}'] to your monitor.config.ts (relative to the config's folder), so gpmon finds it`);
+  io.out(`  gpmon run ${name}   run it as the monitor does, with a live step table`);
+  io.out(`  gpmon journeys   see it listed; set its schedule and targets under journeys['${name}'] in monitor.config.ts`);
+  return 0;
+}
