@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import type { Evidence, FailureReason } from '../model/reasons.js';
 
 /**
@@ -34,7 +35,8 @@ export function fail(reason: FailureReason, message: string, evidence: Evidence 
  */
 export function classify(error: unknown): JourneyFailure {
   if (error instanceof JourneyFailure) return error;
-  const message = error instanceof Error ? error.message : String(error);
+  // Playwright colours its assertion messages even with FORCE_COLOR=0: the rules read them plain.
+  const message = stripVTControlCharacters(error instanceof Error ? error.message : String(error));
   const firstLine = message.split('\n')[0] ?? message;
   const name = error instanceof Error ? error.name : '';
   if (/Target page, context or browser has been closed|Browser has been closed|browser has disconnected/i.test(message)) {
@@ -45,6 +47,14 @@ export function classify(error: unknown): JourneyFailure {
     // The connection or the request got no answer in time: a target that hangs is its `timeout` (design.md), not `network`.
     if (/^net::ERR_(CONNECTION_)?TIMED_OUT$/.test(code)) return new JourneyFailure('timeout', firstLine, { error: code });
     return new JourneyFailure('network', firstLine, { error: code });
+  }
+  // An author's assertion (Playwright's expect) that failed: on the page (a locator or the page itself), the page did
+  // not show what a user needs (`ui`); on a value (a response, a count, a body), the target answered something else.
+  const assertion = /^expect\((locator|page|received)\)\.\w+\(.*\)( failed)?/.exec(firstLine);
+  if (assertion !== null) {
+    const detail = message.split('\n').filter((line) => /^(Locator|Expected|Expected pattern|Expected string|Received|Received string|Timeout):/.test(line.trim())).slice(0, 4);
+    const text = [assertion[0], ...detail.map((line) => line.trim())].join('; ');
+    return new JourneyFailure(assertion[1] === 'received' ? 'response_mismatch' : 'ui', text, { assertion: assertion[0] });
   }
   // Playwright's own timeouts name their budget. A navigation that did not finish is the app server's (or its
   // assets') slowness; an action or a locator that timed out on a loaded page is the page not showing what a user needs.

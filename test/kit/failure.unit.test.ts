@@ -17,6 +17,10 @@ describe('classify', () => {
     ['a name that does not resolve', new Error('page.goto: net::ERR_NAME_NOT_RESOLVED at http://…'), 'network'],
     ['a connection the target never answered (the browser gave up)', new Error('page.goto: net::ERR_CONNECTION_TIMED_OUT at http://…'), 'timeout'],
     ['a request the target never answered (the browser gave up)', new Error('page.goto: net::ERR_TIMED_OUT at http://…'), 'timeout'],
+    // An author's assertions (Playwright's expect), with the colours Playwright puts in even with FORCE_COLOR=0.
+    ['a web-first assertion on a locator', new Error('\u001b[2mexpect(\u001b[22m\u001b[31mlocator\u001b[39m\u001b[2m).\u001b[22mtoHaveText\u001b[2m(\u001b[22m\u001b[32mexpected\u001b[39m\u001b[2m)\u001b[22m failed\n\nLocator: locator(\'div\')\nExpected pattern: /bye/'), 'ui'],
+    ['an assertion on the page', new Error('expect(page).toHaveURL(expected) failed\n\nExpected: "http://…/chat"'), 'ui'],
+    ['an assertion on a value (a response the target gave)', new Error('expect(received).toBe(expected) // Object.is equality\n\nExpected: 2\nReceived: 1'), 'response_mismatch'],
     ['a browser that went away', new Error('page.click: Target page, context or browser has been closed'), 'monitor_error'],
     ['a bug in the journey', new TypeError("Cannot read properties of undefined (reading 'x')"), 'monitor_error'],
     ['something thrown that is not an Error', 'a string', 'monitor_error'],
@@ -26,6 +30,12 @@ describe('classify', () => {
       assert.equal(classify(error).reason, reason);
     });
   }
+
+  it("an assertion's message keeps what was expected and what came, without the colours", () => {
+    const failure = classify(new Error('\u001b[2mexpect(\u001b[22m\u001b[31mlocator\u001b[39m\u001b[2m).\u001b[22mtoHaveCount\u001b[2m(\u001b[22m\u001b[32mexpected\u001b[39m\u001b[2m)\u001b[22m failed\n\nLocator:  locator(\'div\')\nExpected: \u001b[32m2\u001b[39m\nReceived: \u001b[31m1\u001b[39m\nTimeout: 300ms\n\nCall log: …'));
+    assert.equal(failure.reason, 'ui');
+    assert.equal(failure.detail, "expect(locator).toHaveCount(expected) failed; Locator:  locator('div'); Expected: 2; Received: 1; Timeout: 300ms");
+  });
 
   it('a monitor error keeps its cause', () => {
     const failure = classify(new TypeError('x is not a function'));
