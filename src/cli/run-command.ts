@@ -7,6 +7,7 @@ import { startSimulator, simulatorTarget } from '../simulator/simulator.js';
 import { runOnce } from './run-once.js';
 import { displayUrl, pushRun, type PushOptions } from '../metrics/push.js';
 import { loadConfig } from '../config/load.js';
+import { monitorVersion, playwrightVersion } from './versions.js';
 import type { MonitorConfig } from '../config/resolve.js';
 import { UsageError, parseFlags, parsePositiveInt, type CliIo, type ExitCode } from './usage.js';
 import { PROJECT_ROOT } from '../catalog/shipped.js';
@@ -75,6 +76,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
     pushSettings = {
       buckets: config.buckets,
       steps: journey.steps,
+      versions: { monitor: monitorVersion(), playwright: playwrightVersion() },
       alerting: { sloMs: fromConfig.slo, pageAfterFailures: fromConfig.pageAfterFailures, intervalSeconds: fromConfig.intervalSeconds },
     };
   }

@@ -38,7 +38,7 @@ export function summaryLines(record: RunRecord, printed: ReadonlySet<string>, ru
     for (const event of record.events) lines.push(`  ${event.type.padEnd(STEP_WIDTH)} ${`${Math.round(event.atMs)} ms`.padStart(18)}`);
   }
   const gap = record.marks.maxGapMs;
-  if (typeof gap === 'number') lines.push(`longest silence in the stream: ${Math.round(gap)} ms`);
+  if (gap !== undefined) lines.push(`longest silence in the stream: ${Math.round(gap)} ms`);
   if (record.targetInfo.revision !== null) lines.push(`deployed: ${record.targetInfo.version ?? '?'} at ${record.targetInfo.revision.slice(0, 12)}`);
   const verdict = record.failure === undefined ? record.outcome.toUpperCase() : `${record.outcome.toUpperCase()} at ${record.failure.step}: ${record.failure.reason}`;
   lines.push(`${verdict} in ${Math.round(record.durationMs)} ms   run ${record.id}`);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { Target, TargetSecrets } from '../model/target.js';
 import type { RunInputs } from '../model/run-record.js';
+import type { KnownMarkName, KnownMarks } from '../model/marks.js';
 import { JourneyFailure, classify } from './failure.js';
 import { KIT_ATTACHMENT } from '../protocol/child.js';
 import { Redactor } from '../secrets/redactor.js';
@@ -75,6 +76,13 @@ export class JourneyRun {
     return epochMs - this.startedAtEpochMs;
   }
 
+  /**
+   * Records a fact of the run in its record's `marks`: a known name
+   * (src/model/marks.ts) takes its known shape; a journey's own name, any
+   * JSON value. Redacted with the run's secrets before it leaves the process.
+   */
+  mark<K extends KnownMarkName>(name: K, value: KnownMarks[K]): void;
+  mark(name: string, value: unknown): void;
   mark(name: string, value: unknown): void {
     this.pendingMarks.push({ name, value });
   }

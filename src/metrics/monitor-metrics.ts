@@ -1,8 +1,8 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { SkipReason } from '../schedule/scheduler.js';
+import type { SkipReason } from '../model/skip.js';
 import type { JourneyStanding, RunRecord } from '../model/run-record.js';
 import { FAILURE_REASONS } from '../model/reasons.js';
-import { CRITICAL_EVENTS } from '../kit/event-collector.js';
+import { CRITICAL_EVENTS } from '../model/golden-path.js';
 
 /**
  * The monitor's metrics (design.md's table): the only module that touches
@@ -170,7 +170,7 @@ export class MonitorMetrics {
       if ((CRITICAL_EVENTS as readonly string[]).includes(event.type)) this.eventLatency.observe({ labels: { ...base, event: event.type }, value: event.atMs / 1000, exemplarLabels: exemplarOf(id) });
     }
     const gap = record.marks.maxGapMs;
-    if (typeof gap === 'number' && record.outcome !== 'error') this.maxGap.set(base, gap / 1000);
+    if (gap !== undefined && record.outcome !== 'error') this.maxGap.set(base, gap / 1000);
     const { version, revision } = record.targetInfo;
     if (revision !== null) this.setTargetInfo(record.target, version ?? 'unknown', revision);
   }

@@ -1,7 +1,6 @@
 import { Pushgateway, Registry } from 'prom-client';
 import type { JourneyStanding, RunRecord } from '../model/run-record.js';
 import { MonitorMetrics, createMetricsRegistry, type KnownSeries } from './monitor-metrics.js';
-import { monitorVersion, playwrightVersion } from '../cli/versions.js';
 
 export interface PushOptions {
   readonly buckets: { readonly step: readonly number[]; readonly event: readonly number[]; readonly journey: readonly number[] };
@@ -10,6 +9,8 @@ export interface PushOptions {
   readonly steps: readonly string[];
   /** One instance per region: a `location` grouping label (GPMON_LOCATION). */
   readonly location?: string;
+  /** gpmon's and Playwright's versions, for synthetic_monitor_info (the CLI reads them; metrics never read files). */
+  readonly versions: { readonly monitor: string; readonly playwright: string };
 }
 
 export type PushResult = { ok: true; warning?: string } | { ok: false; error: string };
@@ -26,7 +27,7 @@ export type PushResult = { ok: true; warning?: string } | { ok: false; error: st
 export async function pushRun(url: string, record: RunRecord, options: PushOptions): Promise<PushResult> {
   const groupings: Record<string, string> = { target: record.target, ...(options.location !== undefined ? { location: options.location } : {}) };
   const registry = createMetricsRegistry();
-  const metrics = new MonitorMetrics({ registry, buckets: options.buckets, version: monitorVersion(), playwrightVersion: playwrightVersion() });
+  const metrics = new MonitorMetrics({ registry, buckets: options.buckets, version: options.versions.monitor, playwrightVersion: options.versions.playwright });
   metrics.initialise([{ journey: record.journey, target: record.target, steps: [...options.steps, 'journey'], alerting: options.alerting }]);
   const previous = await previousStanding(url, record.journey, record.target, groupings);
   if (typeof previous !== 'string') metrics.restore(previous);

@@ -1,3 +1,4 @@
+import type { RunMarks } from './marks.js';
 import type { Failure } from './reasons.js';
 
 export type Outcome = 'passed' | 'failed' | 'error';
@@ -59,7 +60,7 @@ export interface RunRecord extends Omit<RunStart, 'steps'> {
   readonly failure?: Failure;
   readonly steps: readonly StepRecord[];
   readonly events: readonly EventArrival[];
-  readonly marks: Readonly<Record<string, unknown>>;
+  readonly marks: RunMarks;
   readonly targetInfo: { readonly version: string | null; readonly revision: string | null };
   readonly artifacts: readonly ArtifactRecord[];
 }

@@ -1,5 +1,6 @@
 import type { ChildEvent } from '../protocol/child.js';
 import type { JourneyDefinition } from '../model/journey.js';
+import { readMarks, type KnownMarks } from '../model/marks.js';
 import type { Evidence, Failure, FailureReason } from '../model/reasons.js';
 import type { ArtifactRecord, EventArrival, Outcome, RunInputs, RunRecord, StepRecord, Trigger } from '../model/run-record.js';
 
@@ -35,13 +36,13 @@ type StepEnd = Extract<ChildEvent, { type: 'step_end' }>;
 export function buildRecord(input: RecordInput): RunRecord {
   const ends = new Map<string, StepEnd>();
   const begins = new Map<string, string>();
-  const marks: Record<string, unknown> = {};
+  const reported: Record<string, unknown> = {};
   let testEnd: Extract<ChildEvent, { type: 'test_end' }> | undefined;
   const runnerErrors: string[] = [];
   for (const event of input.events) {
     if (event.type === 'step_begin' && !begins.has(event.step)) begins.set(event.step, event.at);
     if (event.type === 'step_end' && !ends.has(event.step)) ends.set(event.step, event);
-    if (event.type === 'mark') marks[event.name] = event.value;
+    if (event.type === 'mark') reported[event.name] = event.value;
     if (event.type === 'test_end') testEnd = event;
     if (event.type === 'runner_error') runnerErrors.push(event.message);
   }
@@ -88,8 +89,7 @@ export function buildRecord(input: RecordInput): RunRecord {
     outcome = 'passed';
   }
 
-  const info = marks.targetInfo as { version?: unknown; revision?: unknown } | undefined;
-  delete marks.targetInfo;
+  const { targetInfo: info, ...marks } = readMarks(reported);
   return {
     id: input.id,
     journey: input.journey.name,
@@ -102,11 +102,11 @@ export function buildRecord(input: RecordInput): RunRecord {
     outcome,
     ...(failure !== undefined ? { failure } : {}),
     steps,
-    events: eventArrivals(marks.eventLatencyMs),
+    events: eventArrivals(marks.eventLatencyMs ?? {}),
     marks,
     targetInfo: {
-      version: typeof info?.version === 'string' ? info.version : null,
-      revision: typeof info?.revision === 'string' ? info.revision : null,
+      version: info?.version ?? null,
+      revision: info?.revision ?? null,
     },
     artifacts: input.artifacts,
     inputs: input.inputs,
@@ -123,9 +123,8 @@ function failureOf(end: StepEnd): Failure {
   return { step: end.step, reason: 'monitor_error', message: error, evidence: {} };
 }
 
-function eventArrivals(value: unknown): EventArrival[] {
-  if (typeof value !== 'object' || value === null) return [];
-  return Object.entries(value as Record<string, unknown>)
+function eventArrivals(latencies: NonNullable<KnownMarks['eventLatencyMs']>): EventArrival[] {
+  return Object.entries(latencies)
     .filter((entry): entry is [string, number] => typeof entry[1] === 'number')
     .map(([type, atMs]) => ({ type, atMs: round(atMs) }))
     .sort((a, b) => a.atMs - b.atMs);

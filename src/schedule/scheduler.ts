@@ -10,7 +10,8 @@ export interface ScheduledRun {
 const LATE_TICK_TOLERANCE_MS = 30_000;
 
 /** Why a tick did not run (design.md): the last run still ran, or the monitor was stalled past the tick. */
-export type SkipReason = 'overlap' | 'missed';
+export type { SkipReason } from '../model/skip.js';
+import type { SkipReason } from '../model/skip.js';
 
 /** The part of a pino logger the scheduler uses: node-cron's own messages go here, never to stderr. */
 export interface SchedulerLogger {

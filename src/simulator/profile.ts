@@ -5,14 +5,9 @@ import { z } from 'zod';
  * faults switched on. Tests and benchmarks read the profile back as ground truth.
  */
 
-export const CRITICAL_EVENTS = [
-  'agent_started',
-  'agent_thinking',
-  'tool_executing',
-  'tool_completed',
-  'agent_completed',
-] as const;
-export type CriticalEvent = (typeof CRITICAL_EVENTS)[number];
+// The contract's five events, from their one home (src/model/golden-path.ts): the simulator emits what monitors read.
+export { CRITICAL_EVENTS, type CriticalEvent } from '../model/golden-path.js';
+import { CRITICAL_EVENTS, type CriticalEvent } from '../model/golden-path.js';
 
 /**
  * Phases in the order a golden-path run meets them. The agent phases chain:

@@ -159,7 +159,7 @@ export function startAgent(connection: Connection, request: string): void {
   connection.send({ type: 'start_agent', payload: { user_request: request, thread_id: null, context: { source: 'message_input' } } });
 }
 
-export const CRITICAL = ['agent_started', 'agent_thinking', 'tool_executing', 'tool_completed', 'agent_completed'] as const;
+export { CRITICAL_EVENTS as CRITICAL } from '../../src/model/golden-path.js';
 
 /** The answer text by contract §5's precedence. */
 export function answerText(frames: readonly Frame[]): string {

@@ -79,7 +79,7 @@ describe('timing accuracy against the simulator’s ground truth', () => {
     add('step agent_request', step('agent_request'), events.agent_started);
     add('step live_events', step('live_events'), (events.agent_completed ?? 0) - (events.agent_started ?? 0));
     const gaps = [PROFILE.agent_start, PROFILE.thinking, PROFILE.tool_start, PROFILE.tool, PROFILE.completion];
-    add('longest gap', record.marks.maxGapMs as number, Math.max(...gaps));
+    add('longest gap', record.marks.maxGapMs, Math.max(...gaps));
     if (journey === 'golden-path-api') add('step login', step('login'), observed.login);
     if (journey === 'golden-path') add('step ai_response (render lag)', step('ai_response'), PROFILE.render);
     return out;

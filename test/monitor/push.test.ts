@@ -54,7 +54,7 @@ describe('gpmon run --push', () => {
       id: 'error-run', outcome: 'error', target: 'cron-eu', startedAt: new Date().toISOString(), durationMs: 5,
       failure: { step: 'journey', reason: 'monitor_error', message: 'could not start playwright', evidence: {} },
     });
-    const pushed = await pushRun(gateway.url, errored, { buckets: { step: [1], event: [1], journey: [1] }, steps: ['login'], alerting: { sloMs: {}, pageAfterFailures: 3, intervalSeconds: 30 }, location: 'eu-west-1' });
+    const pushed = await pushRun(gateway.url, errored, { buckets: { step: [1], event: [1], journey: [1] }, steps: ['login'], alerting: { sloMs: {}, pageAfterFailures: 3, intervalSeconds: 30 }, location: 'eu-west-1', versions: { monitor: 'test', playwright: 'test' } });
     assert.deepEqual(pushed, { ok: true });
     assert.equal(await value('synthetic_journey_consecutive_failures'), '2');
     assert.equal(await value('synthetic_journey_success'), '0');

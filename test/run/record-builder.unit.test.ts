@@ -52,6 +52,31 @@ describe('run record from child events', () => {
     assert.equal('targetInfo' in record.marks, false);
   });
 
+  it("marks: a known mark of another shape is left out and named; a journey's own marks pass as they are", () => {
+    const record = buildRecord(
+      base([
+        ...['login', 'connect', 'agent_request', 'live_events', 'ai_response'].flatMap((s) => passed(s)),
+        { type: 'mark', name: 'maxGapMs', value: 'long' },
+        { type: 'mark', name: 'answer', value: { chars: 12, excerpt: 'Golden path' } },
+        { type: 'mark', name: 'eventLatencyMs', value: { agent_started: 80, agent_finished: 90 } },
+        { type: 'mark', name: 'targetInfo', value: { version: 2 } },
+        { type: 'mark', name: 'cartItems', value: { count: 3 } },
+        testEnd('passed'),
+      ]),
+    );
+    assert.deepEqual(record.marks, {
+      answer: { chars: 12, excerpt: 'Golden path' },
+      cartItems: { count: 3 },
+      badMarks: [
+        'maxGapMs: Invalid input: expected number, received string',
+        'eventLatencyMs: Unrecognized key: "agent_finished"',
+        'targetInfo: version Invalid input: expected string, received number; revision Invalid input: expected string, received undefined',
+      ],
+    });
+    assert.deepEqual(record.events, [], 'no arrivals from a latency mark that was left out');
+    assert.deepEqual(record.targetInfo, { version: null, revision: null });
+  });
+
   it('a failed step names the failure; later steps are skipped, never failed', () => {
     const record = buildRecord(
       base([

@@ -50,7 +50,7 @@ describe('a warm runner', () => {
   const run = (executor: Executor, journey: string): Promise<RunRecord> =>
     executor.run({ journey: journeyNamed(journey), target, secrets, trigger: 'manual', inputs: { prompt: 'What is the status of order 42?', expectedAnswer: '^Golden path OK' } });
   const runnerOf = (record: RunRecord): { pid: number; run: number; rssMb: number; waitedMs: number } => {
-    const runner = record.marks?.runner as { pid: number; run: number; rssMb: number; waitedMs: number } | undefined;
+    const runner = record.marks?.runner;
     assert.ok(runner !== undefined, `the record names its runner: ${JSON.stringify(record.marks)}`);
     return runner;
   };
