@@ -1,5 +1,5 @@
 import { stripVTControlCharacters } from 'node:util';
-import type { Evidence, FailureReason } from '../model/reasons.js';
+import { FAILURE_REASONS, isFailureReason, type Evidence, type FailureReason } from '../model/reasons.js';
 
 /**
  * A failed check of the target, thrown inside a journey step. The kit's step
@@ -34,7 +34,15 @@ export function fail(reason: FailureReason, message: string, evidence: Evidence 
  * (`monitor_error`, its cause kept), never blamed on the target.
  */
 export function classify(error: unknown): JourneyFailure {
-  if (error instanceof JourneyFailure) return error;
+  if (error instanceof JourneyFailure) {
+    // Reasons are a bounded set (dashboards and alerts list them): a journey's fail() with another one, from plain
+    // JavaScript or a cast, is an authoring error, the monitor's, never a new label value.
+    if (isFailureReason(error.reason)) return error;
+    return new JourneyFailure('monitor_error', `the journey failed its step with reason ${JSON.stringify(error.reason)}, which is not one of gpmon's reasons (${FAILURE_REASONS.join(', ')}): ${error.detail}`, {
+      ...error.evidence,
+      givenReason: String(error.reason),
+    });
+  }
   // Playwright colours its assertion messages even with FORCE_COLOR=0: the rules read them plain.
   const message = stripVTControlCharacters(error instanceof Error ? error.message : String(error));
   const firstLine = message.split('\n')[0] ?? message;

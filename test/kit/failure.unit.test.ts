@@ -43,6 +43,13 @@ describe('classify', () => {
     assert.equal(failure.evidence.cause, 'x is not a function');
   });
 
+  it("a journey's fail() with a reason outside the bounded set is the monitor's error, naming the reason given", () => {
+    const failure = classify(new JourneyFailure('cart_empty' as never, 'the cart shows 0 items', { items: 0 }));
+    assert.equal(failure.reason, 'monitor_error');
+    assert.match(failure.detail, /^the journey failed its step with reason "cart_empty", which is not one of gpmon's reasons \(auth_rejected, .*, monitor_error\): the cart shows 0 items$/);
+    assert.deepEqual(failure.evidence, { items: 0, givenReason: 'cart_empty' });
+  });
+
   it('a failure the journey classified passes through unchanged', () => {
     const failure = new JourneyFailure('ws_closed', 'server closed 1011');
     assert.equal(classify(failure), failure);
