@@ -1,8 +1,9 @@
 import { test as base, type BrowserContext, type TestDetails, type PlaywrightTestArgs, type PlaywrightTestOptions, type PlaywrightWorkerArgs, type PlaywrightWorkerOptions, type TestInfo } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { readdirSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { CHILD_ENV, KIT_ATTACHMENT } from '../protocol/child.js';
 import { DEBIAN_HEADLESS_SHELL } from '../browser/chromium.js';
 import type { Redactor } from '../secrets/redactor.js';
@@ -109,7 +110,8 @@ export const test = base.extend<{ run: JourneyRun; /** The run's trace name. */ 
       const run = new JourneyRun(go.runId, gpTarget.target, gpTarget.secrets, go.inputs, go.stepTimeoutMs, artifactDir, monitored);
       // The steps the file declares (defineJourney puts them on the test as an annotation): no other step may run.
       const declared = testInfo.annotations.find((annotation) => annotation.type === STEPS_ANNOTATION)?.description;
-      if (declared !== undefined) run.declareSteps(declared.split(','));
+      const file = testInfo.annotations.find((annotation) => annotation.type === FILE_ANNOTATION)?.description;
+      if (declared !== undefined) run.declareSteps(declared.split(','), file);
       if (!monitored) gpHandRuns.folders.push({ dir: testInfo.outputDir, redactor: run.redactor });
       await use(run);
       await run.finish((name, options) => testInfo.attach(name, options));
@@ -216,6 +218,12 @@ export function journeyTest(title: string, body: (args: JourneyTestArgs, testInf
 
 /** The annotation that carries a journey's declared steps to its run (comma-separated; step names are snake_case). */
 const STEPS_ANNOTATION = 'gpmon:steps';
+/**
+ * The annotation that names the journey's file (relative to the working directory). Playwright takes a test's
+ * location from the line that calls test(), which for every journey is journeyTest's here: so testInfo.file
+ * names this file, and the journey's own is carried beside it.
+ */
+const FILE_ANNOTATION = 'gpmon:file';
 /** The annotation that carries the step timeout the file declares (ms) to a run by hand; a monitored run's go names its own. */
 const STEP_TIMEOUT_ANNOTATION = 'gpmon:stepTimeoutMs';
 
@@ -237,10 +245,31 @@ export function defineJourney(declaration: JourneyDeclaration, body: (args: Jour
   const parsed = journeyDeclarationSchema.safeParse(declaration);
   if (!parsed.success) throw new Error(`journey declaration: ${describeIssues(parsed.error, declaration, '(declaration)').join('; ')}`);
   const annotation = [{ type: STEPS_ANNOTATION, description: parsed.data.steps.join(',') }];
+  const file = callerFile();
+  if (file !== undefined) annotation.push({ type: FILE_ANNOTATION, description: relative(process.cwd(), file) || file });
   if (parsed.data.stepTimeoutMs !== undefined) annotation.push({ type: STEP_TIMEOUT_ANNOTATION, description: String(parsed.data.stepTimeoutMs) });
   // The body goes to Playwright as written: it reads the fixtures a test uses from the body's own parameters.
   journeyTest(parsed.data.name, body, { annotation });
   return parsed.data;
+}
+
+/** The file that called defineJourney (V8's structured stack, the frame below it), as a path; undefined when V8 gives none. */
+function callerFile(): string | undefined {
+  const holder: { stack?: unknown } = {};
+  const previous = Error.prepareStackTrace;
+  let frames: unknown;
+  Error.prepareStackTrace = (_error, callSites) => callSites;
+  try {
+    Error.captureStackTrace(holder, defineJourney);
+    // V8 formats the stack when it is first read: read it while our formatter is in place.
+    frames = holder.stack;
+  } finally {
+    Error.prepareStackTrace = previous;
+  }
+  const first = Array.isArray(frames) ? (frames[0] as NodeJS.CallSite | undefined) : undefined;
+  const name = typeof first?.getFileName === 'function' ? (first.getFileName() ?? undefined) : undefined;
+  if (name === undefined || name === '') return undefined;
+  return name.startsWith('file://') ? fileURLToPath(name.replace(/\?.*$/, '')) : name;
 }
 
 /** GPMON_RUNNER_RUNS as a count of runs: 1 when unset or not a whole number from 1 to 1000. */

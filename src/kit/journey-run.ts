@@ -50,6 +50,8 @@ export class JourneyRun {
   private readonly extraArtifacts: { name: string; write: (path: string) => void }[] = [];
   private readonly refiners: ((failure: JourneyFailure) => Promise<JourneyFailure>)[] = [];
   private declaredSteps: readonly string[] | undefined;
+  /** The journey file that declared them, as a step error names it. */
+  private declaringFile: string | undefined;
 
   constructor(
     readonly runId: string,
@@ -99,8 +101,9 @@ export class JourneyRun {
    * the monitor's (`monitor_error`), never a verdict on the target; and it would be a metric label no
    * dashboard or alert expects.
    */
-  declareSteps(steps: readonly string[]): void {
+  declareSteps(steps: readonly string[], file?: string): void {
     this.declaredSteps = steps;
+    this.declaringFile = file;
   }
 
   async step(name: string, body: (control: StepControl) => Promise<void> | void): Promise<void> {
@@ -114,7 +117,8 @@ export class JourneyRun {
       };
       try {
         if (this.declaredSteps !== undefined && !this.declaredSteps.includes(name)) {
-          throw new JourneyFailure('monitor_error', `step "${name}" is not one of the steps the journey declares (${this.declaredSteps.join(', ')})`, { step: name, declared: [...this.declaredSteps] });
+          const where = this.declaringFile === undefined ? 'the journey declares' : `${this.declaringFile} declares`;
+          throw new JourneyFailure('monitor_error', `step "${name}" is not one of the steps ${where} (${this.declaredSteps.join(', ')})`, { step: name, declared: [...this.declaredSteps] });
         }
         await body(control);
       } catch (error) {

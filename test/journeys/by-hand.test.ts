@@ -55,7 +55,7 @@ describe('journeys run by hand', () => {
   it('a journey declared with defineJourney runs only its declared steps: another fails, naming both', () => {
     const result = runFixture('undeclared-step', join(output, 'undeclared'));
     assert.equal(result.status, 1, `${result.stdout}\n${result.stderr}`);
-    assert.match(result.stdout, /step "surprise_step" is not one of the steps the journey declares \(declared_step\)/);
+    assert.match(result.stdout, /step "surprise_step" is not one of the steps test\/fixtures\/journeys\/undeclared-step\.spec\.ts declares \(declared_step\)/);
   });
 
   it('--headed takes a browser that can show a window, never the headless shell', () => {

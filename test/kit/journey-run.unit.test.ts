@@ -30,7 +30,7 @@ describe('JourneyRun: a journey runs only the steps its file declares', () => {
   it('a declared step runs; one the file did not declare fails as the monitor\'s error, naming both, and its body never runs', async () => {
     const steps = new Steps();
     const run = fresh(steps);
-    run.declareSteps(['open_cart', 'pay']);
+    run.declareSteps(['open_cart', 'pay'], 'journeys/my-checkout.spec.ts');
     let ran = false;
     await run.step('open_cart', () => {
       ran = true;
@@ -41,13 +41,13 @@ describe('JourneyRun: a journey runs only the steps its file declares', () => {
       run.step('checkout', () => {
         bodyRan = true;
       }),
-      (error: unknown) => error instanceof JourneyFailure && error.reason === 'monitor_error' && error.detail === 'step "checkout" is not one of the steps the journey declares (open_cart, pay)',
+      (error: unknown) => error instanceof JourneyFailure && error.reason === 'monitor_error' && error.detail === 'step "checkout" is not one of the steps journeys/my-checkout.spec.ts declares (open_cart, pay)',
     );
     assert.equal(bodyRan, false);
     const failure = steps.attached.find((entry) => entry.step === 'checkout' && entry.name === KIT_ATTACHMENT.failure);
     assert.deepEqual(JSON.parse(failure?.body ?? '{}'), {
       reason: 'monitor_error',
-      message: 'step "checkout" is not one of the steps the journey declares (open_cart, pay)',
+      message: 'step "checkout" is not one of the steps journeys/my-checkout.spec.ts declares (open_cart, pay)',
       evidence: { step: 'checkout', declared: ['open_cart', 'pay'] },
     });
   });
