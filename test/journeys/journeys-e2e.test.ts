@@ -40,4 +40,17 @@ describe('journeys end to end through the executor', () => {
     assertExpected(await h.run('golden-path-api'), 'pass');
     assertExpected(await h.run('ws-auth-enforced'), 'pass');
   });
+
+  it("thread-follow-up, a journey that builds on the golden path: passes, its own step recorded, and a lost thread fails that step only", async () => {
+    const healthy = await h.run('thread-follow-up');
+    assertExpected(healthy, 'pass');
+    assert.deepEqual(healthy.steps.map((s) => s.name), ['login', 'connect', 'agent_request', 'live_events', 'ai_response', 'follow_up']);
+    const followUp = healthy.marks.followUp as { thread?: unknown; excerpt?: unknown } | undefined;
+    assert.match(String(followUp?.thread), /^thread_/);
+    assert.match(String(followUp?.excerpt), /^Golden path OK\. Following up on "Remember this code word for later: gpmon-[0-9a-f]{8}\./);
+    h.sim.state.enable({ name: 'thread_lost', mode: 'context' });
+    const lost = await h.run('thread-follow-up');
+    assertExpected(lost, { step: 'follow_up', reason: 'response_mismatch' });
+    assert.deepEqual(lost.steps.map((s) => s.status), ['passed', 'passed', 'passed', 'passed', 'passed', 'failed']);
+  });
 });
