@@ -1,34 +1,42 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { startAlertStack, type AlertStack } from '../helpers/alert-stack.js';
 import type { RunRecord } from '../../src/model/run-record.js';
+
+/** A journey that is only a file in a test fixture folder (the config's journeyDirs), with steps of its own: sign_in, open_session. */
+const EXAMPLE = 'account-check';
+const EXAMPLE_DIR = fileURLToPath(new URL('../fixtures/example-journeys', import.meta.url));
 
 /**
  * From a fault in the target to the page that names it, with real parts:
  * simulator → gpmon serve → Prometheus (the project's rules) → Alertmanager →
  * a webhook. Times are printed as diagnostics; `npm run bench` reports them.
+ * Beside golden-path-api the monitor runs the example journey, found only in
+ * its journeyDirs folder: its failures page with its own step names.
  */
 describe('alerts end to end', () => {
   let stack: AlertStack;
   const labels = () => ({ journey: stack.journey, target: 'sim' });
-  const runs = async (query: string) => ((await stack.api(`/api/runs?journey=${stack.journey}&${query}`)) as { runs: RunRecord[] }).runs;
+  const runs = async (journey: string, query: string) => ((await stack.api(`/api/runs?journey=${journey}&${query}`)) as { runs: RunRecord[] }).runs;
 
   before(async () => {
-    stack = await startAlertStack();
+    stack = await startAlertStack({ journeyDirs: [EXAMPLE_DIR], alsoRun: [EXAMPLE] });
     await stack.waitHealthy();
   });
   after(async () => {
     await stack.stop();
   });
 
-  /** Fault on → GoldenPathDown naming journey, step and reason; fault off → resolved. */
-  async function faultPages(fault: Record<string, unknown>, step: string, reason: string, t: { diagnostic: (m: string) => void }): Promise<void> {
-    const { on, firing, off, resolved } = await stack.pageFor(fault);
-    t.diagnostic(`${String(fault.name)}: fault to page ${firing.receivedAt - on} ms`);
+  /** Fault on → GoldenPathDown naming journey (golden-path-api unless `journey` says), step and reason; fault off → resolved. */
+  async function faultPages(fault: Record<string, unknown>, step: string, reason: string, t: { diagnostic: (m: string) => void }, journey = stack.journey): Promise<void> {
+    const { on, firing, off, resolved } = await stack.pageFor(fault, journey);
+    t.diagnostic(`${journey} ${String(fault.name)}: fault to page ${firing.receivedAt - on} ms`);
+    assert.equal(firing.labels.journey, journey);
     assert.equal(firing.labels.step, step);
     assert.equal(firing.labels.reason, reason);
     assert.equal(firing.labels.severity, 'page');
-    for (const word of [stack.journey, 'sim', step, reason]) {
+    for (const word of [journey, 'sim', step, reason]) {
       assert.ok(firing.annotations.summary?.includes(word), `summary names ${word}: ${firing.annotations.summary ?? ''}`);
       assert.ok(firing.annotations.description?.includes(word), `description names ${word}: ${firing.annotations.description ?? ''}`);
     }
@@ -36,15 +44,16 @@ describe('alerts end to end', () => {
     // One failed run alone does not page: the alert started only once N runs in a row had failed. A run in
     // flight when the fault went on may be the first of them (it met the fault mid-run), so runs are counted
     // by when they finished: the last N to finish before the alert all failed, at this step, for this reason.
-    const finished = (await runs('limit=50'))
+    const finished = (await runs(journey, 'limit=50'))
       .filter((r) => Date.parse(r.finishedAt) >= on && Date.parse(r.finishedAt) <= Date.parse(firing.startsAt))
       .sort((a, b) => Date.parse(a.finishedAt) - Date.parse(b.finishedAt));
     const lastN = finished.slice(-stack.pageAfterFailures);
     assert.equal(lastN.length, stack.pageAfterFailures, `${finished.length} runs finished between the fault and the alert`);
     assert.ok(lastN.every((r) => r.outcome === 'failed' && r.failure?.step === step && r.failure.reason === reason), JSON.stringify(finished.map((r) => [r.outcome, r.failure?.step, r.failure?.reason])));
+    assert.equal(resolved.labels.journey, journey);
     assert.equal(resolved.labels.step, step);
     assert.equal(resolved.labels.reason, reason);
-    t.diagnostic(`${String(fault.name)}: fault cleared to resolved ${resolved.receivedAt - off} ms`);
+    t.diagnostic(`${journey} ${String(fault.name)}: fault cleared to resolved ${resolved.receivedAt - off} ms`);
   }
 
   it('the server echoing a subprotocol the client did not offer pages as connect / ws_subprotocol, and resolves', async (t) => {
@@ -55,13 +64,20 @@ describe('alerts end to end', () => {
     await faultPages({ name: 'missing_event', event: 'tool_executing' }, 'live_events', 'event_missing', t);
   });
 
+  it(`a journey found only in a journeyDirs folder pages with its own step: a rejected login is ${EXAMPLE} / sign_in / auth_rejected, and resolves`, async (t) => {
+    await faultPages({ name: 'login_rejected' }, 'sign_in', 'auth_rejected', t, EXAMPLE);
+  });
+
   it('a dead monitor pages as stale (not as the target down), and resolves once it runs again', async (t) => {
     const killed = Date.now();
     await stack.killMonitor();
-    const stale = await stack.waitForNotification('GoldenPathMonitorStale', labels(), 'firing', killed);
+    // Every journey it ran goes stale: the one from journeyDirs too.
+    const [stale, exampleStale] = await Promise.all([labels(), { journey: EXAMPLE, target: 'sim' }].map((l) => stack.waitForNotification('GoldenPathMonitorStale', l, 'firing', killed)));
+    assert.ok(stale !== undefined && exampleStale !== undefined);
     t.diagnostic(`monitor killed to stale page ${stale.receivedAt - killed} ms`);
     assert.equal(stale.labels.severity, 'page');
     assert.ok(stale.annotations.summary?.includes(stack.journey) && stale.annotations.summary.includes('sim'), stale.annotations.summary);
+    assert.ok(exampleStale.annotations.summary?.includes(EXAMPLE), exampleStale.annotations.summary);
     assert.equal(stack.notifications.filter((n) => n.receivedAt >= killed && n.labels.alertname === 'GoldenPathDown' && n.status === 'firing').length, 0, 'a dead monitor is not the target down');
     const restarted = Date.now();
     await stack.startMonitor();

@@ -32,7 +32,10 @@ export interface Notified {
 
 export interface AlertStack {
   readonly sim: Simulator;
+  /** golden-path-api: what pageFor watches unless told another journey. */
   readonly journey: string;
+  /** Every journey the monitor runs: golden-path-api, then the options' `alsoRun`. */
+  readonly journeys: readonly string[];
   readonly pageAfterFailures: number;
   readonly prometheus: Service & { query: (q: string) => Promise<{ metric: Record<string, string>; value: [number, string] }[]> };
   readonly monitorUrl: string;
@@ -40,14 +43,15 @@ export interface AlertStack {
   /** kill -9 the monitor: what a crash, an OOM kill or a lost node looks like. */
   killMonitor(): Promise<void>;
   startMonitor(): Promise<void>;
-  /** Until Prometheus has seen the journey pass. */
+  /** Until Prometheus has seen every journey pass. */
   waitHealthy(): Promise<void>;
   /**
-   * A simulator fault on until GoldenPathDown for the journey reaches the
-   * webhook, then off until that alert resolves: the two notifications, and
-   * when the fault went on and off. The fault is cleared whatever happens.
+   * A simulator fault on until GoldenPathDown for the journey (golden-path-api
+   * unless `journey` says) reaches the webhook, then off until that alert
+   * resolves: the two notifications, and when the fault went on and off. The
+   * fault is cleared whatever happens.
    */
-  pageFor(fault: Record<string, unknown>): Promise<{ on: number; firing: Notified; off: number; resolved: Notified }>;
+  pageFor(fault: Record<string, unknown>, journey?: string): Promise<{ on: number; firing: Notified; off: number; resolved: Notified }>;
   /** The first notification after `since` for this alert (labels must all match) in this status. */
   waitForNotification(alertname: string, labels: Record<string, string>, status: 'firing' | 'resolved', since: number, timeoutMs?: number): Promise<Notified>;
   api(path: string): Promise<unknown>;
@@ -56,8 +60,21 @@ export interface AlertStack {
 
 const TOKEN = 'alert-stack-token-0123456789';
 
-export async function startAlertStack(options: { scheduleSeconds?: number; pageAfterFailures?: number } = {}): Promise<AlertStack> {
+/** Whether a child has exited: one killed by a signal has a signalCode and no exitCode (waiting for its 'exit' again would wait for ever). */
+const gone = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
+
+export interface AlertStackOptions {
+  readonly scheduleSeconds?: number;
+  readonly pageAfterFailures?: number;
+  /** Folders of journey files beside the shipped ones (absolute paths): the config's `journeyDirs`. */
+  readonly journeyDirs?: readonly string[];
+  /** Journeys to run beside golden-path-api, with its settings (from journeyDirs, say). */
+  readonly alsoRun?: readonly string[];
+}
+
+export async function startAlertStack(options: AlertStackOptions = {}): Promise<AlertStack> {
   const journey = 'golden-path-api';
+  const journeys = [journey, ...(options.alsoRun ?? [])];
   const scheduleSeconds = options.scheduleSeconds ?? 2;
   const pageAfterFailures = options.pageAfterFailures ?? 2;
   const dir = mkdtempSync(join(tmpdir(), 'gpmon-alerts-'));
@@ -111,9 +128,11 @@ export async function startAlertStack(options: { scheduleSeconds?: number; pageA
     const monitorPort = await freePort();
     const monitorUrl = `http://127.0.0.1:${monitorPort}`;
     writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
+    const settings = { schedule: `*/${scheduleSeconds} * * * * *`, stepTimeoutMs: 3000, timeoutMs: 3000, pageAfterFailures };
     const config = {
+      ...(options.journeyDirs === undefined ? {} : { journeyDirs: options.journeyDirs }),
       targets: [targetFor(sim)],
-      journeys: onlyJourneys({ [journey]: { schedule: `*/${scheduleSeconds} * * * * *`, stepTimeoutMs: 3000, timeoutMs: 3000, pageAfterFailures } }),
+      journeys: onlyJourneys(Object.fromEntries(journeys.map((name) => [name, settings]))),
       server: { port: monitorPort },
       runs: { dir: join(dir, 'runs'), passEnv: [OWNER_VARIABLE] },
     };
@@ -124,7 +143,7 @@ export async function startAlertStack(options: { scheduleSeconds?: number; pageA
     };
     const killMonitor = async () => {
       const child = monitor;
-      if (child === undefined || child.exitCode !== null) return;
+      if (child === undefined || gone(child)) return;
       const exited = once(child, 'exit');
       child.kill('SIGKILL');
       await exited;
@@ -133,11 +152,11 @@ export async function startAlertStack(options: { scheduleSeconds?: number; pageA
     await startMonitor();
     cleanups.push(async () => {
       const child = monitor;
-      if (child !== undefined && child.exitCode === null) {
+      if (child !== undefined && !gone(child)) {
         const exited = once(child, 'exit');
         child.kill('SIGTERM');
         await Promise.race([exited, sleep(20_000)]);
-        if (child.exitCode === null) await killMonitor();
+        if (!gone(child)) await killMonitor();
       }
     });
 
@@ -155,10 +174,10 @@ export async function startAlertStack(options: { scheduleSeconds?: number; pageA
     const matches = (n: Notified, alertname: string, labels: Record<string, string>) => n.labels.alertname === alertname && Object.entries(labels).every(([k, v]) => n.labels[k] === v);
     const waitForNotification: AlertStack['waitForNotification'] = (alertname, labels, status, since, timeoutMs = 90_000) =>
       waitFor(`${status} ${alertname} ${JSON.stringify(labels)}`, () => Promise.resolve(notifications.find((n) => n.receivedAt >= since && n.status === status && matches(n, alertname, labels))), timeoutMs);
-    const down = { journey, target: 'sim' };
     return {
       sim,
       journey,
+      journeys,
       pageAfterFailures,
       prometheus,
       monitorUrl,
@@ -167,9 +186,12 @@ export async function startAlertStack(options: { scheduleSeconds?: number; pageA
       startMonitor,
       waitForNotification,
       waitHealthy: async () => {
-        await waitFor('a passed run in Prometheus', async () => ((await prometheus.query(`synthetic_journey_success{journey="${journey}"} == 1`)).length > 0 ? true : undefined));
+        for (const name of journeys) {
+          await waitFor(`a passed run of ${name} in Prometheus`, async () => ((await prometheus.query(`synthetic_journey_success{journey="${name}"} == 1`)).length > 0 ? true : undefined));
+        }
       },
-      pageFor: async (fault) => {
+      pageFor: async (fault, watched = journey) => {
+        const down = { journey: watched, target: 'sim' };
         const on = Date.now();
         let firing: Notified;
         try {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
 import { resolveConfig } from '../../src/config/resolve.js';
+import { discoverJourneys } from '../../src/catalog/discover.js';
 import { startDaemon, type Daemon } from '../../src/monitor/daemon.js';
 import { PROJECT_ROOT } from './journey-harness.js';
 import { SHIPPED, onlyJourneys } from './shipped.js';
@@ -25,13 +26,25 @@ export function targetFor(sim: Simulator): Record<string, unknown> {
   return { name: 'sim', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login: 'bypass', email: 'daemon.probe@gpmon.test', bypassKeyEnv: 'SIM_BYPASS_KEY' };
 }
 
-/** Runs the journeys `journeys` names (every other shipped journey off) on a daemon against a simulator. */
-export async function startDaemonHarness(journeys: Record<string, Record<string, unknown>>, extra: Record<string, unknown> = {}): Promise<DaemonHarness> {
+/**
+ * Runs the journeys `journeys` names (every other shipped journey off) on a
+ * daemon against a simulator. `extra` is merged into the config; its
+ * `journeyDirs` (absolute paths: folders of journey files beside the shipped
+ * ones) are discovered as the config loader would, and stay in the written
+ * config.json. A journey found there is on unless `journeys` turns it off.
+ */
+export async function startDaemonHarness(journeys: Record<string, Record<string, unknown>>, extra: Record<string, unknown> & { journeyDirs?: readonly string[] } = {}): Promise<DaemonHarness> {
+  const found = await discoverJourneys(PROJECT_ROOT, (extra.journeyDirs ?? []).map((path) => ({ path, label: `journeyDirs: ${path}` })));
+  if (!found.ok) throw new Error(found.problems.join('\n'));
   const sim = await startSimulator();
   const dir = mkdtempSync(join(tmpdir(), 'gpmon-daemon-'));
   const rawConfig = { targets: [targetFor(sim)], journeys: onlyJourneys(journeys), server: { port: 0 }, runs: { dir: join(dir, 'runs') }, ...extra };
-  const resolved = resolveConfig(rawConfig, { SIM_BYPASS_KEY: sim.description.bypassKey }, SHIPPED);
-  if (!resolved.ok) throw new Error(resolved.problems.join('\n'));
+  const resolved = resolveConfig(rawConfig, { SIM_BYPASS_KEY: sim.description.bypassKey }, [...SHIPPED, ...found.journeys]);
+  if (!resolved.ok) {
+    await sim.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(resolved.problems.join('\n'));
+  }
   writeFileSync(join(dir, 'config.json'), JSON.stringify(rawConfig));
   const daemon = await startDaemon({ config: resolved.config, projectRoot: PROJECT_ROOT, logger: pino({ level: 'silent' }), version: 'test', playwrightVersion: 'test', token: TOKEN, cwd: dir });
   return {
