@@ -1,10 +1,40 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
+import { register } from 'node:module';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DISCOVERY_REGISTRY, type DiscoveryRegistry } from '../kit/journey-declaration.js';
 import { journeyDeclarationSchema, type JourneyDefinition } from '../model/journey.js';
 import { describeIssues } from '../model/zod-issues.js';
+import { raceTimeout } from '../time/race-timeout.js';
+
+/** How long one journey file may take to load for its declaration (its top-level awaits included), ms. */
+export const JOURNEY_LOAD_TIMEOUT_MS = 10_000;
+
+let hooksRegistered = false;
+
+/**
+ * The hooks that hand a file read for its declaration the kit's light
+ * stand-in (src/catalog/discovery-hooks.mjs): registered once per process,
+ * the first time discovery runs (Node's module hooks cannot be removed).
+ */
+function registerDiscoveryHooks(): void {
+  if (hooksRegistered) return;
+  hooksRegistered = true;
+  register('./discovery-hooks.mjs', import.meta.url, { data: { standIn: new URL('../kit/discovery-kit.ts', import.meta.url).href } });
+}
+
+/** An error's message as a load problem: its first lines (a transform error's cause is on the second), on one line. */
+export function loadError(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .slice(0, 3)
+    .join(' ')
+    .slice(0, 500);
+}
 
 /** Every journey found, and every problem, each naming its file; `ok` only when there is none. */
 export type Discovery = { readonly ok: true; readonly journeys: JourneyDefinition[] } | { readonly ok: false; readonly journeys: JourneyDefinition[]; readonly problems: string[] };
@@ -28,35 +58,57 @@ export interface JourneyFolder {
  * afresh (a query on the URL makes a new module instance), so discovering
  * twice in one process finds the same journeys twice.
  */
-export async function discoverJourneys(root: string, folders: readonly JourneyFolder[]): Promise<Discovery> {
+export async function discoverJourneys(root: string, folders: readonly JourneyFolder[], options: { loadTimeoutMs?: number } = {}): Promise<Discovery> {
+  const loadTimeoutMs = options.loadTimeoutMs ?? JOURNEY_LOAD_TIMEOUT_MS;
   const problems: string[] = [];
   const journeys: JourneyDefinition[] = [];
   const seenFiles = new Set<string>();
   const files: string[] = [];
   for (const folder of folders) {
+    const path = resolve(folder.path);
+    let isFolder: boolean;
     try {
-      // A folder listed twice, or inside another listed one, gives each file once.
-      for (const file of specFiles(resolve(folder.path))) {
-        if (seenFiles.has(file)) continue;
-        seenFiles.add(file);
-        files.push(file);
-      }
+      isFolder = statSync(path).isDirectory();
     } catch {
-      problems.push(`${folder.label}: no such folder of journeys (${resolve(folder.path)})`);
+      problems.push(`${folder.label}: no such folder of journeys (${path})`);
+      continue;
+    }
+    if (!isFolder) {
+      problems.push(`${folder.label}: ${path} is a file, not a folder of journeys`);
+      continue;
+    }
+    // A folder listed twice, or inside another listed one, gives each file once.
+    for (const file of specFiles(path)) {
+      if (seenFiles.has(file)) continue;
+      seenFiles.add(file);
+      files.push(file);
     }
   }
   const holder = globalThis as { [DISCOVERY_REGISTRY]?: DiscoveryRegistry };
   const instance = randomUUID();
+  if (files.length > 0) registerDiscoveryHooks();
+  // A file that calls process.exit() while it loads would end gpmon with no word: it is refused instead, naming the file.
+  const exit = process.exit.bind(process);
+  process.exit = (code?: number | string | null) => {
+    throw new Error(`it called process.exit(${code ?? ''}) while loading`);
+  };
+  // Keeps the process alive while a file's top-level await is pending, so the time limit can name the file.
+  const keepAlive = setInterval(() => undefined, 1000);
   try {
     for (const path of files) {
       const inRoot = relative(root, path);
       const file = inRoot.startsWith('..') || isAbsolute(inRoot) ? path : inRoot.split('\\').join('/');
       const registry: DiscoveryRegistry = { declared: [] };
       holder[DISCOVERY_REGISTRY] = registry;
+      const late = Symbol('late');
       try {
-        await import(`${pathToFileURL(path).href}?gpmon-discovery=${instance}`);
+        const loaded = await raceTimeout(import(`${pathToFileURL(path).href}?gpmon-discovery=${instance}`) as Promise<unknown>, loadTimeoutMs, late);
+        if (loaded === late) {
+          problems.push(`${file}: did not finish loading within ${loadTimeoutMs / 1000} s (a top-level await that never settles?)`);
+          continue;
+        }
       } catch (error) {
-        const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+        const message = loadError(error);
         problems.push(
           /did not expect test\(\) to be called/.test(message)
             ? `${file}: declares its test with test() or journeyTest(), not defineJourney(): the monitor cannot read its name and steps`
@@ -88,13 +140,14 @@ export async function discoverJourneys(root: string, folders: readonly JourneyFo
   } finally {
     // Gone once discovery ends, so a later import of a journey file registers its test as usual.
     Reflect.deleteProperty(holder, DISCOVERY_REGISTRY);
+    process.exit = exit;
+    clearInterval(keepAlive);
   }
   return problems.length === 0 ? { ok: true, journeys } : { ok: false, journeys, problems };
 }
 
-/** `*.spec.ts` files under `dir` (absolute), in a stable order. Throws when `dir` is not a folder. */
+/** `*.spec.ts` files under the folder `dir` (absolute), in a stable order. */
 function specFiles(dir: string): string[] {
-  if (!statSync(dir).isDirectory()) throw new Error(`${dir} is not a folder`);
   return readdirSync(dir, { withFileTypes: true })
     .sort((a, b) => a.name.localeCompare(b.name))
     .flatMap((entry) => {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { discoverJourneys, type JourneyFolder } from '../catalog/discover.js';
+import { discoverJourneys, loadError, type JourneyFolder } from '../catalog/discover.js';
 import { PROJECT_ROOT, SHIPPED_JOURNEYS } from '../catalog/shipped.js';
 import { resolveConfig, type ConfigResult } from './resolve.js';
 
@@ -49,7 +49,7 @@ export async function loadConfig(file: string | undefined, env: NodeJS.ProcessEn
     if (loaded === 'timeout') return { ok: false, problems: [`${path}: did not finish loading within ${timeoutMs / 1000} s (a top-level await that never settles?)`], file: path };
     raw = loaded.default;
   } catch (error) {
-    return { ok: false, problems: [`${path}: cannot load: ${error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error)}`], file: path };
+    return { ok: false, problems: [`${path}: cannot load: ${loadError(error)}`], file: path };
   } finally {
     clearTimeout(timer);
   }

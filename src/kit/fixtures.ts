@@ -13,7 +13,7 @@ import { waitForGo } from './go.js';
 import { JourneyRun } from './journey-run.js';
 import { warmBrowser, warmUp } from './warm-up.js';
 import { raceTimeout } from '../time/race-timeout.js';
-import { discoveryRegistry } from './journey-declaration.js';
+import { recordDeclaration } from './journey-declaration.js';
 import { journeyDeclarationSchema, type JourneyDeclaration } from '../model/journey.js';
 import { describeIssues } from '../model/zod-issues.js';
 
@@ -236,12 +236,7 @@ const STEP_TIMEOUT_ANNOTATION = 'gpmon:stepTimeoutMs';
  * registers the test as journeyTest does.
  */
 export function defineJourney(declaration: JourneyDeclaration, body: (args: JourneyTestArgs, testInfo: TestInfo) => Promise<void>): JourneyDeclaration {
-  const registry = discoveryRegistry();
-  if (registry !== undefined) {
-    registry.declared.push(declaration);
-    registry.bodies?.push(body);
-    return declaration;
-  }
+  if (recordDeclaration(declaration, body)) return declaration;
   const parsed = journeyDeclarationSchema.safeParse(declaration);
   if (!parsed.success) throw new Error(`journey declaration: ${describeIssues(parsed.error, declaration, '(declaration)').join('; ')}`);
   const annotation = [{ type: STEPS_ANNOTATION, description: parsed.data.steps.join(',') }];

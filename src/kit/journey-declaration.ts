@@ -14,6 +14,19 @@ export interface DiscoveryRegistry {
   readonly bodies?: unknown[];
 }
 
+/**
+ * Records a journey's declaration (and its body, when the registry keeps
+ * bodies) if discovery is importing its file; true when it did, false under
+ * Playwright (the caller then registers the test).
+ */
+export function recordDeclaration(declaration: unknown, body: unknown): boolean {
+  const registry = discoveryRegistry();
+  if (registry === undefined) return false;
+  registry.declared.push(declaration);
+  registry.bodies?.push(body);
+  return true;
+}
+
 /** The registry when discovery is importing files; undefined under Playwright. */
 export function discoveryRegistry(): DiscoveryRegistry | undefined {
   return (globalThis as { [DISCOVERY_REGISTRY]?: DiscoveryRegistry })[DISCOVERY_REGISTRY];

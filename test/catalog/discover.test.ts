@@ -48,6 +48,23 @@ describe('journey discovery: every spec file declares its journey', () => {
     }
   });
 
+  it('a file that exits, never finishes loading, has a syntax error, or uses the kit at its top level: each named, with why; the model\'s names are real', async () => {
+    const found = await discoverJourneys(ROOT, [folder('test/fixtures/discovery/misbehaving')], { loadTimeoutMs: 1000 });
+    const at = 'test/fixtures/discovery/misbehaving';
+    const problems = found.ok ? [] : found.problems;
+    assert.equal(problems[0], `${at}/a-exits.spec.ts: cannot load: it called process.exit(3) while loading`);
+    assert.equal(problems[1], `${at}/b-never-loads.spec.ts: did not finish loading within 1 s (a top-level await that never settles?)`);
+    assert.match(problems[2] ?? '', new RegExp(`^${at}/c-syntax\\.spec\\.ts: cannot load: Transform failed with 1 error: .*c-syntax\\.spec\\.ts:3:\\d+: ERROR: Expected "}" but found "schedule"`));
+    assert.equal(problems[3], `${at}/d-top-level-kit.spec.ts: cannot load: EventCollector from golden-path-monitor/kit is used at the top level of the journey file, where gpmon only reads the declaration: use it inside the journey's body`);
+    assert.equal(problems.length, 4, problems.join('\n'));
+    assert.deepEqual(found.journeys.map((j) => [j.name, j.steps]), [['model-names', ['login', 'connect', 'agent_request', 'live_events', 'ai_response']]]);
+  });
+
+  it("a folder that is a file is named as one", async () => {
+    const found = await discoverJourneys(ROOT, [{ path: join(ROOT, 'package.json'), label: 'journeyDirs: package.json' }]);
+    assert.deepEqual(found.ok ? [] : found.problems, [`journeyDirs: package.json: ${join(ROOT, 'package.json')} is a file, not a folder of journeys`]);
+  });
+
   it('names the file of every problem: no declaration, two, a bad one, a name twice, the old test(), a file that throws, bad defaults, a missing folder', async () => {
     const found = await discoverJourneys(ROOT, [folder('test/fixtures/discovery/bad'), folder('test/fixtures/discovery/bad-defaults'), { path: join(ROOT, 'no/such/folder'), label: 'journeyDirs: no/such/folder' }]);
     assert.equal(found.ok, false);
