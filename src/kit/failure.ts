@@ -58,16 +58,26 @@ export function classify(error: unknown): JourneyFailure {
   }
   // An author's assertion (Playwright's expect) that failed: on the page (a locator or the page itself), the page did
   // not show what a user needs (`ui`); on a value (a response, a count, a body), the target answered something else.
-  const assertion = /^expect\((locator|page|received)\)\.\w+\(.*\)( failed)?/.exec(firstLine);
-  if (assertion !== null) {
-    const detail = message.split('\n').filter((line) => /^(Locator|Expected|Expected pattern|Expected string|Received|Received string|Timeout):/.test(line.trim())).slice(0, 4);
-    const text = [assertion[0], ...detail.map((line) => line.trim())].join('; ');
-    return new JourneyFailure(assertion[1] === 'received' ? 'response_mismatch' : 'ui', text, { assertion: assertion[0] });
+  // The matcher line may follow the author's own message (expect(x, 'the cart holds 3')), and may be negated (.not).
+  const assertion = /^expect\((\w+)\)(\.not)?\.\w+\(.*?\)(?: failed)?/m.exec(message);
+  if (assertion !== null || (error instanceof Error && 'matcherResult' in error)) {
+    const lines = message.split('\n').map((line) => line.trim());
+    const said = firstLine.trim() !== '' && assertion?.index !== 0 ? [firstLine.trim()] : [];
+    const detail = lines.filter((line) => /^(Locator|Expected|Expected pattern|Expected string|Received|Received string|Timeout):/.test(line)).slice(0, 4);
+    const text = [...said, assertion?.[0] ?? firstLine, ...detail].join('; ');
+    const onPage = assertion?.[1] === 'locator' || assertion?.[1] === 'page' || lines.some((line) => line.startsWith('Locator:'));
+    return new JourneyFailure(onPage ? 'ui' : 'response_mismatch', text, { assertion: assertion?.[0] ?? firstLine });
+  }
+  // A call that could not reach its host (Node's fetch: the cause holds the code; Playwright's request: the message).
+  const networkCode = connectionCode(error, message);
+  if (networkCode !== undefined) {
+    const timedOut = /^(ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT)$/.test(networkCode);
+    return new JourneyFailure(timedOut ? 'timeout' : 'network', `${firstLine} (${networkCode})`, { error: networkCode });
   }
   // Playwright's own timeouts name their budget. A navigation that did not finish is the app server's (or its
   // assets') slowness; an action or a locator that timed out on a loaded page is the page not showing what a user needs.
   if (/Timeout \d+(\.\d+)?ms exceeded/.test(message)) {
-    if (/^(page|frame)\.(goto|reload|goBack|goForward|waitForNavigation|waitForLoadState):/.test(firstLine)) {
+    if (/^(page|frame)\.(goto|reload|goBack|goForward|waitForNavigation|waitForLoadState):|^apiRequestContext\.\w+:/.test(firstLine)) {
       return new JourneyFailure('timeout', firstLine, { error: firstLine });
     }
     return new JourneyFailure('ui', firstLine);
@@ -77,4 +87,20 @@ export function classify(error: unknown): JourneyFailure {
     return new JourneyFailure('timeout', firstLine, { error: firstLine });
   }
   return new JourneyFailure('monitor_error', `${name || 'Error'}: ${firstLine}`, { cause: firstLine });
+}
+
+const CONNECTION_CODES = /\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE|ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT|UND_ERR_SOCKET|CERT_HAS_EXPIRED|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN)\b/;
+
+/**
+ * The system or undici code of a call that could not reach its host: from
+ * Node's fetch (`TypeError: fetch failed`, the code on its cause, or on the
+ * first of an AggregateError's), or named in the message (Playwright's
+ * request fixture: "apiRequestContext.get: connect ECONNREFUSED …").
+ */
+function connectionCode(error: unknown, message: string): string | undefined {
+  const cause = error instanceof Error ? (error.cause as { code?: unknown; errors?: { code?: unknown }[]; message?: unknown } | undefined) : undefined;
+  const fromCause = cause?.code ?? cause?.errors?.[0]?.code;
+  if (typeof fromCause === 'string' && CONNECTION_CODES.test(fromCause)) return fromCause;
+  const named = CONNECTION_CODES.exec(`${message} ${typeof cause?.message === 'string' ? cause.message : ''}`);
+  return named?.[1];
 }

@@ -95,6 +95,10 @@ export const test = base.extend<{ run: JourneyRun; /** The run's trace name. */ 
     { scope: 'worker', timeout: 60_000 },
   ],
   page: async ({ page, context, gpTracing: traceName, gpWarmBrowser: _warm, run }, use, testInfo) => {
+    // An action or navigation the journey gives no timeout waits a step's time, not the whole run's: it fails at its
+    // step, as `ui` or `timeout`, never as the deadline's monitor_error.
+    context.setDefaultTimeout(run.stepTimeoutMs);
+    context.setDefaultNavigationTimeout(run.stepTimeoutMs);
     await use(page);
     await keepTraceOnFailure(context, run, testInfo, traceName);
   },

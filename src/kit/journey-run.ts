@@ -8,6 +8,7 @@ import { JourneyFailure, classify } from './failure.js';
 import { KIT_ATTACHMENT } from '../protocol/child.js';
 import { Redactor } from '../secrets/redactor.js';
 import { Transcript } from './transcript.js';
+import { raceTimeout } from '../time/race-timeout.js';
 
 export interface StepControl {
   /** The step's duration as the journey measured it where the user is (page or client clock). */
@@ -27,12 +28,26 @@ export type Attacher = (name: string, options: { body: string; contentType: stri
 export interface StepHost {
   /** Runs `body` as the step `name`; what it attaches belongs to that step. Rethrows what `body` throws. */
   step(name: string, body: (attach: Attacher) => Promise<void>): Promise<void>;
+  /** The failures recorded without a throw so far (Playwright's expect.soft), in order: a step that adds one has failed. */
+  softFailures?(): readonly { readonly message?: string }[];
 }
 
-/** Steps as Playwright test steps, their attachments on the step. */
+/** Steps as Playwright test steps, their attachments on the step; soft assertions from the test's errors. */
 export const PLAYWRIGHT_STEPS: StepHost = {
   step: (name, body) => test.step(name, (stepInfo) => body((n, options) => stepInfo.attach(n, options))),
+  softFailures: () => test.info().errors,
 };
+
+/**
+ * How long past its step timeout a step may run before the kit ends it as
+ * `timeout`, ms: a quarter of the step timeout, at least 2 s. A step's own
+ * waits end at the step timeout and name what they waited for; this catches a
+ * call that takes no timeout (a fetch without a signal, a promise that never
+ * settles), which would otherwise run into the journey's deadline.
+ */
+export function stepGraceMs(stepTimeoutMs: number): number {
+  return Math.max(2000, Math.round(stepTimeoutMs / 4));
+}
 
 /**
  * One run of a journey, as the journey code sees it: the target, its inputs,
@@ -120,7 +135,16 @@ export class JourneyRun {
           const where = this.declaringFile === undefined ? 'the journey declares' : `${this.declaringFile} declares`;
           throw new JourneyFailure('monitor_error', `step "${name}" is not one of the steps ${where} (${this.declaredSteps.join(', ')})`, { step: name, declared: [...this.declaredSteps] });
         }
-        await body(control);
+        const softBefore = this.host.softFailures?.().length ?? 0;
+        const limit = this.stepTimeoutMs + stepGraceMs(this.stepTimeoutMs);
+        const late = Symbol('late');
+        const ended = await raceTimeout(Promise.resolve(body(control)), limit, late);
+        if (ended === late) {
+          throw new JourneyFailure('timeout', `step "${name}" did not finish within its step timeout of ${this.stepTimeoutMs} ms (ended at ${limit} ms): something it waited on never answered, and had no timeout of its own`, { stepTimeoutMs: this.stepTimeoutMs });
+        }
+        // A soft assertion (expect.soft) fails its step as a thrown one does: the run stops there.
+        const soft = this.host.softFailures?.().slice(softBefore) ?? [];
+        if (soft[0] !== undefined) throw new Error(soft[0].message ?? 'a soft assertion failed');
       } catch (error) {
         let failure = classify(error);
         for (const refine of this.refiners) failure = await refine(failure).catch(() => failure);

@@ -56,7 +56,8 @@ export function buildRecord(input: RecordInput): RunRecord {
       if (end.status === 'failed' && failure === undefined) failure = failureOf(end);
       return { name, status: end.status, startedAt: end.startedAt, durationMs: round(end.durationMs) };
     }
-    if (name === inFlight && input.monitorFault !== undefined && failure === undefined) {
+    // A step still running when the run ended without a result of its own (a deadline, a kill) is the step it ended in.
+    if (name === inFlight && (input.monitorFault !== undefined || (testEnd !== undefined && testEnd.status !== 'passed')) && failure === undefined) {
       const startedAt = begins.get(name) ?? input.startedAt.toISOString();
       return { name, status: 'failed', startedAt, durationMs: round(input.finishedAt.getTime() - Date.parse(startedAt)) };
     }
@@ -80,7 +81,7 @@ export function buildRecord(input: RecordInput): RunRecord {
     outcome = 'error';
     const missing = steps.filter((step) => step.status !== 'passed').map((step) => step.name);
     failure = {
-      step: 'journey',
+      step: inFlight ?? 'journey',
       reason: 'monitor_error',
       message: testEnd.error ?? runnerErrors[0] ?? `the journey did not run ${missing.join(', ')}`,
       evidence: { testStatus: testEnd.status, notPassed: missing },

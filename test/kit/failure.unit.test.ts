@@ -21,6 +21,15 @@ describe('classify', () => {
     ['a web-first assertion on a locator', new Error('\u001b[2mexpect(\u001b[22m\u001b[31mlocator\u001b[39m\u001b[2m).\u001b[22mtoHaveText\u001b[2m(\u001b[22m\u001b[32mexpected\u001b[39m\u001b[2m)\u001b[22m failed\n\nLocator: locator(\'div\')\nExpected pattern: /bye/'), 'ui'],
     ['an assertion on the page', new Error('expect(page).toHaveURL(expected) failed\n\nExpected: "http://…/chat"'), 'ui'],
     ['an assertion on a value (a response the target gave)', new Error('expect(received).toBe(expected) // Object.is equality\n\nExpected: 2\nReceived: 1'), 'response_mismatch'],
+    ['an assertion with the author\'s own message, on a locator', new Error('the badge shows 3\n\nexpect(locator).toHaveText(expected) failed\n\nLocator: locator(\'div\')'), 'ui'],
+    ['an assertion with the author\'s own message, on a value', Object.assign(new Error('the cart holds 3\n\nexpect(received).toBe(expected) // Object.is equality\n\nExpected: 3\nReceived: 1'), { matcherResult: { pass: false } }), 'response_mismatch'],
+    ['a negated assertion on a locator', new Error('expect(locator).not.toBeVisible() failed\n\nLocator:  locator(\'div\')'), 'ui'],
+    ['a negated assertion on a value', new Error('expect(received).not.toBe(expected) // Object.is equality\n\nExpected: not 0'), 'response_mismatch'],
+    ["Node's fetch to a refused port (the code on the cause's first error)", new TypeError('fetch failed', { cause: Object.assign(new AggregateError([Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })]), { code: undefined }) }), 'network'],
+    ["Node's fetch to a name that does not resolve", new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND no-such-host.invalid'), { code: 'ENOTFOUND' }) }), 'network'],
+    ["Node's fetch whose connection timed out", new TypeError('fetch failed', { cause: Object.assign(new Error('Connect Timeout Error'), { code: 'UND_ERR_CONNECT_TIMEOUT' }) }), 'timeout'],
+    ["Playwright's request fixture to a refused port", new Error('apiRequestContext.get: connect ECONNREFUSED 127.0.0.1:1\nCall log: …'), 'network'],
+    ["Playwright's request fixture that got no answer in time", named('TimeoutError', 'apiRequestContext.get: Timeout 3000ms exceeded.'), 'timeout'],
     ['a browser that went away', new Error('page.click: Target page, context or browser has been closed'), 'monitor_error'],
     ['a bug in the journey', new TypeError("Cannot read properties of undefined (reading 'x')"), 'monitor_error'],
     ['something thrown that is not an Error', 'a string', 'monitor_error'],
@@ -35,6 +44,11 @@ describe('classify', () => {
     const failure = classify(new Error('\u001b[2mexpect(\u001b[22m\u001b[31mlocator\u001b[39m\u001b[2m).\u001b[22mtoHaveCount\u001b[2m(\u001b[22m\u001b[32mexpected\u001b[39m\u001b[2m)\u001b[22m failed\n\nLocator:  locator(\'div\')\nExpected: \u001b[32m2\u001b[39m\nReceived: \u001b[31m1\u001b[39m\nTimeout: 300ms\n\nCall log: …'));
     assert.equal(failure.reason, 'ui');
     assert.equal(failure.detail, "expect(locator).toHaveCount(expected) failed; Locator:  locator('div'); Expected: 2; Received: 1; Timeout: 300ms");
+  });
+
+  it("an assertion with the author's own message keeps it first", () => {
+    const failure = classify(new Error('the cart holds 3\n\nexpect(received).toBe(expected) // Object.is equality\n\nExpected: 3\nReceived: 1'));
+    assert.equal(failure.detail, 'the cart holds 3; expect(received).toBe(expected); Expected: 3; Received: 1');
   });
 
   it('a monitor error keeps its cause', () => {

@@ -11,6 +11,11 @@ import { KIT_ATTACHMENT } from '../../src/protocol/child.js';
 /** Steps run in this process, their attachments kept by name. */
 class Steps implements StepHost {
   readonly attached: { step: string; name: string; body: string }[] = [];
+  /** expect.soft's failures, as Playwright keeps them on the test. */
+  readonly soft: { message?: string }[] = [];
+  softFailures(): readonly { message?: string }[] {
+    return this.soft;
+  }
   async step(name: string, body: (attach: (n: string, o: { body: string }) => Promise<void>) => Promise<void>): Promise<void> {
     await body((attachment, { body: content }) => {
       this.attached.push({ step: name, name: attachment, body: content });
@@ -55,5 +60,30 @@ describe('JourneyRun: a journey runs only the steps its file declares', () => {
   it('with no declaration (a journey run in-process by the tests), any step runs', async () => {
     const run = fresh(new Steps());
     await run.step('anything', () => undefined);
+  });
+
+  it('a step that waits on something with no timeout of its own ends as timeout at its step timeout and grace, never at the deadline', async () => {
+    const steps = new Steps();
+    const run = fresh(steps);
+    const started = Date.now();
+    await assert.rejects(
+      run.step('hangs', () => new Promise<void>(() => undefined)),
+      (error: unknown) => error instanceof JourneyFailure && error.reason === 'timeout' && error.detail.startsWith('step "hangs" did not finish within its step timeout of 1000 ms (ended at 3000 ms)'),
+    );
+    const took = Date.now() - started;
+    assert.ok(took >= 2900 && took < 4500, `ended after ${took} ms`);
+  });
+
+  it('a soft assertion (expect.soft) that fails in a step fails that step, classified as any assertion', async () => {
+    const steps = new Steps();
+    const run = fresh(steps);
+    steps.soft.push({ message: 'an earlier step\'s' });
+    await run.step('one', () => undefined);
+    await assert.rejects(
+      run.step('two', () => {
+        steps.soft.push({ message: '\u001b[2mexpect(\u001b[22mreceived\u001b[2m).\u001b[22mtoBe(expected)\n\nExpected: 2\nReceived: 1' });
+      }),
+      (error: unknown) => error instanceof JourneyFailure && error.reason === 'response_mismatch' && error.detail === 'expect(received).toBe(expected); Expected: 2; Received: 1',
+    );
   });
 });

@@ -77,6 +77,19 @@ describe('run record from child events', () => {
     assert.deepEqual(record.targetInfo, { version: null, revision: null });
   });
 
+  it("a run that ended without a result in the middle of a step (Playwright's test timeout) names that step, failed, never skipped", () => {
+    const record = buildRecord(
+      base([
+        ...passed('login'),
+        { type: 'step_begin', step: 'connect', at },
+        { type: 'test_end', status: 'timedOut', durationMs: 30_000, error: 'Test timeout of 30000ms exceeded.' },
+      ]),
+    );
+    assert.equal(record.outcome, 'error');
+    assert.deepEqual(record.failure, { step: 'connect', reason: 'monitor_error', message: 'Test timeout of 30000ms exceeded.', evidence: { testStatus: 'timedOut', notPassed: ['connect', 'agent_request', 'live_events', 'ai_response'] } });
+    assert.deepEqual(record.steps.map((s) => s.status), ['passed', 'failed', 'skipped', 'skipped', 'skipped']);
+  });
+
   it('a failed step names the failure; later steps are skipped, never failed', () => {
     const record = buildRecord(
       base([
