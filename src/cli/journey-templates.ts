@@ -41,10 +41,9 @@ export default defineJourney(
   async ({ run }) => {
     let session: Session | undefined;
     await run.step('login', async () => {
-      session = await loginOverHttp(run.target, run.secrets, run.stepTimeoutMs);
-      // Tokens are secrets: registered, they are redacted from every log, record and artifact.
-      run.secret(session.accessToken);
-      run.secret(session.refreshToken);
+      // The kit registers the tokens it gets as the run's secrets: no log, record or artifact holds them.
+      // Anything secret your journey gets some other way, register with run.secret(value).
+      session = await loginOverHttp(run);
     });
 
     await run.step('ask_agent', async (step) => {

@@ -1,10 +1,14 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, relative, resolve } from 'node:path';
 import { journeyDeclarationSchema } from '../model/journey.js';
 import { loadConfig } from '../config/load.js';
 import { PROJECT_ROOT, SHIPPED_JOURNEYS } from '../catalog/shipped.js';
 import { browserJourney, protocolJourney } from './journey-templates.js';
 import { UsageError, parseFlags, type CliIo, type ExitCode } from './usage.js';
+
+/** Playwright's own command line, run with node: it works in an author's project, where `npx playwright` may not be installed. */
+const PLAYWRIGHT_CLI = createRequire(import.meta.url).resolve('@playwright/test/cli');
 
 export const NEW_USAGE = `gpmon new journey <name> [--browser | --protocol] [--dir DIR] [--config FILE]   write a starting journey file
   that passes against the embedded simulator: <DIR>/<name>.spec.ts (DIR default ./journeys)
@@ -36,10 +40,12 @@ export async function newCommand(args: readonly string[], io: CliIo): Promise<Ex
   if (!nameCheck.success) throw new UsageError(`gpmon new journey: "${name}" ${nameCheck.error.issues[0]?.message ?? 'is not a journey name'}`);
   const kind = values.protocol === true ? 'protocol' : 'browser';
   const dir = resolve(values.dir ?? 'journeys');
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`gpmon new journey: --dir: ${dir} is a file, not a folder`);
   const file = resolve(dir, `${name}.spec.ts`);
   if (existsSync(file)) throw new UsageError(`gpmon new journey: ${file} exists; it is left as it is (choose another name, or delete it first)`);
   // The names discovery knows (the shipped journeys and the config's journeyDirs): a second file with one would not load.
   const loaded = await loadConfig(values.config, io.env);
+  const configName = loaded.file === null ? 'monitor.config.ts' : relative(process.cwd(), loaded.file) || loaded.file;
   if (loaded.ok && loaded.config.journeys.some((j) => j.definition.name === name)) {
     const twin = loaded.config.journeys.find((j) => j.definition.name === name);
     throw new UsageError(`gpmon new journey: "${name}" is already the name of ${twin?.definition.file ?? 'a journey'}`);
@@ -47,12 +53,16 @@ export async function newCommand(args: readonly string[], io: CliIo): Promise<Ex
   mkdirSync(dir, { recursive: true });
   writeFileSync(file, kind === 'browser' ? browserJourney(name) : protocolJourney(name), { flag: 'wx' });
   const shown = relative(process.cwd(), file) || file;
-  const shipped = resolve(SHIPPED_JOURNEYS.path) === dir;
+  // Read already: gpmon's own journeys/, or a folder the config lists (the config's journeys come from the folders it reads).
+  const read = resolve(SHIPPED_JOURNEYS.path) === dir || (loaded.file !== null && (loaded.journeyDirs ?? []).includes(dir));
   io.out(`wrote ${shown}: a ${kind} journey "${name}", steps login, ask_agent`);
   io.out('next:');
-  io.out(`  ${shipped ? '' : `GPMON_JOURNEY_DIR=${dir} `}npx playwright test ${shown} --config ${relative(process.cwd(), resolve(PROJECT_ROOT, 'playwright.config.ts')) || 'playwright.config.ts'}   run it by hand against the embedded simulator (add --ui for UI mode)`);
-  if (!shipped) io.out(`  add journeyDirs: ['${relative(process.cwd(), dir) || '.'}'] to your monitor.config.ts (relative to the config's folder), so gpmon finds it`);
+  const here = resolve(PROJECT_ROOT) === resolve(process.cwd());
+  const playwright = here ? 'npx playwright test' : `node ${relative(process.cwd(), PLAYWRIGHT_CLI) || PLAYWRIGHT_CLI} test`;
+  const config = here ? '' : ` --config ${relative(process.cwd(), resolve(PROJECT_ROOT, 'playwright.config.ts'))}`;
+  io.out(`  ${resolve(SHIPPED_JOURNEYS.path) === dir ? '' : `GPMON_JOURNEY_DIR=${dir} `}${playwright} ${shown}${config}   run it by hand against the embedded simulator (add --ui for UI mode)`);
+  if (!read) io.out(`  add journeyDirs: ['${relative(loaded.file === null ? process.cwd() : dirname(loaded.file), dir) || '.'}'] to ${configName} (relative to the config's folder), so gpmon finds it`);
   io.out(`  gpmon run ${name}   run it as the monitor does, with a live step table`);
-  io.out(`  gpmon journeys   see it listed; set its schedule and targets under journeys['${name}'] in monitor.config.ts`);
+  io.out(`  gpmon journeys   see it listed; set its schedule and targets under journeys['${name}'] in ${configName}`);
   return 0;
 }

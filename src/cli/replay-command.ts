@@ -19,7 +19,7 @@ export async function replayCommand(args: readonly string[], io: CliIo): Promise
   if (id === undefined || extra.length > 0) throw new UsageError('gpmon replay: name one run id');
   if (!/^[A-Za-z0-9-]{1,64}$/.test(id)) throw new UsageError(`gpmon replay: "${id}" is not a run id`);
   const loaded = await loadConfig(values.config, io.env);
-  if (!loaded.ok) throw new UsageError(`gpmon replay: the config has problems:\n  ${loaded.problems.join('\n  ')}`);
+  if (!loaded.ok) throw new UsageError(`gpmon replay: the config or a journey file has problems:\n  ${loaded.problems.join('\n  ')}`);
   const config = loaded.config;
   const runsDir = resolve(config.runs.dir);
   const store = RunStore.open(resolve(config.runs.database), runsDir);

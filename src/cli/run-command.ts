@@ -60,7 +60,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
   const which = values.target ?? (io.env.GPMON_APP_URL ? 'env' : 'simulator');
   // The journeys are the files discovery finds (journeys/ and the config's journeyDirs): the config is always read.
   const loaded = await loadConfig(values.config, io.env);
-  if (!loaded.ok) throw new UsageError(`gpmon run: the config has problems:\n  ${loaded.problems.join('\n  ')}`);
+  if (!loaded.ok) throw new UsageError(`gpmon run: the config or a journey file has problems:\n  ${loaded.problems.join('\n  ')}`);
   const config: MonitorConfig = loaded.config;
   const known = config.journeys.map((j) => j.definition.name);
   if (name === undefined) throw new UsageError(`gpmon run: name a journey (${known.join(', ')})`);

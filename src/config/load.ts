@@ -6,6 +6,8 @@ import { PROJECT_ROOT, SHIPPED_JOURNEYS } from '../catalog/shipped.js';
 import { resolveConfig, type ConfigResult } from './resolve.js';
 
 export const DEFAULT_CONFIG_FILE = 'monitor.config.ts';
+/** The config files looked for when none is named, in this order: the first one there is read. */
+export const DEFAULT_CONFIG_FILES = [DEFAULT_CONFIG_FILE, 'monitor.config.mjs', 'monitor.config.js'] as const;
 
 /** A config file named on the command line that is not there. */
 export class ConfigNotFoundError extends Error {
@@ -29,8 +31,13 @@ export const CONFIG_LOAD_TIMEOUT_MS = 10_000;
  * silent default; so is every journey file that does not load or declare
  * (src/catalog/discover.ts), each naming its file.
  */
-export async function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv, cwd = process.cwd(), shipped: JourneyFolder = SHIPPED_JOURNEYS): Promise<ConfigResult & { file: string | null }> {
-  const path = resolve(cwd, file ?? DEFAULT_CONFIG_FILE);
+export async function loadConfig(
+  file: string | undefined,
+  env: NodeJS.ProcessEnv,
+  cwd = process.cwd(),
+  shipped: JourneyFolder = SHIPPED_JOURNEYS,
+): Promise<ConfigResult & { file: string | null; /** The config's journeyDirs, absolute. */ journeyDirs?: readonly string[] }> {
+  const path = resolve(cwd, file ?? DEFAULT_CONFIG_FILES.find((name) => existsSync(resolve(cwd, name))) ?? DEFAULT_CONFIG_FILE);
   if (!existsSync(path)) {
     if (file !== undefined) throw new ConfigNotFoundError(path);
     return { ...(await resolveWithJourneys(undefined, env, [shipped])), file: null };
@@ -61,7 +68,7 @@ export async function loadConfig(file: string | undefined, env: NodeJS.ProcessEn
   const given = (raw as { journeyDirs?: unknown }).journeyDirs;
   const dirs = Array.isArray(given) ? given.filter((dir): dir is string => typeof dir === 'string' && dir !== '') : [];
   const folders = [shipped, ...dirs.map((dir) => ({ path: resolve(dirname(path), dir), label: `journeyDirs: ${dir}` }))];
-  return { ...(await resolveWithJourneys(raw, env, folders)), file: path };
+  return { ...(await resolveWithJourneys(raw, env, folders)), file: path, journeyDirs: folders.slice(1).map((folder) => folder.path) };
 }
 
 /** Discovers the journeys in `folders` and resolves `raw` against them: the problems of both, together. */

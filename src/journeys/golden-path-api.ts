@@ -39,7 +39,7 @@ export interface GoldenPathOptions {
 export async function goldenPathApi(run: JourneyRun, options: GoldenPathOptions & { keepOpen: true }): Promise<OpenGoldenPath>;
 export async function goldenPathApi(run: JourneyRun, options?: GoldenPathOptions): Promise<OpenGoldenPath | undefined>;
 export async function goldenPathApi(run: JourneyRun, options: GoldenPathOptions = {}): Promise<OpenGoldenPath | undefined> {
-  const { target, secrets, stepTimeoutMs: timeout } = run;
+  const { target, stepTimeoutMs: timeout } = run;
   await readTargetInfo(run);
   const collector = new EventCollector();
   const listeners = new Set<(data: string, at: number) => void>();
@@ -51,9 +51,7 @@ export async function goldenPathApi(run: JourneyRun, options: GoldenPathOptions 
   try {
     await run.step('login', async (step) => {
       const started = run.clock();
-      session = await loginOverHttp(target, secrets, timeout);
-      run.secret(session.accessToken);
-      run.secret(session.refreshToken);
+      session = await loginOverHttp(run, timeout);
       step.measured(run.clock() - started);
     });
 

@@ -62,9 +62,7 @@ export async function loginInBrowser(page: Page, run: JourneyRun, probe: PagePro
       await page.locator(locators.password).fill(secrets.password, { timeout: formTimeout() });
       await page.locator(locators.loginButton).click({ timeout: formTimeout() });
     } else {
-      const session = await loginOverHttp(target, secrets, left());
-      run.secret(session.accessToken);
-      run.secret(session.refreshToken);
+      const session = await loginOverHttp(run, left());
       const query = new URLSearchParams({ access_token: session.accessToken, refresh_token: session.refreshToken });
       await page.goto(`${target.appUrl}/auth/callback?${query.toString()}`, { timeout: left() });
     }

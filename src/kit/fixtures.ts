@@ -100,6 +100,7 @@ export const test = base.extend<{ run: JourneyRun; /** The run's trace name. */ 
     context.setDefaultTimeout(run.stepTimeoutMs);
     context.setDefaultNavigationTimeout(run.stepTimeoutMs);
     await use(page);
+    await run.bodyEnded();
     await keepTraceOnFailure(context, run, testInfo, traceName);
   },
   run: [
@@ -245,7 +246,9 @@ export function defineJourney(declaration: JourneyDeclaration, body: (args: Jour
   if (!parsed.success) throw new Error(`journey declaration: ${describeIssues(parsed.error, declaration, '(declaration)').join('; ')}`);
   const annotation = [{ type: STEPS_ANNOTATION, description: parsed.data.steps.join(',') }];
   const file = callerFile();
-  if (file !== undefined) annotation.push({ type: FILE_ANNOTATION, description: relative(process.cwd(), file) || file });
+  // Relative to where Playwright runs when the file is inside it; absolute when it is elsewhere (a journeyDirs folder).
+  const shown = file === undefined ? undefined : relative(process.cwd(), file);
+  if (file !== undefined) annotation.push({ type: FILE_ANNOTATION, description: shown === undefined || shown === '' || shown.startsWith('..') ? file : shown });
   if (parsed.data.stepTimeoutMs !== undefined) annotation.push({ type: STEP_TIMEOUT_ANNOTATION, description: String(parsed.data.stepTimeoutMs) });
   // The body goes to Playwright as written: it reads the fixtures a test uses from the body's own parameters.
   journeyTest(parsed.data.name, body, { annotation });

@@ -64,6 +64,9 @@ export class JourneyRun {
   private pendingSecrets: string[] = [];
   private readonly extraArtifacts: { name: string; write: (path: string) => void }[] = [];
   private readonly refiners: ((failure: JourneyFailure) => Promise<JourneyFailure>)[] = [];
+  private readonly bodyEndWork: (() => Promise<void>)[] = [];
+  /** Declared steps begun so far, in order. */
+  private readonly ranSteps: string[] = [];
   private declaredSteps: readonly string[] | undefined;
   /** The journey file that declared them, as a step error names it. */
   private declaringFile: string | undefined;
@@ -131,10 +134,7 @@ export class JourneyRun {
         },
       };
       try {
-        if (this.declaredSteps !== undefined && !this.declaredSteps.includes(name)) {
-          const where = this.declaringFile === undefined ? 'the journey declares' : `${this.declaringFile} declares`;
-          throw new JourneyFailure('monitor_error', `step "${name}" is not one of the steps ${where} (${this.declaredSteps.join(', ')})`, { step: name, declared: [...this.declaredSteps] });
-        }
+        if (this.declaredSteps !== undefined) this.checkOrder(name, this.declaredSteps);
         const softBefore = this.host.softFailures?.().length ?? 0;
         const limit = this.stepTimeoutMs + stepGraceMs(this.stepTimeoutMs);
         const late = Symbol('late');
@@ -184,7 +184,48 @@ export class JourneyRun {
   }
 
   /** Writes the run's own artifacts and hands their paths to the reporter through `attach` (the test's, not a step's). */
+  /**
+   * A step may run only if the file declares it, once, and after the
+   * declared steps before it that ran: the record lists steps in the declared
+   * order, and a metric label or an alert must never name a step out of it.
+   * Throws the monitor's error (an authoring error, not a verdict on the target).
+   */
+  private checkOrder(name: string, declared: readonly string[]): void {
+    const where = this.declaringFile === undefined ? 'the journey declares' : `${this.declaringFile} declares`;
+    const evidence = { step: name, declared: [...declared] };
+    if (!declared.includes(name)) throw new JourneyFailure('monitor_error', `step "${name}" is not one of the steps ${where} (${declared.join(', ')})`, evidence);
+    if (this.ranSteps.includes(name)) throw new JourneyFailure('monitor_error', `step "${name}" runs a second time; ${where} each step once, in order (${declared.join(', ')})`, evidence);
+    const last = this.ranSteps.at(-1);
+    if (last !== undefined && declared.indexOf(name) < declared.indexOf(last)) {
+      throw new JourneyFailure('monitor_error', `step "${name}" runs after "${last}", but ${where} it before (${declared.join(', ')})`, evidence);
+    }
+    this.ranSteps.push(name);
+  }
+
+  /**
+   * Work to do once the journey's body has ended, pass or fail, while its
+   * page is still open (the page probe writes the page's socket activity into
+   * the transcript). The kit's fixtures run it; a failure of one is noted as
+   * a mark, never a verdict.
+   */
+  whenBodyEnds(work: () => Promise<void>): void {
+    this.bodyEndWork.push(work);
+  }
+
+  /** Runs the whenBodyEnds work, once (the page fixture's teardown, or finish for a journey without a page). */
+  async bodyEnded(): Promise<void> {
+    const work = this.bodyEndWork.splice(0);
+    for (const item of work) {
+      try {
+        await item();
+      } catch (error) {
+        this.mark('bodyEndProblem', this.redactor.text(error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error)));
+      }
+    }
+  }
+
   async finish(attach: Attacher): Promise<void> {
+    await this.bodyEnded();
     await this.flush(attach);
     const files = [{ name: 'transcript.jsonl', write: (path: string) => this.transcript.write(path, this.redactor) }, ...this.extraArtifacts];
     for (const file of files) {

@@ -9,12 +9,30 @@ export interface Session {
   readonly email: string;
 }
 
+/** What a login needs of its run: the target, its secrets, the step timeout, and where to register the tokens it gets. */
+export interface LoginRun {
+  readonly target: Target;
+  readonly secrets: TargetSecrets;
+  readonly stepTimeoutMs: number;
+  secret(value: string | undefined): void;
+}
+
 /**
  * Logs in over HTTP the way the target's strategy says: the password login,
- * or staging's E2E bypass. A 401/403 is `auth_rejected`, a 5xx
- * `auth_unavailable`, anything else unexpected `http_error`.
+ * or staging's E2E bypass, within `timeoutMs` (default the run's step
+ * timeout). The tokens it gets are registered as the run's secrets before it
+ * returns, so no log, record or artifact holds them. A 401/403 is
+ * `auth_rejected`, a 5xx `auth_unavailable`, anything else unexpected
+ * `http_error`.
  */
-export async function loginOverHttp(target: Target, secrets: TargetSecrets, timeoutMs: number): Promise<Session> {
+export async function loginOverHttp(run: LoginRun, timeoutMs = run.stepTimeoutMs): Promise<Session> {
+  const session = await login(run.target, run.secrets, timeoutMs);
+  run.secret(session.accessToken);
+  run.secret(session.refreshToken);
+  return session;
+}
+
+async function login(target: Target, secrets: TargetSecrets, timeoutMs: number): Promise<Session> {
   const form = target.login === 'form';
   const path = form ? '/auth/login' : '/auth/e2e/test-auth';
   if (form && secrets.password === undefined) throw new JourneyFailure('monitor_error', 'form login needs a password (GPMON_PASSWORD)');

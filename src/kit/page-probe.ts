@@ -264,6 +264,9 @@ export class PageProbe {
   /** The page's calls to the target (app, auth and API origins) still in flight, in the order they were made. */
   private readonly inFlight = new Map<Request, PendingCall>();
 
+  /** Written once: by the journey, or when its body ends. */
+  private transcribed = false;
+
   private constructor(
     private readonly page: Page,
     private readonly run: JourneyRun,
@@ -271,6 +274,8 @@ export class PageProbe {
 
   static async install(page: Page, run: JourneyRun): Promise<PageProbe> {
     const probe = new PageProbe(page, run);
+    // The page's socket activity reaches the transcript whatever the journey does: written once its body ends.
+    run.whenBodyEnds(() => probe.transcribe());
     // Sent as source: a transpiler that keeps function names (esbuild, under tsx) wraps classes in a
     // `__name()` helper the page does not have, so the script brings a no-op one in its own scope.
     await page.addInitScript({ content: `(() => { const __name = (target) => target; (${installProbe.toString()})(); })();` });
@@ -507,6 +512,8 @@ export class PageProbe {
    * the frames let go between them. Marks the count (`droppedFrames`).
    */
   async transcribe(): Promise<void> {
+    if (this.transcribed) return;
+    this.transcribed = true;
     const json = await this.inPage(this.page.evaluate(() => JSON.stringify((window as unknown as { __gpmon?: PageRecord }).__gpmon ?? null)));
     const record = json === undefined ? undefined : (JSON.parse(json) as PageRecord | null);
     let dropped = 0;

@@ -50,6 +50,8 @@ export const knownMarkSchemas = {
   runner: z.object({ pid: count, run: count, rssMb: count, waitedMs: ms }),
   /** Artifacts the executor could not store. */
   artifactProblems: z.array(z.string()),
+  /** Work after the journey's body (the page's transcript) that failed: the transcript may lack the page's frames. */
+  bodyEndProblem: z.string(),
   /** Marks whose value did not have its known shape: left out, each named with what was wrong. */
   badMarks: z.array(z.string()),
 };

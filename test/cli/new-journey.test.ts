@@ -46,12 +46,13 @@ describe('gpmon new journey', () => {
     ['both kinds', ['new', 'journey', 'x-y', '--browser', '--protocol'], 'gpmon new journey: --browser or --protocol, not both\n'],
     ['no name', ['new', 'journey'], 'gpmon new journey: name the journey (lower-case words joined by "-", e.g. my-checkout)\n'],
     ['something else to make', ['new', 'dashboard', 'x'], 'gpmon new: cannot make "dashboard": gpmon new journey <name>\n'],
+    ['a --dir that is a file', ['new', 'journey', 'x-y', '--dir', 'package.json'], 'gpmon new journey: --dir: PROJECT/package.json is a file, not a folder\n'],
   ];
   for (const [what, args, message] of refused) {
     it(`refuses ${what}, exit 2`, async () => {
       const result = await gpmon(args, {}, { cwd: project });
       assert.equal(result.code, 2);
-      assert.equal(result.stderr, message);
+      assert.equal(result.stderr, message.replace('PROJECT', project));
     });
   }
 

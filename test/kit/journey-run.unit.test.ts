@@ -86,4 +86,13 @@ describe('JourneyRun: a journey runs only the steps its file declares', () => {
       (error: unknown) => error instanceof JourneyFailure && error.reason === 'response_mismatch' && error.detail === 'expect(received).toBe(expected); Expected: 2; Received: 1',
     );
   });
+
+  it('declared steps run once each, in the declared order: a second run of one, or one out of order, is the monitor\'s error naming the file', async () => {
+    const run = fresh(new Steps());
+    run.declareSteps(['open_cart', 'pay', 'receipt'], 'journeys/my-checkout.spec.ts');
+    await run.step('pay', () => undefined);
+    await assert.rejects(run.step('pay', () => undefined), (error: unknown) => error instanceof JourneyFailure && error.reason === 'monitor_error' && error.detail === 'step "pay" runs a second time; journeys/my-checkout.spec.ts declares each step once, in order (open_cart, pay, receipt)');
+    await assert.rejects(run.step('open_cart', () => undefined), (error: unknown) => error instanceof JourneyFailure && error.detail === 'step "open_cart" runs after "pay", but journeys/my-checkout.spec.ts declares it before (open_cart, pay, receipt)');
+    await run.step('receipt', () => undefined);
+  });
 });
