@@ -95,6 +95,10 @@ export const test = base.extend<{ run: JourneyRun; /** The run's trace name. */ 
     { scope: 'worker', timeout: 60_000 },
   ],
   page: async ({ page, context, gpTracing: traceName, gpWarmBrowser: _warm, run }, use, testInfo) => {
+    // A protocol journey is measured without a browser: one that asks for a page is declared as the wrong kind.
+    if (testInfo.annotations.some((annotation) => annotation.type === KIND_ANNOTATION && annotation.description === 'protocol')) {
+      throw new Error(`the journey is declared kind: 'protocol', and a protocol journey has no browser: declare kind: 'browser' to use page`);
+    }
     // An action or navigation the journey gives no timeout waits a step's time, not the whole run's: it fails at its
     // step, as `ui` or `timeout`, never as the deadline's monitor_error.
     context.setDefaultTimeout(run.stepTimeoutMs);
@@ -229,6 +233,8 @@ const STEPS_ANNOTATION = 'gpmon:steps';
  * names this file, and the journey's own is carried beside it.
  */
 const FILE_ANNOTATION = 'gpmon:file';
+/** The annotation that carries the journey's kind: a protocol journey gets no page. */
+const KIND_ANNOTATION = 'gpmon:kind';
 /** The annotation that carries the step timeout the file declares (ms) to a run by hand; a monitored run's go names its own. */
 const STEP_TIMEOUT_ANNOTATION = 'gpmon:stepTimeoutMs';
 
@@ -244,7 +250,10 @@ export function defineJourney(declaration: JourneyDeclaration, body: (args: Jour
   if (recordDeclaration(declaration, body)) return declaration;
   const parsed = journeyDeclarationSchema.safeParse(declaration);
   if (!parsed.success) throw new Error(`journey declaration: ${describeIssues(parsed.error, declaration, '(declaration)').join('; ')}`);
-  const annotation = [{ type: STEPS_ANNOTATION, description: parsed.data.steps.join(',') }];
+  const annotation = [
+    { type: STEPS_ANNOTATION, description: parsed.data.steps.join(',') },
+    { type: KIND_ANNOTATION, description: parsed.data.kind },
+  ];
   const file = callerFile();
   // Relative to where Playwright runs when the file is inside it; absolute when it is elsewhere (a journeyDirs folder).
   const shown = file === undefined ? undefined : relative(process.cwd(), file);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gpmon } from '../helpers/gpmon-cli.js';
 import { PROJECT_ROOT } from '../../src/catalog/shipped.js';
+import { main } from '../../src/cli/main.js';
 
 /**
  * `gpmon new journey`, as an author uses it from a project of their own: gpmon
@@ -40,17 +41,23 @@ describe('gpmon new journey', () => {
     });
   }
 
-  const refused: [string, string[], string][] = [
-    ['a name that is not lower-case words joined by "-"', ['new', 'journey', 'My_Check'], 'gpmon new journey: "My_Check" must be lower-case words joined by \'-\' (my-checkout)\n'],
-    ['a name a shipped journey has', ['new', 'journey', 'golden-path', '--config', 'monitor.config.mjs'], 'gpmon new journey: "golden-path" is already the name of journeys/golden-path.spec.ts\n'],
-    ['both kinds', ['new', 'journey', 'x-y', '--browser', '--protocol'], 'gpmon new journey: --browser or --protocol, not both\n'],
-    ['no name', ['new', 'journey'], 'gpmon new journey: name the journey (lower-case words joined by "-", e.g. my-checkout)\n'],
-    ['something else to make', ['new', 'dashboard', 'x'], 'gpmon new: cannot make "dashboard": gpmon new journey <name>\n'],
-    ['a --dir that is a file', ['new', 'journey', 'x-y', '--dir', 'package.json'], 'gpmon new journey: --dir: PROJECT/package.json is a file, not a folder\n'],
+  /** The command in this process (its messages are what the CLI prints; the two runs above are the real thing). */
+  const inProcess = async (args: string[]) => {
+    const err: string[] = [];
+    const code = await main(args, { out: () => undefined, err: (line) => err.push(line), env: {}, stopSignal: new Promise(() => undefined) });
+    return { code, stderr: err.map((line) => `${line}\n`).join('') };
+  };
+  const refused: [string, (project: string) => string[], string][] = [
+    ['a name that is not lower-case words joined by "-"', () => ['new', 'journey', 'My_Check'], 'gpmon new journey: "My_Check" must be lower-case words joined by \'-\' (my-checkout)\n'],
+    ['a name a shipped journey has', (at) => ['new', 'journey', 'golden-path', '--dir', join(at, 'journeys'), '--config', join(at, 'monitor.config.mjs')], 'gpmon new journey: "golden-path" is already the name of journeys/golden-path.spec.ts\n'],
+    ['both kinds', () => ['new', 'journey', 'x-y', '--browser', '--protocol'], 'gpmon new journey: --browser or --protocol, not both\n'],
+    ['no name', () => ['new', 'journey'], 'gpmon new journey: name the journey (lower-case words joined by "-", e.g. my-checkout)\n'],
+    ['something else to make', () => ['new', 'dashboard', 'x'], 'gpmon new: cannot make "dashboard": gpmon new journey <name>\n'],
+    ['a --dir that is a file', (at) => ['new', 'journey', 'x-y', '--dir', join(at, 'package.json')], 'gpmon new journey: --dir: PROJECT/package.json is a file, not a folder\n'],
   ];
   for (const [what, args, message] of refused) {
     it(`refuses ${what}, exit 2`, async () => {
-      const result = await gpmon(args, {}, { cwd: project });
+      const result = await inProcess(args(project));
       assert.equal(result.code, 2);
       assert.equal(result.stderr, message.replace('PROJECT', project));
     });
@@ -60,7 +67,7 @@ describe('gpmon new journey', () => {
     mkdirSync(join(project, 'mine'), { recursive: true });
     const file = join(project, 'mine', 'kept.spec.ts');
     writeFileSync(file, '// my own work\n');
-    const result = await gpmon(['new', 'journey', 'kept', '--dir', 'mine'], {}, { cwd: project });
+    const result = await inProcess(['new', 'journey', 'kept', '--dir', join(project, 'mine'), '--config', join(project, 'monitor.config.mjs')]);
     assert.equal(result.code, 2);
     assert.equal(result.stderr, `gpmon new journey: ${file} exists; it is left as it is (choose another name, or delete it first)\n`);
     assert.equal(readFileSync(file, 'utf8'), '// my own work\n');

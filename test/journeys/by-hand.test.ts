@@ -52,6 +52,12 @@ describe('journeys run by hand', () => {
     assert.match(result.stdout, /1 passed/);
   });
 
+  it('a journey declared protocol gets no page: asking for one names the kind to declare', () => {
+    const result = runFixture('protocol-with-page', join(output, 'protocol-page'));
+    assert.equal(result.status, 1, `${result.stdout}\n${result.stderr}`);
+    assert.match(result.stdout, /the journey is declared kind: 'protocol', and a protocol journey has no browser: declare kind: 'browser' to use page/);
+  });
+
   it('a journey declared with defineJourney runs only its declared steps: another fails, naming both', () => {
     const result = runFixture('undeclared-step', join(output, 'undeclared'));
     assert.equal(result.status, 1, `${result.stdout}\n${result.stderr}`);
