@@ -3,17 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gpmon } from '../helpers/gpmon-cli.js';
+import { gpmon, gpmonInProcess } from '../helpers/gpmon-cli.js';
 import { PROJECT_ROOT } from '../../src/catalog/shipped.js';
-import { main } from '../../src/cli/main.js';
-
-/** The command in this process, as the CLI would print it (the first test runs the real process). */
-async function inProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (line) => out.push(line), err: (line) => err.push(line), env, stopSignal: new Promise(() => undefined) });
-  return { code, stdout: out.map((line) => `${line}\n`).join(''), stderr: err.map((line) => `${line}\n`).join('') };
-}
 
 /** `gpmon journeys`: the journeys as their files declare them, with what the config makes of them. */
 describe('gpmon journeys', () => {
@@ -53,7 +44,7 @@ describe('gpmon journeys', () => {
     const file = join(dir, 'targets.config.mjs');
     const target = { name: 'staging', appUrl: 'https://app.example.test', authUrl: 'https://auth.example.test', apiUrl: 'https://api.example.test', wsUrl: 'wss://api.example.test', login: 'bypass', email: 'probe@example.test', bypassKeyEnv: 'STAGING_BYPASS_KEY' };
     writeFileSync(file, `export default ${JSON.stringify({ targets: [target], journeys: { 'golden-path': { schedule: '*/30 * * * * *' }, 'ws-auth-enforced': { enabled: false } } })};\n`);
-    const { code, stdout, stderr } = await inProcess(['journeys', '--config', file], { STAGING_BYPASS_KEY: 'k' });
+    const { code, stdout, stderr } = await gpmonInProcess(['journeys', '--config', file], { STAGING_BYPASS_KEY: 'k' });
     assert.equal(code, 0, stderr);
     assert.match(stdout, /^golden-path \(browser, journeys\/golden-path\.spec\.ts\)\n {2}steps: .*\n {2}schedule: \*\/30 \* \* \* \* \* against staging$/m);
     assert.match(stdout, /^ws-auth-enforced .*\n {2}steps: no_token, forged_token\n {2}schedule: off$/m);
@@ -62,7 +53,7 @@ describe('gpmon journeys', () => {
   it('a config with a problem: exit 2, every problem named, nothing listed', async () => {
     const file = join(dir, 'bad.config.mjs');
     writeFileSync(file, `export default ${JSON.stringify({ journeys: { 'golden-paht': {} } })};\n`);
-    const { code, stdout, stderr } = await inProcess(['journeys', '--config', file]);
+    const { code, stdout, stderr } = await gpmonInProcess(['journeys', '--config', file]);
     assert.equal(code, 2);
     assert.equal(stdout, '');
     assert.equal(
@@ -75,7 +66,7 @@ describe('gpmon journeys', () => {
     const file = join(dir, 'authored.config.mjs');
     // journeyDirs are relative to the config file's folder; this one is the project's fixture of an author's journey.
     writeFileSync(file, `export default ${JSON.stringify({ journeyDirs: [join(PROJECT_ROOT, 'test/fixtures/discovery/good')], journeys: { 'my-checkout': { schedule: '*/20 * * * * *' } } })};\n`);
-    const { code, stdout, stderr } = await inProcess(['journeys', '--config', file]);
+    const { code, stdout, stderr } = await gpmonInProcess(['journeys', '--config', file]);
     assert.equal(code, 0, stderr);
     assert.match(stdout, /^my-checkout \(protocol, test\/fixtures\/discovery\/good\/my-checkout\.spec\.ts\)\n {2}steps: open_cart, pay\n {2}schedule: \*\/20 \* \* \* \* \* against the embedded simulator$/m);
   });
@@ -83,7 +74,7 @@ describe('gpmon journeys', () => {
   it('a journey file that does not load, in a listed folder, and a folder that is not there: exit 2, each named', async () => {
     const file = join(dir, 'broken.config.mjs');
     writeFileSync(file, `export default ${JSON.stringify({ journeyDirs: [join(PROJECT_ROOT, 'test/fixtures/discovery/bad-defaults'), 'no-such-folder'] })};\n`);
-    const { code, stdout, stderr } = await inProcess(['journeys', '--config', file]);
+    const { code, stdout, stderr } = await gpmonInProcess(['journeys', '--config', file]);
     assert.equal(code, 2);
     assert.equal(stdout, '');
     assert.equal(
@@ -99,7 +90,7 @@ describe('gpmon journeys', () => {
   });
 
   it('an argument it does not take is a usage error', async () => {
-    const { code, stderr } = await inProcess(['journeys', 'golden-path']);
+    const { code, stderr } = await gpmonInProcess(['journeys', 'golden-path']);
     assert.equal(code, 2);
     assert.match(stderr, /gpmon journeys: unexpected argument "golden-path"/);
   });

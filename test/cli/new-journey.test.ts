@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gpmon } from '../helpers/gpmon-cli.js';
+import { gpmon, gpmonInProcess } from '../helpers/gpmon-cli.js';
 import { PROJECT_ROOT } from '../../src/catalog/shipped.js';
-import { main } from '../../src/cli/main.js';
 
 /**
  * `gpmon new journey`, as an author uses it from a project of their own: gpmon
@@ -41,12 +40,6 @@ describe('gpmon new journey', () => {
     });
   }
 
-  /** The command in this process (its messages are what the CLI prints; the two runs above are the real thing). */
-  const inProcess = async (args: string[]) => {
-    const err: string[] = [];
-    const code = await main(args, { out: () => undefined, err: (line) => err.push(line), env: {}, stopSignal: new Promise(() => undefined) });
-    return { code, stderr: err.map((line) => `${line}\n`).join('') };
-  };
   const refused: [string, (project: string) => string[], string][] = [
     ['a name that is not lower-case words joined by "-"', () => ['new', 'journey', 'My_Check'], 'gpmon new journey: "My_Check" must be lower-case words joined by \'-\' (my-checkout)\n'],
     ['a name a shipped journey has', (at) => ['new', 'journey', 'golden-path', '--dir', join(at, 'journeys'), '--config', join(at, 'monitor.config.mjs')], 'gpmon new journey: "golden-path" is already the name of journeys/golden-path.spec.ts\n'],
@@ -57,7 +50,7 @@ describe('gpmon new journey', () => {
   ];
   for (const [what, args, message] of refused) {
     it(`refuses ${what}, exit 2`, async () => {
-      const result = await inProcess(args(project));
+      const result = await gpmonInProcess(args(project));
       assert.equal(result.code, 2);
       assert.equal(result.stderr, message.replace('PROJECT', project));
     });
@@ -67,7 +60,7 @@ describe('gpmon new journey', () => {
     mkdirSync(join(project, 'mine'), { recursive: true });
     const file = join(project, 'mine', 'kept.spec.ts');
     writeFileSync(file, '// my own work\n');
-    const result = await inProcess(['new', 'journey', 'kept', '--dir', join(project, 'mine'), '--config', join(project, 'monitor.config.mjs')]);
+    const result = await gpmonInProcess(['new', 'journey', 'kept', '--dir', join(project, 'mine'), '--config', join(project, 'monitor.config.mjs')]);
     assert.equal(result.code, 2);
     assert.equal(result.stderr, `gpmon new journey: ${file} exists; it is left as it is (choose another name, or delete it first)\n`);
     assert.equal(readFileSync(file, 'utf8'), '// my own work\n');

@@ -43,3 +43,16 @@ export async function gpmon(args: readonly string[], env: Record<string, string 
   clearTimeout(timer);
   return { code, stdout: stdout(), stderr: stderr() };
 }
+
+/**
+ * The `gpmon` command run in this process (src/cli/main.ts), with what it
+ * printed, line by line as the real process prints it: for tests of messages
+ * and exit codes, where a process start (a second each) buys nothing.
+ */
+export async function gpmonInProcess(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { main } = await import('../../src/cli/main.js');
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { out: (line) => out.push(line), err: (line) => err.push(line), env, stopSignal: new Promise(() => undefined) });
+  return { code, stdout: out.map((line) => `${line}\n`).join(''), stderr: err.map((line) => `${line}\n`).join('') };
+}
