@@ -92,8 +92,6 @@ export async function discoverJourneys(root: string, folders: readonly JourneyFo
   process.exit = (code?: number | string | null) => {
     throw new Error(`it called process.exit(${code ?? ''}) while loading`);
   };
-  // Keeps the process alive while a file's top-level await is pending, so the time limit can name the file.
-  const keepAlive = setInterval(() => undefined, 1000);
   try {
     for (const path of files) {
       const inRoot = relative(root, path);
@@ -102,6 +100,7 @@ export async function discoverJourneys(root: string, folders: readonly JourneyFo
       holder[DISCOVERY_REGISTRY] = registry;
       const late = Symbol('late');
       try {
+        // raceTimeout's timer keeps the process alive while a top-level await is pending, so the limit can name the file.
         const loaded = await raceTimeout(import(`${pathToFileURL(path).href}?gpmon-discovery=${instance}`) as Promise<unknown>, loadTimeoutMs, late);
         if (loaded === late) {
           problems.push(`${file}: did not finish loading within ${loadTimeoutMs / 1000} s (a top-level await that never settles?)`);
@@ -141,7 +140,6 @@ export async function discoverJourneys(root: string, folders: readonly JourneyFo
     // Gone once discovery ends, so a later import of a journey file registers its test as usual.
     Reflect.deleteProperty(holder, DISCOVERY_REGISTRY);
     process.exit = exit;
-    clearInterval(keepAlive);
   }
   return problems.length === 0 ? { ok: true, journeys } : { ok: false, journeys, problems };
 }
