@@ -54,13 +54,14 @@ export async function newCommand(args: readonly string[], io: CliIo): Promise<Ex
   writeFileSync(file, kind === 'browser' ? browserJourney(name) : protocolJourney(name), { flag: 'wx' });
   const shown = relative(process.cwd(), file) || file;
   // Read already: gpmon's own journeys/, or a folder the config lists (the config's journeys come from the folders it reads).
-  const read = resolve(SHIPPED_JOURNEYS.path) === dir || (loaded.file !== null && (loaded.journeyDirs ?? []).includes(dir));
+  const shippedFolder = resolve(SHIPPED_JOURNEYS.path) === dir;
+  const read = shippedFolder || (loaded.file !== null && (loaded.journeyDirs ?? []).includes(dir));
   io.out(`wrote ${shown}: a ${kind} journey "${name}", steps login, ask_agent`);
   io.out('next:');
   const here = resolve(PROJECT_ROOT) === resolve(process.cwd());
   const playwright = here ? 'npx playwright test' : `node ${relative(process.cwd(), PLAYWRIGHT_CLI) || PLAYWRIGHT_CLI} test`;
   const config = here ? '' : ` --config ${relative(process.cwd(), resolve(PROJECT_ROOT, 'playwright.config.ts'))}`;
-  io.out(`  ${resolve(SHIPPED_JOURNEYS.path) === dir ? '' : `GPMON_JOURNEY_DIR=${dir} `}${playwright} ${shown}${config}   run it by hand against the embedded simulator (add --ui for UI mode)`);
+  io.out(`  ${shippedFolder ? '' : `GPMON_JOURNEY_DIR=${dir} `}${playwright} ${shown}${config}   run it by hand against the embedded simulator (add --ui for UI mode)`);
   if (!read) io.out(`  add journeyDirs: ['${relative(loaded.file === null ? process.cwd() : dirname(loaded.file), dir) || '.'}'] to ${configName} (relative to the config's folder), so gpmon finds it`);
   io.out(`  gpmon run ${name}   run it as the monitor does, with a live step table`);
   io.out(`  gpmon journeys   see it listed; set its schedule and targets under journeys['${name}'] in ${configName}`);

@@ -96,7 +96,7 @@ export const test = base.extend<{ run: JourneyRun; /** The run's trace name. */ 
   ],
   page: async ({ page, context, gpTracing: traceName, gpWarmBrowser: _warm, run }, use, testInfo) => {
     // A protocol journey is measured without a browser: one that asks for a page is declared as the wrong kind.
-    if (testInfo.annotations.some((annotation) => annotation.type === KIND_ANNOTATION && annotation.description === 'protocol')) {
+    if (annotationOf(testInfo, KIND_ANNOTATION) === 'protocol') {
       throw new Error(`the journey is declared kind: 'protocol', and a protocol journey has no browser: declare kind: 'browser' to use page`);
     }
     // An action or navigation the journey gives no timeout waits a step's time, not the whole run's: it fails at its
@@ -110,7 +110,7 @@ export const test = base.extend<{ run: JourneyRun; /** The run's trace name. */ 
   run: [
     async ({ gpTarget, gpHandRuns, gpWarmProcess: _warm }, use, testInfo) => {
       const monitored = underExecutor();
-      const handStepTimeout = Number(testInfo.annotations.find((annotation) => annotation.type === STEP_TIMEOUT_ANNOTATION)?.description ?? '');
+      const handStepTimeout = Number(annotationOf(testInfo, STEP_TIMEOUT_ANNOTATION) ?? '');
       const go = await waitForGo(process.env, Number.isInteger(handStepTimeout) && handStepTimeout > 0 ? handStepTimeout : undefined);
       // Names the run this test is, for the executor: a test that never got here is no run's.
       if (monitored) await testInfo.attach(KIT_ATTACHMENT.run, { body: JSON.stringify({ runId: go.runId }), contentType: 'application/json' });
@@ -118,8 +118,8 @@ export const test = base.extend<{ run: JourneyRun; /** The run's trace name. */ 
       const artifactDir = monitored ? (go.artifactDir ?? testInfo.outputDir) : testInfo.outputDir;
       const run = new JourneyRun(go.runId, gpTarget.target, gpTarget.secrets, go.inputs, go.stepTimeoutMs, artifactDir, monitored);
       // The steps the file declares (defineJourney puts them on the test as an annotation): no other step may run.
-      const declared = testInfo.annotations.find((annotation) => annotation.type === STEPS_ANNOTATION)?.description;
-      const file = testInfo.annotations.find((annotation) => annotation.type === FILE_ANNOTATION)?.description;
+      const declared = annotationOf(testInfo, STEPS_ANNOTATION);
+      const file = annotationOf(testInfo, FILE_ANNOTATION);
       if (declared !== undefined) run.declareSteps(declared.split(','), file);
       if (!monitored) gpHandRuns.folders.push({ dir: testInfo.outputDir, redactor: run.redactor });
       await use(run);
@@ -223,6 +223,11 @@ export type JourneyTestArgs = PlaywrightTestArgs & PlaywrightTestOptions & Playw
 export function journeyTest(title: string, body: (args: JourneyTestArgs, testInfo: TestInfo) => Promise<void>, details: TestDetails = {}): void {
   const runs = runnerRuns(process.env);
   for (let i = 1; i <= runs; i++) test(i === 1 ? title : `${title} (run ${i})`, details, body);
+}
+
+/** The description of the test's first annotation of `type` (what defineJourney put on it), if any. */
+function annotationOf(testInfo: TestInfo, type: string): string | undefined {
+  return testInfo.annotations.find((annotation) => annotation.type === type)?.description;
 }
 
 /** The annotation that carries a journey's declared steps to its run (comma-separated; step names are snake_case). */
