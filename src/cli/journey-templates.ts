@@ -55,6 +55,7 @@ export default defineJourney(
         url: run.target.wsUrl,
         protocols: [offered],
         timeoutMs: left(),
+        caFile: run.target.caFile,
         clock: run.clock,
         transcript: run.transcript,
         onFrame: (data, at) => {

@@ -1,9 +1,8 @@
 import { resolve } from 'node:path';
-import { targetFromEnv, type Target, type TargetSecrets } from '../model/target.js';
 import { DEFAULT_INPUTS, type RunInputs } from '../model/run-record.js';
 import { didYouMean } from '../model/did-you-mean.js';
 import { Executor } from '../run/executor.js';
-import { startSimulator, simulatorTarget } from '../simulator/simulator.js';
+import { cliTargetName, isConfigTarget, resolveCliTarget } from './cli-target.js';
 import { runOnce } from './run-once.js';
 import { displayUrl, pushRun, type PushOptions } from '../metrics/push.js';
 import { loadConfig } from '../config/load.js';
@@ -57,7 +56,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
   // Empty is unset: a pod without a location label gets GPMON_LOCATION="" from its downward API.
   const location = (io.env.GPMON_LOCATION ?? '') === '' ? undefined : io.env.GPMON_LOCATION;
   if (location !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(location)) throw new UsageError(`gpmon run: GPMON_LOCATION: "${location}" must be 1-64 letters, digits, "_", "-" or "."`);
-  const which = values.target ?? (io.env.GPMON_APP_URL ? 'env' : 'simulator');
+  const which = cliTargetName(values.target, io.env);
   // The journeys are the files discovery finds (journeys/ and the config's journeyDirs): the config is always read.
   const loaded = await loadConfig(values.config, io.env);
   if (!loaded.ok) throw new UsageError(`gpmon run: the config or a journey file has problems:\n  ${loaded.problems.join('\n  ')}`);
@@ -70,7 +69,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
   // With a named target or a push, the config's settings for the journey are the run's defaults (its prompt and expected
   // answer too), as the daemon would run it; against the simulator or the environment's target, its timeouts only
   // (the file's own, or the config's). The command's flags win.
-  const fromConfig = values.push !== undefined || (which !== 'env' && which !== 'simulator') ? configuredJourney : undefined;
+  const fromConfig = values.push !== undefined || isConfigTarget(which) ? configuredJourney : undefined;
   let pushSettings: Omit<PushOptions, 'location'> | undefined;
   if (values.push !== undefined && fromConfig !== undefined) {
     pushSettings = {
@@ -80,28 +79,11 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
       alerting: { sloMs: fromConfig.slo, pageAfterFailures: fromConfig.pageAfterFailures, intervalSeconds: fromConfig.intervalSeconds },
     };
   }
-  let target: Target;
-  let secrets: TargetSecrets;
-  let stopSimulator: (() => Promise<void>) | undefined;
-  if (which !== 'env' && which !== 'simulator') {
-    const configured = config.targets === 'simulator' ? [] : config.targets;
-    const found = configured.find((t) => t.target.name === which);
-    if (found === undefined) throw new UsageError(`gpmon run: --target: unknown target "${which}"; known: ${[...configured.map((t) => t.target.name), 'env', 'simulator'].join(', ')}`);
-    ({ target, secrets } = found);
-  } else if (which === 'env') {
-    const fromEnv = targetFromEnv(io.env);
-    if (!fromEnv.ok) throw new UsageError(`gpmon run: --target env:\n  ${fromEnv.problems.join('\n  ')}`);
-    ({ target, secrets } = fromEnv);
-  } else {
-    const sim = await startSimulator();
-    const d = sim.description;
-    target = simulatorTarget(d);
-    secrets = { password: d.password, bypassKey: d.bypassKey };
-    stopSimulator = sim.stop;
-  }
+  const { target, secrets, stop: stopSimulator } = await resolveCliTarget('run', which, config, io.env);
   const inputs: RunInputs = {
     prompt: values.prompt ?? fromConfig?.inputs.prompt ?? DEFAULT_INPUTS.prompt,
     expectedAnswer: values.expect ?? fromConfig?.inputs.expectedAnswer ?? (which === 'simulator' ? SIMULATOR_EXPECTED_ANSWER : DEFAULT_INPUTS.expectedAnswer),
+    ...(fromConfig?.inputs.params === undefined ? {} : { params: fromConfig.inputs.params }),
   };
   const runTimeoutMs = timeoutMs ?? configuredJourney.timeoutMs;
   const runsDir = resolve(values['runs-dir'] ?? io.env.GPMON_RUNS_DIR ?? 'runs');

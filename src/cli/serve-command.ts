@@ -30,7 +30,7 @@ export async function validateCommand(args: readonly string[], io: CliIo): Promi
   io.out(`${loaded.file ?? 'no config file (defaults)'}: OK`);
   io.out(`  targets: ${targets}`);
   // The URLs as the journeys will use them: the socket's path included, so a doubled or missing /ws shows here.
-  if (c.targets !== 'simulator') for (const { target } of c.targets) io.out(`  ${target.name}: app ${urlWithoutSecrets(target.appUrl)}, auth ${urlWithoutSecrets(target.authUrl)}, api ${urlWithoutSecrets(target.apiUrl)}, socket ${urlWithoutSecrets(target.wsUrl)}`);
+  if (c.targets !== 'simulator') for (const { target } of c.targets) io.out(`  ${target.name}: app ${urlWithoutSecrets(target.appUrl)}, auth ${urlWithoutSecrets(target.authUrl)}, api ${urlWithoutSecrets(target.apiUrl)}, socket ${urlWithoutSecrets(target.wsUrl)}${target.caFile === undefined ? '' : `, trusting the CA in ${target.caFile}`}`);
   for (const j of c.journeys) io.out(`  ${j.definition.name}: ${j.enabled ? `${j.schedule} against ${j.targets.join(', ')}` : 'off'}`);
   return 0;
 }

@@ -15,6 +15,8 @@ export const SIMULATOR_USAGE = `gpmon simulator [options]   run the staging simu
                          thinking, tool_start, tool, completion, render)
   --revision SHA         the git_commit /api/system/info reports
   --heartbeat-ms N       interval of heartbeat frames (default 20000)
+  --tls                  serve https/wss, as staging does, with a certificate from a private CA
+                         made at start; its PEM file is printed (caFile), for a target's caFile
 
   Secrets come from the environment when set, else are generated:
   GPMON_SIM_PASSWORD, GPMON_SIM_BYPASS_KEY (or --bypass-key), GPMON_SIM_ADMIN_TOKEN`;
@@ -34,6 +36,7 @@ export async function simulatorCommand(args: readonly string[], io: CliIo): Prom
     latency: { type: 'string' },
     revision: { type: 'string' },
     'heartbeat-ms': { type: 'string' },
+    tls: { type: 'boolean' },
   });
   if (positionals.length > 0) throw new UsageError(`gpmon simulator: unexpected argument "${positionals[0] ?? ''}"`);
 
@@ -70,6 +73,7 @@ export async function simulatorCommand(args: readonly string[], io: CliIo): Prom
     faults,
     loginForm: loginPage === 'form',
     heartbeatMs: parsePositiveInt('--heartbeat-ms', values['heartbeat-ms']) ?? 20_000,
+    tls: values.tls === true,
   });
   const d = simulator.description;
   if (values.json === true) io.out(JSON.stringify(d));
@@ -97,6 +101,7 @@ function describe(d: SimulatorDescription, faults: readonly Fault[]): string[] {
     `  password     ${d.password}`,
     `  bypass key   ${d.bypassKey}`,
     `  admin token  ${d.adminToken}`,
+    ...(d.caFile === undefined ? [] : [`  CA file      ${d.caFile}   (trust it: a target's caFile, or GPMON_CA_FILE)`]),
     `  faults on    ${faults.length === 0 ? 'none' : faults.map((f) => f.name).join(', ')}`,
     'Ctrl-C stops it.',
   ];

@@ -40,7 +40,7 @@ export async function loadConfig(
   const path = resolve(cwd, file ?? DEFAULT_CONFIG_FILES.find((name) => existsSync(resolve(cwd, name))) ?? DEFAULT_CONFIG_FILE);
   if (!existsSync(path)) {
     if (file !== undefined) throw new ConfigNotFoundError(path);
-    return { ...(await resolveWithJourneys(undefined, env, [shipped])), file: null };
+    return { ...(await resolveWithJourneys(undefined, env, [shipped], cwd)), file: null };
   }
   const timeoutMs = loadTimeout(env);
   let raw: unknown;
@@ -68,13 +68,13 @@ export async function loadConfig(
   const given = (raw as { journeyDirs?: unknown }).journeyDirs;
   const dirs = Array.isArray(given) ? given.filter((dir): dir is string => typeof dir === 'string' && dir !== '') : [];
   const folders = [shipped, ...dirs.map((dir) => ({ path: resolve(dirname(path), dir), label: `journeyDirs: ${dir}` }))];
-  return { ...(await resolveWithJourneys(raw, env, folders)), file: path, journeyDirs: folders.slice(1).map((folder) => folder.path) };
+  return { ...(await resolveWithJourneys(raw, env, folders, dirname(path))), file: path, journeyDirs: folders.slice(1).map((folder) => folder.path) };
 }
 
-/** Discovers the journeys in `folders` and resolves `raw` against them: the problems of both, together. */
-async function resolveWithJourneys(raw: unknown, env: NodeJS.ProcessEnv, folders: readonly JourneyFolder[]): Promise<ConfigResult> {
+/** Discovers the journeys in `folders` and resolves `raw` against them (its paths relative to `baseDir`): the problems of both, together. */
+async function resolveWithJourneys(raw: unknown, env: NodeJS.ProcessEnv, folders: readonly JourneyFolder[], baseDir: string): Promise<ConfigResult> {
   const found = await discoverJourneys(PROJECT_ROOT, folders);
-  const resolved = resolveConfig(raw, env, found.journeys);
+  const resolved = resolveConfig(raw, env, found.journeys, baseDir);
   if (found.ok) return resolved;
   return { ok: false, problems: [...found.problems, ...(resolved.ok ? [] : resolved.problems)] };
 }

@@ -1,6 +1,7 @@
 import { createTask } from 'node-cron';
-import { DEFAULT_STEP_SLO_MS, defaultStepTimeoutMs, type JourneyDefinition } from '../model/journey.js';
-import { targetFromEnv, withDefaults, type Target, type TargetSecrets } from '../model/target.js';
+import { resolve } from 'node:path';
+import { DEFAULT_STEP_SLO_MS, defaultStepTimeoutMs, type JourneyDefinition, type JourneyParamValue } from '../model/journey.js';
+import { caFileProblem, targetFromEnv, withDefaults, type Target, type TargetSecrets } from '../model/target.js';
 import { DEFAULT_INPUTS, type RunInputs } from '../model/run-record.js';
 import { describeIssues } from '../model/zod-issues.js';
 import { didYouMean } from '../model/did-you-mean.js';
@@ -51,9 +52,10 @@ export type ConfigResult = { ok: true; config: MonitorConfig } | { ok: false; pr
  * against the schema and against itself and the journeys discovered
  * (`catalog`: each journey's file gives its defaults), reads the secrets it
  * names from the environment, and fills in the defaults. Every problem is
- * named by its path.
+ * named by its path. A path in the config (a target's `caFile`) is relative
+ * to `baseDir`, the config file's folder (default: the working directory).
  */
-export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv, catalog: readonly JourneyDefinition[]): ConfigResult {
+export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv, catalog: readonly JourneyDefinition[], baseDir: string = process.cwd()): ConfigResult {
   // Nothing given is the defaults; anything given must be a config (null is refused, never read as "no config").
   const parsed = monitorConfigSchema.safeParse(raw === undefined ? {} : raw);
   if (!parsed.success) return { ok: false, problems: describeIssues(parsed.error, raw, '(config)') };
@@ -78,6 +80,11 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv, catalog: rea
       const other = t.login === 'form' ? t.bypassKeyEnv : t.passwordEnv;
       if (other !== undefined && (env[other] ?? '') !== '') secrets[t.login === 'form' ? 'bypassKey' : 'password'] = env[other];
       const { passwordEnv: _p, bypassKeyEnv: _b, ...shape } = t;
+      if (shape.caFile !== undefined) {
+        shape.caFile = resolve(baseDir, shape.caFile);
+        const problem = caFileProblem(shape.caFile);
+        if (problem !== undefined) problems.push(`${where}.caFile: ${problem}`);
+      }
       targets.push({ target: withDefaults(shape), secrets });
     }
   } else if ((env.GPMON_APP_URL ?? '') !== '') {
@@ -117,6 +124,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv, catalog: rea
     for (const name of j.targets ?? []) {
       if (!targetNames.includes(name)) problems.push(`${where}.targets: unknown target "${name}"; known: ${targetNames.join(', ')}`);
     }
+    const params = resolveParams(definition, j.params, where, problems);
     const timeoutMs = j.timeoutMs ?? definition.timeoutMs;
     // The file's step timeout holds only within the configured deadline: a shorter configured timeoutMs caps it.
     const stepTimeoutMs = j.stepTimeoutMs ?? Math.min(definition.stepTimeoutMs ?? defaultStepTimeoutMs(timeoutMs), timeoutMs);
@@ -131,6 +139,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv, catalog: rea
       inputs: {
         prompt: j.prompt ?? DEFAULT_INPUTS.prompt,
         expectedAnswer: j.expectedAnswer ?? (targets === 'simulator' ? '^Golden path OK' : DEFAULT_INPUTS.expectedAnswer),
+        ...(params === undefined ? {} : { params }),
       },
       targets: j.targets ?? targetNames,
       pageAfterFailures: j.pageAfterFailures ?? DEFAULT_PAGE_AFTER_FAILURES,
@@ -191,4 +200,30 @@ export function scheduleIntervalSeconds(schedule: string): number {
   } finally {
     void task.destroy();
   }
+}
+
+/**
+ * A journey's parameters: its file's defaults, with the config's values over
+ * them. A name the file does not declare, or a value of another type than the
+ * file's default, is a problem named by its path. Undefined when the file
+ * declares none.
+ */
+function resolveParams(
+  definition: JourneyDefinition,
+  given: Readonly<Record<string, JourneyParamValue>> | undefined,
+  where: string,
+  problems: string[],
+): Record<string, JourneyParamValue> | undefined {
+  const defaults = definition.params ?? {};
+  const known = Object.keys(defaults);
+  for (const [name, value] of Object.entries(given ?? {})) {
+    const fallback = defaults[name];
+    if (fallback === undefined) {
+      problems.push(`${where}.params.${name}: not a parameter of ${definition.name}${didYouMean(name, known)}; known: ${known.join(', ') || 'none'}`);
+    } else if (typeof value !== typeof fallback) {
+      problems.push(`${where}.params.${name}: must be a ${typeof fallback}, as the journey's default ${JSON.stringify(fallback)} is (got ${JSON.stringify(value)})`);
+    }
+  }
+  if (known.length === 0) return undefined;
+  return { ...defaults, ...given };
 }

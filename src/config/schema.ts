@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { targetSchema } from '../model/target.js';
 import { cronSchema } from '../model/cron.js';
+import { journeyParamValue } from '../model/journey.js';
 
 /**
  * `monitor.config.ts`: what the monitor watches and how. Every field is
@@ -44,6 +45,8 @@ export const journeyConfigSchema = z.strictObject({
     .optional(),
   /** Target names; all targets when absent. */
   targets: z.array(z.string()).min(1).optional(),
+  /** The journey's own parameters (its file's `params`), each keeping the type of the file's default. */
+  params: z.record(z.string(), journeyParamValue).optional(),
 });
 
 export const monitorConfigSchema = z.strictObject({

@@ -10,6 +10,8 @@ import { wantsOpenMetrics } from '../metrics/monitor-metrics.js';
 import type { ConfiguredJourney } from '../config/resolve.js';
 import type { Outcome } from '../model/run-record.js';
 import { statusPage } from './status-page.js';
+import type { DeployExpectations } from '../monitor/deploy-expectations.js';
+import { REVISION_PATTERN, parseDuration } from '../model/revision.js';
 
 export interface HttpDeps {
   readonly store: Pick<RunStore, 'get' | 'list' | 'lastRun'>;
@@ -21,7 +23,13 @@ export interface HttpDeps {
   readonly token: string;
   readonly ready: () => boolean;
   readonly logger: Logger;
+  /** What CI said it deployed, per target (POST /api/targets/:name/expected-revision). */
+  readonly deploys: Pick<DeployExpectations, 'expect' | 'get' | 'list'>;
 }
+
+/** The window a deploy gets when CI names none, and the longest it may name. */
+const DEFAULT_DEPLOY_WINDOW = '10m';
+const MAX_DEPLOY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 const OUTCOMES: readonly Outcome[] = ['passed', 'failed', 'error'];
 const RUN_ID = /^[A-Za-z0-9-]{1,64}$/;
@@ -66,6 +74,10 @@ export function createHttpApp(deps: HttpDeps): Express {
     return value;
   };
   const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+  const targetNamed = (name: string): string => {
+    if (!deps.targets.includes(name)) throw new HttpError(404, `unknown target "${name.slice(0, 64)}"; known: ${deps.targets.join(', ')}`);
+    return name;
+  };
 
   app.get('/metrics', async (req, res) => {
     const { contentType, body } = await deps.renderer.render(wantsOpenMetrics(req.header('accept')));
@@ -145,6 +157,27 @@ export function createHttpApp(deps: HttpDeps): Express {
     res.status(202).json({ id: result.id, journey: journey.definition.name, target, trigger: 'manual' });
   });
 
+  // CI, right after a deploy: {revision, within?} (within: a duration, default 10m). The target must report it by then.
+  app.post('/api/targets/:name/expected-revision', requireToken, (req, res) => {
+    const target = targetNamed(text(req.params.name));
+    const body: unknown = req.body ?? {};
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'the body must be a JSON object { "revision": string, "within"?: string }');
+    const unknownKey = Object.keys(body).find((key) => key !== 'revision' && key !== 'within');
+    if (unknownKey !== undefined) throw new HttpError(400, `unknown field "${unknownKey.slice(0, 64)}"; the body takes { "revision": string, "within"?: string }`);
+    const { revision, within } = body as { revision?: unknown; within?: unknown };
+    if (typeof revision !== 'string' || !REVISION_PATTERN.test(revision)) throw new HttpError(400, 'revision: required, a commit of 7 to 40 hex digits');
+    if (within !== undefined && typeof within !== 'string') throw new HttpError(400, 'within: a duration such as "10m" or "90s"');
+    const window = parseDuration(within ?? DEFAULT_DEPLOY_WINDOW, { min: 1000, max: MAX_DEPLOY_WINDOW_MS });
+    if (!window.ok) throw new HttpError(400, `within: ${window.error}`);
+    res.status(201).json(deps.deploys.expect(target, revision.toLowerCase(), window.ms));
+  });
+  app.get('/api/targets/:name/expected-revision', (req, res) => {
+    const target = targetNamed(text(req.params.name));
+    const expectation = deps.deploys.get(target);
+    if (expectation === undefined) throw new HttpError(404, `no deploy of ${target} has been announced`);
+    res.json(expectation);
+  });
+
   app.post('/api/runs/:id/replay', requireToken, (req, res) => {
     const original = deps.store.get(runId(req.params.id));
     if (original === undefined) throw new HttpError(404, `no finished run ${text(req.params.id)}`);
@@ -156,7 +189,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   });
 
   app.get('/', (_req, res) => {
-    res.type('html').send(statusPage(journeyStates(), deps.store.list({ limit: 20 })));
+    res.type('html').send(statusPage(journeyStates(), deps.store.list({ limit: 20 }), deps.deploys.list()));
   });
 
   app.use((req, _res, next) => {

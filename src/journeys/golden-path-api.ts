@@ -26,6 +26,12 @@ export interface GoldenPathOptions {
   readonly prompt?: string;
   /** Leave the socket open and return it, for steps of the caller's own after ai_response. */
   readonly keepOpen?: boolean;
+  /**
+   * A session the caller already has (a refreshed one, say): the golden path
+   * then starts at `connect` with its access token, and runs no `login` step
+   * of its own.
+   */
+  readonly session?: Session;
 }
 
 /**
@@ -43,17 +49,19 @@ export async function goldenPathApi(run: JourneyRun, options: GoldenPathOptions 
   await readTargetInfo(run);
   const collector = new EventCollector();
   const listeners = new Set<(data: string, at: number) => void>();
-  let session: Session | undefined;
+  let session: Session | undefined = options.session;
   let socket: ProtocolSocket | undefined;
   let handedOver = false;
   const closeState = () => socket?.closeState;
 
   try {
-    await run.step('login', async (step) => {
-      const started = run.clock();
-      session = await loginOverHttp(run, timeout);
-      step.measured(run.clock() - started);
-    });
+    if (options.session === undefined) {
+      await run.step('login', async (step) => {
+        const started = run.clock();
+        session = await loginOverHttp(run, timeout);
+        step.measured(run.clock() - started);
+      });
+    }
 
     await run.step('connect', async (step) => {
       if (session === undefined) return fail('monitor_error', 'no session after login');
@@ -64,6 +72,7 @@ export async function goldenPathApi(run: JourneyRun, options: GoldenPathOptions 
         url: target.wsUrl,
         protocols: [offered],
         timeoutMs: left(),
+        caFile: target.caFile,
         clock: run.clock,
         transcript: run.transcript,
         onFrame: (data, at) => {

@@ -46,6 +46,7 @@ async function expectRefused(run: JourneyRun, headers: Record<string, string>, w
     protocols: [],
     headers,
     timeoutMs: run.stepTimeoutMs,
+    caFile: run.target.caFile,
     clock: run.clock,
     transcript: run.transcript,
     onFrame: (data, at) => {
@@ -58,6 +59,7 @@ async function expectRefused(run: JourneyRun, headers: Record<string, string>, w
     return run.clock() - started;
   }
   if (outcome.kind === 'error') {
+    if (outcome.untrusted !== undefined) throw outcome.untrusted;
     // Nothing was offered, so no subprotocol answer can fail the handshake: an error means the server was not reached.
     throw new JourneyFailure('network', `cannot reach the WebSocket: ${outcome.message}`, { error: outcome.message });
   }

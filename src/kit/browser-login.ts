@@ -108,7 +108,7 @@ export async function loginInBrowser(page: Page, run: JourneyRun, probe: PagePro
 async function diagnose(failure: JourneyFailure, run: JourneyRun): Promise<JourneyFailure> {
   if (failure.reason !== 'network') return failure;
   try {
-    const health = await callJson(`${run.target.authUrl}/health`, { timeoutMs: Math.min(run.stepTimeoutMs, 3000) });
+    const health = await callJson(`${run.target.authUrl}/health`, { timeoutMs: Math.min(run.stepTimeoutMs, 3000), caFile: run.target.caFile });
     if (health.status >= 500) {
       return new JourneyFailure('auth_unavailable', `the auth service is down: /health answered ${health.status} (the page saw only a CORS failure)`, { ...failure.evidence, healthStatus: health.status });
     }

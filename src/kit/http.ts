@@ -1,31 +1,40 @@
+import type { Dispatcher } from 'undici';
 import type { Evidence } from '../model/reasons.js';
 import { JourneyFailure } from './failure.js';
+import { trustedCas, untrustedCertificateFailure } from './tls.js';
 
 export interface HttpAnswer {
   readonly status: number;
   readonly body: unknown;
   readonly elapsedMs: number;
+  /** The answer's headers (CORS checks read them). */
+  readonly headers: Headers;
 }
 
 /**
  * One HTTP call of a journey, with the failure it means already classified:
  * no answer is `network`, no answer (headers or the whole body) within
  * `timeoutMs` is `timeout`, a body that is not JSON is `http_error`. Callers
- * classify statuses, which mean different things per call.
+ * classify statuses, which mean different things per call. `caFile`: the
+ * target's private CA (its `caFile`), trusted beside the system's; a
+ * certificate not trusted is `network`, saying so.
  */
 export async function callJson(
   url: string,
-  init: { method?: string; headers?: Record<string, string>; body?: unknown; timeoutMs: number },
+  init: { method?: string; headers?: Record<string, string>; body?: unknown; timeoutMs: number; caFile?: string | undefined },
 ): Promise<HttpAnswer> {
   const started = performance.now();
+  const dispatcher = init.caFile === undefined ? undefined : await dispatcherFor(init.caFile);
   let response: Response;
   try {
-    response = await fetch(url, {
+    const request: RequestInit & { dispatcher?: Dispatcher } = {
       method: init.method ?? 'GET',
       headers: { accept: 'application/json', ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
       ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
       signal: AbortSignal.timeout(init.timeoutMs),
-    });
+      ...(dispatcher === undefined ? {} : { dispatcher }),
+    };
+    response = await fetch(url, request);
   } catch (error) {
     throw fetchFailure(error, url, init.timeoutMs);
   }
@@ -38,7 +47,25 @@ export async function callJson(
       body = textBody.slice(0, 200);
     }
   }
-  return { status: response.status, body, elapsedMs: performance.now() - started };
+  return { status: response.status, body, elapsedMs: performance.now() - started, headers: response.headers };
+}
+
+const dispatchers = new Map<string, { cas: readonly string[]; dispatcher: Promise<Dispatcher> }>();
+
+/**
+ * The connection pool of the calls to a target with a private CA: an undici
+ * Agent (the library of Node's own fetch, at the version Node bundles) whose
+ * connections trust the CA file's CAs beside the system's. One per file, made
+ * again when the file changes; undici is loaded only for a target that has one.
+ */
+function dispatcherFor(caFile: string): Promise<Dispatcher> {
+  const cas = trustedCas(caFile);
+  const cached = dispatchers.get(caFile);
+  if (cached?.cas === cas) return cached.dispatcher;
+  const dispatcher = import('undici').then(({ Agent }) => new Agent({ connect: { ca: [...cas] } }));
+  dispatchers.set(caFile, { cas, dispatcher });
+  if (cached !== undefined) void cached.dispatcher.then((old) => old.close()).catch(() => undefined);
+  return dispatcher;
 }
 
 /** The most of a body the monitor reads: the contract's answers are a few kilobytes; a runaway body must not fill the runner's memory. */
@@ -81,8 +108,8 @@ async function readBody(response: Response, url: string, timeoutMs: number): Pro
 /**
  * What a fetch that got no response means: its own deadline, or the
  * connection timing out in undici (its 10 s connect timeout, which can end a
- * call whose step allows longer), is the target's `timeout`; any other failure
- * to reach it is `network`.
+ * call whose step allows longer), is the target's `timeout`; a certificate
+ * the client does not trust, and any other failure to reach it, is `network`.
  */
 export function fetchFailure(error: unknown, url: string, timeoutMs: number): JourneyFailure {
   const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
@@ -93,6 +120,8 @@ export function fetchFailure(error: unknown, url: string, timeoutMs: number): Jo
   if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') {
     return new JourneyFailure('timeout', `no answer from ${origin(url)}: the connection timed out (${cause})`, { url: origin(url), error: code });
   }
+  const untrusted = untrustedCertificateFailure(error, origin(url));
+  if (untrusted !== undefined) return untrusted;
   return new JourneyFailure('network', `cannot reach ${origin(url)}: ${cause}`, { url: origin(url) });
 }
 

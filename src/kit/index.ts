@@ -27,8 +27,18 @@ export type { Target } from '../model/target.js';
 export type { RunInputs } from '../model/run-record.js';
 
 // Protocol journeys: HTTP login, a WebSocket client, the agent's event stream and its verdicts.
-export { loginOverHttp, tokenSubprotocol, type Session } from './login.js';
+export { loginOverHttp, refreshOverHttp, jwtClaims, tokenSubprotocol, type Session, type LoginOptions } from './login.js';
+export { callJson, detailOf, httpEvidence, type HttpAnswer } from './http.js';
 export { ProtocolSocket, handshakeFailure, shortProtocol } from './ws-client.js';
+/**
+ * TLS (contract §8): `readCertificate(url, { caFile, timeoutMs })` reads the
+ * certificate an https/wss origin presents, trusted or not, as data:
+ * `{ ok: true, notAfter, notBefore, daysLeft, subject, issuer, trusted,
+ * authorizationError? }` or `{ ok: false, error }`; it never throws. Pass
+ * `caFile: run.target.caFile` to it, to callJson and to ProtocolSocket.open,
+ * so a target's private CA is trusted beside the system's.
+ */
+export { readCertificate, type CertificateReading } from './tls.js';
 export { EventCollector, mergeFrame } from './event-collector.js';
 export { connectVerdict, agentRequestVerdict, liveEventsVerdict, answerVerdict, waitForStream, type CloseState, type Waited } from './golden-path-checks.js';
 export { answerFrom, excerpt } from './answer.js';

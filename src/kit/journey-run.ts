@@ -91,6 +91,16 @@ export class JourneyRun {
   /** ms since the run began, monotonic. */
   clock = (): number => performance.now() - this.origin;
 
+  /**
+   * A parameter of the journey (its file's `params`, as the config set it),
+   * or `fallback` when the run was given none of that type (a run by hand, or
+   * a file that declares none): pass the file's own default.
+   */
+  param<T extends number | string | boolean>(name: string, fallback: T): T {
+    const value = this.inputs.params?.[name];
+    return (typeof value === typeof fallback ? value : fallback) as T;
+  }
+
   /** Converts an epoch time (such as a page's timeOrigin + now) to the run clock. */
   fromEpoch(epochMs: number): number {
     return epochMs - this.startedAtEpochMs;

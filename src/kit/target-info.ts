@@ -8,7 +8,7 @@ import { callJson } from './http.js';
  */
 export async function readTargetInfo(run: JourneyRun): Promise<void> {
   try {
-    const answer = await callJson(`${run.target.apiUrl}/api/system/info`, { timeoutMs: Math.min(run.stepTimeoutMs, 5000) });
+    const answer = await callJson(`${run.target.apiUrl}/api/system/info`, { timeoutMs: Math.min(run.stepTimeoutMs, 5000), caFile: run.target.caFile });
     const body = (typeof answer.body === 'object' && answer.body !== null ? answer.body : {}) as Record<string, unknown>;
     if (answer.status !== 200) {
       run.mark('targetInfoError', `GET /api/system/info answered ${answer.status}`);

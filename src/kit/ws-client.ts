@@ -4,11 +4,12 @@ import type { Evidence } from '../model/reasons.js';
 import { JourneyFailure } from './failure.js';
 import { urlWithoutSecrets } from '../secrets/url.js';
 import type { Transcript } from './transcript.js';
+import { trustedCas, untrustedCertificateFailure } from './tls.js';
 
 export type OpenOutcome =
   | { kind: 'open'; socket: ProtocolSocket }
   | { kind: 'refused'; status: number; body: string; selected: string | null }
-  | { kind: 'error'; message: string; selected: string | null }
+  | { kind: 'error'; message: string; selected: string | null; /** Set when the server's certificate was not trusted: the failure that means. */ untrusted?: JourneyFailure }
   | { kind: 'timeout' };
 
 export interface OpenOptions {
@@ -18,6 +19,8 @@ export interface OpenOptions {
   /** Extra handshake headers, such as Authorization for a non-browser client; never Sec-WebSocket-Protocol. */
   readonly headers?: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
+  /** The target's private CA (its `caFile`), trusted for wss beside the system's CAs. */
+  readonly caFile?: string | undefined;
   readonly clock: () => number;
   readonly transcript: Transcript;
   readonly onFrame?: (data: string, at: number) => void;
@@ -25,8 +28,9 @@ export interface OpenOptions {
 
 /**
  * A ws client that records every frame with a monotonic time as it arrives,
- * for the protocol journeys. Opening never throws: the outcome says how the
- * handshake went, with what the server selected.
+ * for the protocol journeys. Opening never throws for what the target did:
+ * the outcome says how the handshake went, with what the server selected
+ * (only a `caFile` that cannot be read rejects, as the monitor's error).
  */
 // How long a refused handshake's body is read for its words.
 const REFUSAL_BODY_MS = 1000;
@@ -60,7 +64,14 @@ export class ProtocolSocket {
   static open(options: OpenOptions): Promise<OpenOutcome> {
     const { transcript, clock } = options;
     transcript.add({ t: clock(), dir: 'event', event: 'connect', detail: { url: urlWithoutSecrets(options.url), offered: [...options.protocols] } });
-    const ws = new WebSocket(options.url, [...options.protocols], { handshakeTimeout: options.timeoutMs, perMessageDeflate: false, headers: { ...options.headers } });
+    let ca: { ca?: string[] };
+    try {
+      ca = options.caFile === undefined ? {} : { ca: [...trustedCas(options.caFile)] };
+    } catch (error) {
+      // An unreadable caFile is the monitor's setup, not the target's doing: the one rejection of open().
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    const ws = new WebSocket(options.url, [...options.protocols], { handshakeTimeout: options.timeoutMs, perMessageDeflate: false, headers: { ...options.headers }, ...ca });
     let selected: string | null = null;
     let settled = false;
     return new Promise<OpenOutcome>((resolve) => {
@@ -105,7 +116,9 @@ export class ProtocolSocket {
       });
       ws.on('error', (error: Error) => {
         transcript.add({ t: clock(), dir: 'event', event: 'error', detail: { message: error.message } });
-        if (/timed out/i.test(error.message)) settle({ kind: 'timeout' });
+        const untrusted = untrustedCertificateFailure(error, socketOrigin(options.url));
+        if (untrusted !== undefined) settle({ kind: 'error', message: error.message, selected, untrusted });
+        else if (/timed out/i.test(error.message)) settle({ kind: 'timeout' });
         else settle({ kind: 'error', message: error.message, selected });
       });
     });
@@ -126,7 +139,8 @@ export class ProtocolSocket {
 
 /**
  * What a failed handshake means, from what a client can see: the status and
- * body of a refusal, or the library's complaint about the echoed subprotocol.
+ * body of a refusal, the library's complaint about the echoed subprotocol, or
+ * a server certificate the client does not trust (`network`, saying so).
  */
 export function handshakeFailure(outcome: Exclude<OpenOutcome, { kind: 'open' }>, offered: readonly string[]): JourneyFailure {
   const evidence: Evidence = { offered: offered.map(shortProtocol) };
@@ -141,12 +155,22 @@ export function handshakeFailure(outcome: Exclude<OpenOutcome, { kind: 'open' }>
       return new JourneyFailure('ws_handshake', `handshake refused with HTTP ${outcome.status}`, full);
     }
     case 'error': {
+      if (outcome.untrusted !== undefined) return new JourneyFailure('network', outcome.untrusted.detail, { ...evidence, ...outcome.untrusted.evidence });
       const full = { ...evidence, selected: outcome.selected === null ? null : shortProtocol(outcome.selected), error: outcome.message };
       if (/subprotocol/i.test(outcome.message)) {
         return new JourneyFailure('ws_subprotocol', `server answered subprotocol ${JSON.stringify(outcome.selected === null ? null : shortProtocol(outcome.selected))}, which was not offered: ${outcome.message}`, full);
       }
       return new JourneyFailure('network', `WebSocket failed: ${outcome.message}`, full);
     }
+  }
+}
+
+/** The origin of a socket URL (`wss://host:port`), for messages: never its path or query, which may hold a token. */
+function socketOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'the socket URL';
   }
 }
 

@@ -47,6 +47,8 @@ function exemplarOf<T extends string>(runId: string): Partial<Record<T, string>>
 }
 
 const SKIP_REASONS: readonly SkipReason[] = ['overlap', 'missed'];
+/** The words a health check uses for healthy (contract §3): anything else a dependency reports is degraded, or worse. */
+const HEALTHY_WORDS = new Set(['ok', 'healthy', 'up', 'connected', 'pass']);
 
 export class MonitorMetrics {
   private readonly runs: Counter<'journey' | 'target' | 'outcome' | 'trigger'>;
@@ -67,6 +69,14 @@ export class MonitorMetrics {
   private readonly pageAfter: Gauge<'journey' | 'target'>;
   private readonly interval: Gauge<'journey' | 'target'>;
   private readonly stepSlo: Gauge<'journey' | 'target' | 'step'>;
+  private readonly certExpiry: Gauge<'target' | 'origin'>;
+  private readonly dependencyLatency: Gauge<'target' | 'dependency'>;
+  private readonly dependencyDegraded: Gauge<'target' | 'dependency'>;
+  private readonly serviceDegraded: Gauge<'target' | 'service'>;
+  private readonly expectedRevision: Gauge<'target' | 'revision'>;
+  private readonly expectedDeadline: Gauge<'target'>;
+  private readonly expectedLive: Gauge<'target'>;
+  private readonly currentExpected = new Map<string, string>();
   /** journey + target → the labels of its failure_info series, while it fails. */
   private readonly currentFailure = new Map<string, { step: string; reason: string }>();
   private readonly currentInfo = new Map<string, { version: string; revision: string }>();
@@ -92,6 +102,16 @@ export class MonitorMetrics {
     this.pageAfter = new Gauge({ name: 'synthetic_journey_page_after_failures', help: 'Configured: failed runs in a row before the golden path is down (pages).', labelNames: ['journey', 'target'], registers });
     this.interval = new Gauge({ name: 'synthetic_journey_interval_seconds', help: 'Configured: the longest gap expected between two finished runs: the schedule\'s interval, or the timeout when longer.', labelNames: ['journey', 'target'], registers });
     this.stepSlo = new Gauge({ name: 'synthetic_step_slo_seconds', help: 'Configured: the latency objective of the step.', labelNames: ['journey', 'target', 'step'], registers });
+    // The platform's infrastructure, as platform-health reads it (issue 12): target-level facts, labelled by bounded names only.
+    // The expiry follows blackbox_exporter's probe_ssl_earliest_cert_expiry: a timestamp, so alerts compute the time left.
+    this.certExpiry = new Gauge({ name: 'synthetic_tls_cert_expiry_timestamp_seconds', help: 'When the TLS certificate an origin (app, auth, api, ws) of the target presents stops being valid.', labelNames: ['target', 'origin'], registers });
+    this.dependencyLatency = new Gauge({ name: 'synthetic_dependency_latency_seconds', help: 'The latency the backend reports for its dependency (postgres, redis, clickhouse…) in its health checks, last run.', labelNames: ['target', 'dependency'], registers });
+    this.dependencyDegraded = new Gauge({ name: 'synthetic_dependency_degraded', help: 'Whether the backend reports its dependency as other than healthy (1) or healthy (0), last run.', labelNames: ['target', 'dependency'], registers });
+    this.serviceDegraded = new Gauge({ name: 'synthetic_service_degraded', help: 'Whether the service (auth, api) answers /health as degraded: up, but flagged (1), or healthy (0), last run.', labelNames: ['target', 'service'], registers });
+    // What CI deployed (POST /api/targets/:name/expected-revision): GoldenPathDeployNotEffective pages when it is not live by its deadline.
+    this.expectedRevision = new Gauge({ name: 'synthetic_target_expected_revision_info', help: 'The revision CI last said it deployed to the target (1; one series per target).', labelNames: ['target', 'revision'], registers });
+    this.expectedDeadline = new Gauge({ name: 'synthetic_target_expected_revision_deadline_timestamp_seconds', help: 'By when the expected revision must be reported by the target.', labelNames: ['target'], registers });
+    this.expectedLive = new Gauge({ name: 'synthetic_target_expected_revision_live', help: 'Whether a run has read the expected revision at the target (1) or not yet (0).', labelNames: ['target'], registers });
     new Gauge({ name: 'synthetic_monitor_build_info', help: 'The monitor build.', labelNames: ['version', 'playwright'], registers }).set({ version: setup.version, playwright: setup.playwrightVersion }, 1);
   }
 
@@ -173,8 +193,33 @@ export class MonitorMetrics {
     if (gap !== undefined && record.outcome !== 'error') this.maxGap.set(base, gap / 1000);
     const { version, revision } = record.targetInfo;
     if (revision !== null) this.setTargetInfo(record.target, version ?? 'unknown', revision);
+    this.recordInfrastructure(record);
   }
 
+  /** What platform-health read of the target's infrastructure: set from its marks, whatever the run's outcome (a certificate's expiry is a fact of a failed run too). */
+  private recordInfrastructure(record: RunRecord): void {
+    const target = record.target;
+    for (const cert of record.marks.tlsCertificates ?? []) this.certExpiry.set({ target, origin: cert.origin }, Date.parse(cert.notAfter) / 1000);
+    for (const dependency of record.marks.dependencies ?? []) {
+      if (dependency.latencyMs !== null) this.dependencyLatency.set({ target, dependency: dependency.name }, dependency.latencyMs / 1000);
+      this.dependencyDegraded.set({ target, dependency: dependency.name }, HEALTHY_WORDS.has(dependency.status) ? 0 : 1);
+    }
+    for (const service of record.marks.services ?? []) {
+      if (HEALTHY_WORDS.has(service.status) || service.status === 'degraded') this.serviceDegraded.set({ target, service: service.service }, service.status === 'degraded' ? 1 : 0);
+    }
+  }
+
+
+  /** What CI deployed to a target and whether it is live: one expected-revision series per target, the last deploy's. */
+  setExpectedRevision(expectation: { target: string; revision: string; deadline: string; liveAt?: string }): void {
+    const { target, revision } = expectation;
+    const previous = this.currentExpected.get(target);
+    if (previous !== undefined && previous !== revision) this.expectedRevision.remove({ target, revision: previous });
+    this.expectedRevision.set({ target, revision }, 1);
+    this.currentExpected.set(target, revision);
+    this.expectedDeadline.set({ target }, Date.parse(expectation.deadline) / 1000);
+    this.expectedLive.set({ target }, expectation.liveAt === undefined ? 0 : 1);
+  }
 
   /** One failure_info series per journey and target at most: the current failure, or none. */
   private setFailure(base: { journey: string; target: string }, failure: { step: string; reason: string } | undefined): void {

@@ -6,6 +6,10 @@ import { cronSchema } from './cron.js';
  * its kind, the steps it runs in order, and its defaults. A config may
  * override the defaults per journey; the name and steps are the journey's.
  */
+/** A journey parameter's value: what a config file and an environment can both say plainly. */
+export const journeyParamValue = z.union([z.number(), z.string(), z.boolean()]);
+export type JourneyParamValue = z.infer<typeof journeyParamValue>;
+
 export const journeyDeclarationSchema = z
   .strictObject({
     /** Lower-case words joined by '-': a metric label value and a URL segment. */
@@ -27,6 +31,12 @@ export const journeyDeclarationSchema = z
     /** Step name → latency objective, ms; a step not named gets DEFAULT_STEP_SLO_MS. */
     slo: z.record(z.string(), z.number().int().positive()).optional(),
     description: z.string().min(1),
+    /**
+     * The journey's own settings and their defaults (camelCase name → a number,
+     * a string or a boolean): a config's `journeys.<name>.params` may change
+     * them, keeping each one's type; the body reads them with `run.param()`.
+     */
+    params: z.record(z.string().regex(/^[a-z][a-zA-Z0-9]*$/, 'a parameter is camelCase (maxUsers)'), journeyParamValue).optional(),
   })
   .superRefine((declaration, context) => {
     for (const step of Object.keys(declaration.slo ?? {})) {

@@ -18,6 +18,8 @@ export const knownMarkSchemas = {
   subprotocol: z.object({ offered: z.string(), selected: z.string() }),
   /** Request sent → each critical event's first arrival, ms on the client's clock. */
   eventLatencyMs: z.partialRecord(z.enum(CRITICAL_EVENTS), ms),
+  /** Per session of a journey that runs several at once (concurrent-sessions): each one's latencies, as eventLatencyMs; each goes to the usual histogram. */
+  sessionEventLatencyMs: z.array(z.partialRecord(z.enum(CRITICAL_EVENTS), ms)).max(100),
   /** The longest silence between two frames of the agent's stream, ms. */
   maxGapMs: ms,
   /** Frames that were not JSON objects with a type: ignored, but counted. */
@@ -36,6 +38,12 @@ export const knownMarkSchemas = {
   renderLagMs: z.number(),
   /** renderLagMs is an upper bound (the page's DOM log had no entry for the answer). */
   renderLagUpperBound: z.boolean(),
+  /** The services' /health words (platform-health): `degraded` is up, and flagged (synthetic_service_degraded). */
+  services: z.array(z.object({ service: z.enum(['auth', 'api']), status: z.string().max(64) })).max(2),
+  /** The backend's dependencies as it reports them (platform-health): gauges per dependency, the name a bounded label. */
+  dependencies: z.array(z.object({ name: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/), status: z.string().max(64), latencyMs: ms.nullable() })).max(16),
+  /** Each https/wss origin's certificate (platform-health): its end of validity is exported as synthetic_tls_cert_expiry_timestamp_seconds. */
+  tlsCertificates: z.array(z.object({ origin: z.enum(['app', 'auth', 'api', 'ws']), notAfter: z.iso.datetime(), daysLeft: z.number(), trusted: z.boolean(), issuer: z.string() })).max(4),
   /** The target's /api/system/info (the record builder moves it to `targetInfo`). */
   targetInfo: z.object({ version: z.string().nullable(), revision: z.string().nullable() }),
   /** Why the target's version and revision are unknown. */

@@ -19,6 +19,8 @@ export const FAILURE_REASONS = [
   'ui',
   'timeout',
   'security',
+  // Another user's events on this user's socket: a leak across users, which pages like security.
+  'isolation',
   'monitor_error',
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];

@@ -31,6 +31,8 @@ export interface RunInputs {
   readonly prompt: string;
   /** A regular expression source the answer must match. */
   readonly expectedAnswer: string;
+  /** The journey's parameters (its file's defaults, as the config changed them); absent: the file's defaults. */
+  readonly params?: Readonly<Record<string, number | string | boolean>>;
 }
 
 /** The inputs of a run no config or flag gave any: a request any agent can answer, and any non-blank answer. */

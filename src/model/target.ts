@@ -1,3 +1,6 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 
 /** Where the golden path is checked, without its secrets (they only come from the environment). */
@@ -28,6 +31,19 @@ export const targetSchema = z.strictObject({
   wsUrl,
   login: z.enum(['form', 'bypass']),
   email: z.email(),
+  /**
+   * A PEM file of the private CA(s) the target's certificates chain to,
+   * trusted beside the system's (contract §8, TLS). In a config file, relative
+   * to the config file's folder. Trust is never switched off: there is no
+   * "insecure" setting.
+   */
+  caFile: z.string().min(1, 'must name a PEM file').optional(),
+  /**
+   * The target promises refresh-token rotation: a refresh token once used is
+   * refused. The platform does not promise it (contract §8), so off by
+   * default; on, token-refresh fails `security` when an old one still works.
+   */
+  refreshTokenRotation: z.boolean().optional(),
   locators: z
     .strictObject(Object.fromEntries(Object.keys(DEFAULT_LOCATORS).map((k) => [k, z.string().min(1).optional()])) as Record<keyof Locators, z.ZodOptional<z.ZodString>>)
     .optional(),
@@ -44,6 +60,10 @@ export interface Target {
   readonly login: 'form' | 'bypass';
   readonly email: string;
   readonly locators: Locators;
+  /** The private CA's PEM file, absolute once resolved (the file is read where a connection is made, not carried). */
+  readonly caFile?: string;
+  /** Whether a used refresh token must be refused (targetSchema.refreshTokenRotation). */
+  readonly refreshTokenRotation?: boolean;
 }
 
 export interface TargetSecrets {
@@ -92,6 +112,11 @@ export function targetFromEnv(env: NodeJS.ProcessEnv): TargetResult {
     }
     return value;
   };
+  const caFile = env.GPMON_CA_FILE === undefined || env.GPMON_CA_FILE === '' ? undefined : resolve(env.GPMON_CA_FILE);
+  if (caFile !== undefined) {
+    const problem = caFileProblem(caFile);
+    if (problem !== undefined) problems.push(`GPMON_CA_FILE: ${problem}`);
+  }
   const input = {
     name: env.GPMON_TARGET ?? 'env',
     appUrl: read('GPMON_APP_URL'),
@@ -100,6 +125,7 @@ export function targetFromEnv(env: NodeJS.ProcessEnv): TargetResult {
     wsUrl: read('GPMON_WS_URL'),
     login: env.GPMON_LOGIN ?? 'bypass',
     email: read('GPMON_EMAIL'),
+    ...(caFile === undefined ? {} : { caFile }),
   };
   const parsed = targetSchema.safeParse(input);
   if (!parsed.success) {
@@ -127,4 +153,31 @@ const ENV_NAMES: Record<string, string> = {
   wsUrl: 'GPMON_WS_URL',
   login: 'GPMON_LOGIN',
   email: 'GPMON_EMAIL',
+  caFile: 'GPMON_CA_FILE',
 };
+
+/**
+ * Why `path` cannot be a target's CA file, or undefined when it can: a file
+ * that cannot be read, or that holds no PEM certificate, or one that does not
+ * parse. Names the path; the caller says which setting gave it.
+ */
+export function caFileProblem(path: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder, not a file' : code === 'EACCES' ? 'permission denied' : error instanceof Error ? error.message : String(error);
+    return `cannot read ${path}: ${why}`;
+  }
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) return `${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`;
+  for (const [index, block] of blocks.entries()) {
+    try {
+      new X509Certificate(block);
+    } catch (error) {
+      return `${path}: certificate ${index + 1} of ${blocks.length} does not parse (${error instanceof Error ? error.message : String(error)})`;
+    }
+  }
+  return undefined;
+}

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { DeployExpectations } from './deploy-expectations.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
@@ -123,6 +124,16 @@ async function start(options: DaemonOptions, undo: (() => Promise<void> | void)[
       logger.error({ run: id, err: errorText(error) }, 'a run could not be stored in the history');
     },
   });
+  // What CI deployed: each change to the metrics and the store (kept across restarts).
+  const deploys = new DeployExpectations((expectation) => {
+    metrics.setExpectedRevision(expectation);
+    try {
+      store.saveExpectation(expectation);
+    } catch (error) {
+      logger.warn({ target: expectation.target, err: errorText(error) }, 'the expected revision could not be kept in the history: it holds until a restart');
+    }
+  });
+  deploys.restore(store.expectations().filter((e) => targets.some((t) => t.target.name === e.target)));
   let lastPrune = 0;
   const sinks: RunSink[] = [
     {
@@ -147,6 +158,7 @@ async function start(options: DaemonOptions, undo: (() => Promise<void> | void)[
       },
     },
     { name: 'metrics', runFinished: (record) => { metrics.recordRun(record); } },
+    { name: 'deploys', runFinished: (record) => { deploys.observe(record); } },
     { name: 'log', runFinished: (record) => { logRun(logger, record); } },
   ];
   const runs = new RunService({
@@ -184,6 +196,7 @@ async function start(options: DaemonOptions, undo: (() => Promise<void> | void)[
     token,
     ready: () => ready,
     logger,
+    deploys,
   });
   const server: Server = createServer(app);
   const host = options.host ?? config.server.host;

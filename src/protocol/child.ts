@@ -30,7 +30,7 @@ export const CHILD_ENV = {
 
 export const goMessageSchema = z.strictObject({
   runId: z.string().min(1),
-  inputs: z.strictObject({ prompt: z.string().min(1), expectedAnswer: z.string().min(1) }),
+  inputs: z.strictObject({ prompt: z.string().min(1), expectedAnswer: z.string().min(1), params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).optional() }),
   stepTimeoutMs: z.number().int().positive(),
   /** Where this run writes its own artifacts (transcript, console errors): a folder of its own, since a warm runner serves many runs. */
   artifactDir: z.string().min(1).optional(),

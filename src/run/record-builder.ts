@@ -103,7 +103,8 @@ export function buildRecord(input: RecordInput): RunRecord {
     outcome,
     ...(failure !== undefined ? { failure } : {}),
     steps,
-    events: eventArrivals(marks.eventLatencyMs ?? {}),
+    // Every session's arrivals, for a journey that runs several (one histogram observation each).
+    events: [marks.eventLatencyMs ?? {}, ...(marks.sessionEventLatencyMs ?? [])].flatMap(eventArrivals).sort((a, b) => a.atMs - b.atMs),
     marks,
     targetInfo: {
       version: info?.version ?? null,

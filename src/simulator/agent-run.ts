@@ -18,6 +18,32 @@ export interface AgentRunIo {
   readonly send: (frame: Record<string, unknown>) => void;
   readonly close: (code: number, reason: string) => void;
   readonly signal: AbortSignal;
+  /** Sends a frame to another user's socket too (fault cross_delivery); absent where there is none to find. */
+  readonly crossDeliver?: (frame: Record<string, unknown>) => void;
+}
+
+/**
+ * Runs `work` now, or, under the fault `serialised`, after every run queued
+ * before it has ended: one agent run at a time across all users, as a backend
+ * behind a single worker serves them. A run ends when its stream ends or its
+ * socket closes, so the queue never outlives its sockets.
+ */
+export async function inAgentQueue(state: SimulatorState, work: () => Promise<void>): Promise<void> {
+  if (state.fault('serialised') === undefined) {
+    await work();
+    return;
+  }
+  const before = state.agentQueue;
+  let release = (): void => undefined;
+  state.agentQueue = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  try {
+    await before;
+    await work();
+  } finally {
+    release();
+  }
 }
 
 export interface AgentRunRequest {
@@ -72,7 +98,9 @@ export async function runAgent(state: SimulatorState, run: AgentRunRequest, io: 
     // A missing event is missing every time it would repeat, too.
     if (state.fault('missing_event')?.event === type) return;
     const envelope = ENVELOPES[(run.sequence + frameIndex++) % ENVELOPES.length] ?? 'data';
-    io.send(wrap(envelope, type, { run_id: runId, thread_id: threadId, ...fields }));
+    const frame = wrap(envelope, type, { run_id: runId, thread_id: threadId, ...fields });
+    io.send(frame);
+    if (type === 'tool_executing' && state.fault('cross_delivery') !== undefined) io.crossDeliver?.(frame);
     if ((CRITICAL_EVENTS as readonly string[]).includes(type)) sent[type as CriticalEvent] ??= performance.now() - received;
   };
   const critical = (event: CriticalEvent, fields: Record<string, unknown>): boolean => {

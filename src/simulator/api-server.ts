@@ -39,16 +39,29 @@ export function createApiApp(deps: ApiDeps): Express {
   });
   app.use(express.json({ limit: '64kb' }));
 
+  // Up is 200 with ok, healthy or degraded (contract §3); a degraded dependency degrades the backend, not downs it.
   app.get('/health', (_req, res) => {
-    res.json({ status: 'healthy' });
+    res.json({ status: state.fault('dependency_degraded') === undefined ? 'healthy' : 'degraded' });
   });
   app.get('/api/health', (_req, res) => {
-    const check = (latency_ms: number) => ({ status: 'healthy', latency_ms });
+    const checks = dependencyChecks(state);
+    const degraded = Object.values(checks).some((check) => check.status !== 'healthy');
+    res.json({ status: degraded ? 'degraded' : 'healthy', checks, version: state.revision().version });
+  });
+  app.get('/api/health/database', (_req, res) => {
+    const checks = dependencyChecks(state);
+    const entries = Object.values(checks);
     res.json({
-      status: 'healthy',
-      checks: { postgres: check(3), redis: check(1), clickhouse: check(7) },
-      version: state.revision().version,
+      databases: { postgresql: checks.postgres, redis: checks.redis, clickhouse: checks.clickhouse },
+      summary: {
+        healthy_count: entries.filter((c) => c.status === 'healthy').length,
+        degraded_count: entries.filter((c) => c.status === 'degraded').length,
+        failed_count: 0,
+      },
     });
+  });
+  app.get('/ws/health', (_req, res) => {
+    res.json({ status: 'healthy', components: { websocket: { status: 'healthy', connections: deps.wsConnections() }, agent_pipeline: { status: 'healthy' } } });
   });
   app.get('/api/system/info', (_req, res) => {
     res.json(state.revision());
@@ -66,6 +79,14 @@ export function createApiApp(deps: ApiDeps): Express {
   app.use(notFound);
   app.use(jsonErrors);
   return app;
+}
+
+/** The backend's dependency checks: fixed small latencies, and the one the fault `dependency_degraded` names slow and degraded. */
+function dependencyChecks(state: SimulatorState): Record<'postgres' | 'redis' | 'clickhouse', { status: string; latency_ms: number }> {
+  const degraded = state.fault('dependency_degraded');
+  const check = (name: 'postgres' | 'redis' | 'clickhouse', latency_ms: number) =>
+    degraded?.dependency === name ? { status: 'degraded', latency_ms: degraded.latency_ms } : { status: 'healthy', latency_ms };
+  return { postgres: check('postgres', 3), redis: check('redis', 1), clickhouse: check('clickhouse', 7) };
 }
 
 function adminRouter(deps: ApiDeps): express.Router {
@@ -96,25 +117,31 @@ function adminRouter(deps: ApiDeps): express.Router {
     res.json(snapshot());
   });
   // Body: {name, ...params}, e.g. {"name":"missing_event","event":"tool_completed"}.
-  router.post('/faults', (req, res) => {
+  // A fault some server applies out of band (a TLS simulator's new certificate) is in force when these answer.
+  router.post('/faults', async (req, res) => {
     const parsed = parseFault(req.body);
     if (!parsed.ok) {
       res.status(400).json({ detail: parsed.error });
       return;
     }
-    res.json({ enabled: state.enable(parsed.value), state: snapshot() });
+    const enabled = state.enable(parsed.value);
+    await state.faultsApplied();
+    res.json({ enabled, state: snapshot() });
   });
-  router.delete('/faults', (_req, res) => {
+  router.delete('/faults', async (_req, res) => {
     state.clearFaults();
+    await state.faultsApplied();
     res.json({ state: snapshot() });
   });
-  router.delete('/faults/:name', (req, res) => {
+  router.delete('/faults/:name', async (req, res) => {
     const name = req.params.name;
     if (!(FAULT_NAMES as readonly string[]).includes(name)) {
       res.status(400).json({ detail: `unknown fault "${name}"; known: ${FAULT_NAMES.join(', ')}` });
       return;
     }
-    res.json({ disabled: state.disable(name as FaultName), state: snapshot() });
+    const disabled = state.disable(name as FaultName);
+    await state.faultsApplied();
+    res.json({ disabled, state: snapshot() });
   });
   router.patch('/latency', (req, res) => {
     const parsed = parseLatencyPatch(req.body);
@@ -125,14 +152,39 @@ function adminRouter(deps: ApiDeps): express.Router {
     state.setLatency(parsed.value);
     res.json({ state: snapshot() });
   });
-  router.patch('/settings', (req, res) => {
+  // Body: {revision: a commit, switchAfterMs?: ms (default 2000)}: /api/system/info reports it once switched over.
+  router.post('/deploy', (req, res) => {
     const body: unknown = req.body;
-    const loginForm = typeof body === 'object' && body !== null ? (body as { loginForm?: unknown }).loginForm : undefined;
-    if (typeof loginForm !== 'boolean') {
-      res.status(400).json({ detail: 'settings: loginForm must be true or false' });
+    const fields = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+    const problems: string[] = [];
+    if (typeof fields.revision !== 'string' || !/^[0-9a-f]{7,40}$/.test(fields.revision)) problems.push('revision: required, a commit of 7 to 40 lowercase hex digits');
+    const after = fields.switchAfterMs ?? 2000;
+    if (typeof after !== 'number' || !Number.isInteger(after) || after < 0 || after > 3_600_000) problems.push('switchAfterMs: a whole number of ms from 0 to 3600000');
+    const unknown = Object.keys(fields).filter((key) => key !== 'revision' && key !== 'switchAfterMs');
+    if (unknown.length > 0) problems.push(`unknown field ${unknown.map((k) => `"${k}"`).join(', ')}; known: revision, switchAfterMs`);
+    if (problems.length > 0) {
+      res.status(400).json({ detail: problems.join('; ') });
       return;
     }
-    state.loginForm = loginForm;
+    res.json({ pending: state.deploy(fields.revision as string, after as number), state: snapshot() });
+  });
+  // Body: {loginForm?: boolean, rotateRefreshTokens?: boolean}; at least one, nothing else.
+  router.patch('/settings', (req, res) => {
+    const body: unknown = req.body;
+    const settings = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+    const known = ['loginForm', 'rotateRefreshTokens'] as const;
+    const unknown = Object.keys(settings).filter((key) => !(known as readonly string[]).includes(key));
+    const problems = [
+      ...unknown.map((key) => `settings: unknown setting "${key}"; known: ${known.join(', ')}`),
+      ...known.filter((key) => key in settings && typeof settings[key] !== 'boolean').map((key) => `settings: ${key} must be true or false`),
+    ];
+    if (!known.some((key) => key in settings)) problems.push(`settings: name at least one of ${known.join(', ')}`);
+    if (problems.length > 0) {
+      res.status(400).json({ detail: problems.join('; ') });
+      return;
+    }
+    if (typeof settings.loginForm === 'boolean') state.loginForm = settings.loginForm;
+    if (typeof settings.rotateRefreshTokens === 'boolean') state.rotateRefreshTokens = settings.rotateRefreshTokens;
     res.json({ state: snapshot() });
   });
   return router;

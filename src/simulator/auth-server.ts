@@ -119,13 +119,16 @@ export function createAuthApp(deps: AuthDeps): Express {
   });
 
   app.post('/auth/refresh', async (req, res) => {
-    const missing = missingFields(req.body, ['refresh_token']);
-    if (missing.length > 0) {
-      unprocessable(res, missing);
+    // The platform reads the token under any of three names (contract §8, "token refresh").
+    const body: unknown = req.body ?? {};
+    const given = isRecord(body) ? [body.refresh_token, body.refreshToken, body.token].find((v) => typeof v === 'string' && v !== '') : undefined;
+    if (typeof given !== 'string') {
+      unprocessable(res, ['refresh_token']);
       return;
     }
     await delay(state.delay('login'));
-    const pair = await issuer.refresh((req.body as { refresh_token: string }).refresh_token);
+    // refresh_rejected: the refresh path refuses a token it handed out itself.
+    const pair = state.fault('refresh_rejected') === undefined ? await issuer.refresh(given, state.rotateRefreshTokens) : undefined;
     if (pair === undefined) {
       res.status(401).json({ detail: 'Invalid refresh token' });
       return;

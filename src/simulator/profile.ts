@@ -96,6 +96,23 @@ export const faultSchema = z.discriminatedUnion('name', [
   // A follow-up in a thread loses its context (same thread_id, answered as a first request), or its thread (a new thread_id).
   // A thread's first request is never touched.
   z.strictObject({ name: z.literal('thread_lost'), mode: z.enum(['context', 'thread']).default('context') }),
+  // The refresh path refuses a refresh token it handed out (401), or the socket refuses the access token it mints, while a login's still opens.
+  z.strictObject({ name: z.literal('refresh_rejected') }),
+  z.strictObject({ name: z.literal('refreshed_token_refused') }),
+  // One event of a user's run (its tool_executing) also goes to another user's socket; or agent runs queue one after another.
+  z.strictObject({ name: z.literal('cross_delivery') }),
+  z.strictObject({ name: z.literal('serialised') }),
+  // A backend dependency answers slowly and reports itself degraded: the backend stays up, flagged.
+  z.strictObject({
+    name: z.literal('dependency_degraded'),
+    dependency: z.enum(['postgres', 'redis', 'clickhouse']).default('redis'),
+    latency_ms: wholeNumber(0, 600_000).default(850),
+  }),
+  // A deploy is accepted but never takes effect: /api/system/info keeps reporting the revision that ran before it.
+  z.strictObject({ name: z.literal('deploy_stuck') }),
+  // The certificate's validity ends within `days` days (0: already expired): a TLS simulator re-issues its leaf
+  // with that end on every origin. A plain-http simulator lists the fault and does nothing else: it has no certificate.
+  z.strictObject({ name: z.literal('cert_expiring'), days: wholeNumber(0, 3650).default(5) }),
 ]);
 export type Fault = z.infer<typeof faultSchema>;
 export type FaultName = Fault['name'];

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SimulatorState } from './state.js';
 import { TokenIssuer } from './tokens.js';
 import { createAuthApp } from './auth-server.js';
@@ -26,6 +30,12 @@ export interface SimulatorOptions {
   readonly loginForm?: boolean;
   readonly heartbeatMs?: number;
   readonly tokenTtlSeconds?: number;
+  /**
+   * Serve https and wss, as staging does, with a leaf certificate signed by a
+   * private CA made at start (see tls.ts); the CA's PEM is written to
+   * `description.caFile`. Default: plain http and ws.
+   */
+  readonly tls?: boolean;
 }
 
 /** What `gpmon simulator --json` prints as its first line (design.md, CLI). */
@@ -39,11 +49,13 @@ export interface SimulatorDescription {
   readonly bypassKey: string;
   readonly adminUrl: string;
   readonly adminToken: string;
+  /** With `tls`: the absolute path of the private CA's certificate (PEM), a target's `caFile`; removed at stop. */
+  readonly caFile?: string;
 }
 
 /** The target that points at a simulator (its account's email; the password and bypass key stay in the description). */
 export function simulatorTarget(d: SimulatorDescription, login: 'form' | 'bypass' = 'form'): Target {
-  return withDefaults({ name: 'simulator', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login, email: d.email });
+  return withDefaults({ name: 'simulator', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login, email: d.email, ...(d.caFile === undefined ? {} : { caFile: d.caFile }) });
 }
 
 export interface Simulator {
@@ -74,8 +86,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const issuer = new TokenIssuer(options.tokenTtlSeconds ?? 900);
 
   const servers: Server[] = [];
+  const tls = options.tls === true ? await startTls(state, [publicHost, '127.0.0.1', '::1', 'localhost']) : undefined;
   const listen = async (port: number | undefined): Promise<{ server: Server; origin: string }> => {
-    const server = createServer();
+    const server = tls === undefined ? createServer() : tls.createServer();
     servers.push(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -85,7 +98,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       });
     });
     const bound = (server.address() as AddressInfo).port;
-    return { server, origin: `http://${formatHost(publicHost)}:${bound}` };
+    return { server, origin: `${tls === undefined ? 'http' : 'https'}://${formatHost(publicHost)}:${bound}` };
   };
 
   try {
@@ -119,6 +132,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       bypassKey,
       adminUrl: `${api.origin}${ADMIN_PATH}`,
       adminToken,
+      ...(tls === undefined ? {} : { caFile: tls.caFile }),
     };
     return {
       description,
@@ -127,12 +141,60 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       stop: async () => {
         ws.close();
         await closeAll(servers);
+        tls?.remove();
       },
     };
   } catch (error) {
     await closeAll(servers);
+    tls?.remove();
     throw error;
   }
+}
+
+interface TlsServing {
+  /** An https server with the certificate now in force; swapped on every server made here when `cert_expiring` changes. */
+  createServer(): HttpsServer;
+  /** The CA's PEM file, in a folder of its own. */
+  readonly caFile: string;
+  /** Removes the CA's folder. */
+  remove(): void;
+}
+
+/**
+ * The simulator's certificates (tls.ts), and the fault `cert_expiring`
+ * applied to them: while it is on, every server presents a leaf that ends
+ * `days` days after the fault was switched on; once off, the normal leaf.
+ * The PKI code is loaded only here, so a plain-http simulator never pays for it.
+ */
+async function startTls(state: SimulatorState, hosts: readonly string[]): Promise<TlsServing> {
+  const { createSimulatorPki, daysAfter } = await import('./tls.js');
+  const pki = await createSimulatorPki(hosts);
+  const folder = mkdtempSync(join(tmpdir(), 'gpmon-sim-ca-'));
+  const caFile = join(folder, 'ca.pem');
+  writeFileSync(caFile, pki.caPem);
+  const made: HttpsServer[] = [];
+  let leaf = pki.leaf;
+  let appliedDays: number | undefined;
+  const apply = async () => {
+    const days = state.fault('cert_expiring')?.days;
+    if (days === appliedDays) return;
+    leaf = days === undefined ? pki.leaf : await pki.issueLeaf(daysAfter(new Date(), days));
+    appliedDays = days;
+    for (const server of made) server.setSecureContext({ key: leaf.keyPem, cert: leaf.certPem });
+  };
+  await apply();
+  state.onFaultsChanged(apply);
+  return {
+    caFile,
+    createServer: () => {
+      const server = createHttpsServer({ key: leaf.keyPem, cert: leaf.certPem });
+      made.push(server);
+      return server;
+    },
+    remove: () => {
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
 }
 
 function formatHost(host: string): string {

@@ -7,6 +7,14 @@ export interface RevisionInfo {
   readonly environment: string;
   readonly git_commit: string;
   readonly build_time: string;
+  /** When the serving process started (contract §8, "deployed revision"). */
+  readonly started_at: string;
+}
+
+/** A deploy the simulator accepted: the revision it switches to, and when (epoch ms). */
+export interface PendingDeploy {
+  readonly revision: RevisionInfo;
+  readonly switchAt: number;
 }
 
 /**
@@ -28,7 +36,9 @@ export interface StateSnapshot {
   readonly effectiveLatency: LatencyProfile;
   readonly faults: readonly Fault[];
   readonly revision: RevisionInfo;
+  readonly pendingDeploy: PendingDeploy | null;
   readonly loginForm: boolean;
+  readonly rotateRefreshTokens: boolean;
   readonly observed: Observed;
 }
 
@@ -40,7 +50,8 @@ export interface StateSnapshot {
 export class SimulatorState {
   private latency: LatencyProfile;
   private readonly faults = new Map<FaultName, Fault>();
-  private readonly baseRevision: RevisionInfo;
+  private deployed: RevisionInfo;
+  private pending: PendingDeploy | undefined;
 
   constructor(options: {
     latency?: Partial<LatencyProfile>;
@@ -51,17 +62,23 @@ export class SimulatorState {
   }) {
     this.threads = new ThreadStore(options.threads);
     this.latency = { ...DEFAULT_LATENCY, ...options.latency };
-    this.baseRevision = {
+    const now = new Date().toISOString();
+    this.deployed = {
       version: options.version ?? '1.42.0',
       environment: 'staging',
       git_commit: options.revision ?? randomBytes(20).toString('hex'),
-      build_time: new Date().toISOString(),
+      build_time: now,
+      started_at: now,
     };
     this.loginForm = options.loginForm ?? true;
   }
 
   /** Development builds show a password form; staging shows only "Access Beta". */
   loginForm: boolean;
+  /** The tail of the agent-run queue under the fault `serialised` (agent-run.ts inAgentQueue). */
+  agentQueue: Promise<void> = Promise.resolve();
+  /** Whether a refresh hands back a new refresh token and refuses the old one from then on (the platform does not: contract §8). */
+  rotateRefreshTokens = false;
   /** Written by the servers as they answer; read by tests and the admin API. */
   readonly observed: Observed = {};
   /** The platform's threads: each one's owner and first request, so a follow-up keeps its context. */
@@ -74,15 +91,42 @@ export class SimulatorState {
         ? { ...fault, revision: randomBytes(20).toString('hex') }
         : fault;
     this.faults.set(stored.name, stored);
+    this.faultsChanged();
     return stored;
   }
 
   disable(name: FaultName): boolean {
-    return this.faults.delete(name);
+    const removed = this.faults.delete(name);
+    if (removed) this.faultsChanged();
+    return removed;
   }
 
   clearFaults(): void {
     this.faults.clear();
+    this.faultsChanged();
+  }
+
+  /**
+   * Calls `listener` after every change of the faults on (enable, disable,
+   * clear), for what the servers cannot read per request (a TLS simulator's
+   * certificate). What it returns is waited for, change by change, in order:
+   * see faultsApplied.
+   */
+  onFaultsChanged(listener: () => void | Promise<void>): void {
+    this.faultListeners.push(listener);
+  }
+
+  /** Resolves once the listeners of every change so far are done: the admin API answers after it, so a fault is in force when its POST returns. */
+  faultsApplied(): Promise<void> {
+    return this.applied;
+  }
+
+  private readonly faultListeners: (() => void | Promise<void>)[] = [];
+  private applied: Promise<void> = Promise.resolve();
+
+  private faultsChanged(): void {
+    // A listener that fails leaves the change unapplied (the listener reports its own failures); the chain goes on.
+    for (const listener of this.faultListeners) this.applied = this.applied.then(listener).catch(() => undefined);
   }
 
   fault<N extends FaultName>(name: N): Extract<Fault, { name: N }> | undefined {
@@ -99,10 +143,35 @@ export class SimulatorState {
     return this.latency[phase] + (slow?.phase === phase ? slow.ms : 0);
   }
 
+  /**
+   * What /api/system/info reports now. A deploy switches over once its time
+   * has come, unless the fault `deploy_stuck` holds the old revision; the
+   * fault `new_revision` shows its own commit over either.
+   */
   revision(): RevisionInfo {
+    if (this.pending !== undefined && Date.now() >= this.pending.switchAt && this.fault('deploy_stuck') === undefined) {
+      this.deployed = { ...this.pending.revision, started_at: new Date().toISOString() };
+      this.pending = undefined;
+    }
     const moved = this.fault('new_revision');
-    if (moved?.revision === undefined) return this.baseRevision;
-    return { ...this.baseRevision, git_commit: moved.revision, build_time: new Date().toISOString() };
+    if (moved?.revision === undefined) return this.deployed;
+    return { ...this.deployed, git_commit: moved.revision, build_time: new Date().toISOString() };
+  }
+
+  /**
+   * Accepts a deploy of `revision` (a commit), live `switchAfterMs` from now,
+   * as a rollout replaces the running pods; a later deploy replaces one still
+   * pending.
+   */
+  deploy(revision: string, switchAfterMs: number): PendingDeploy {
+    this.pending = { revision: { ...this.deployed, git_commit: revision, build_time: new Date().toISOString() }, switchAt: Date.now() + switchAfterMs };
+    return this.pending;
+  }
+
+  /** The deploy not yet live, if any. */
+  pendingDeploy(): PendingDeploy | undefined {
+    this.revision();
+    return this.pending;
   }
 
   snapshot(): StateSnapshot {
@@ -113,7 +182,9 @@ export class SimulatorState {
       effectiveLatency: effective,
       faults: [...this.faults.values()],
       revision: this.revision(),
+      pendingDeploy: this.pending ?? null,
       loginForm: this.loginForm,
+      rotateRefreshTokens: this.rotateRefreshTokens,
       observed: structuredClone(this.observed),
     };
   }

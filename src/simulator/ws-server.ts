@@ -8,7 +8,7 @@ import type { SimulatorState } from './state.js';
 import type { SimUser, TokenIssuer } from './tokens.js';
 import { bearerToken, delay } from './http-common.js';
 import { negotiate, parseOffer, tokenFromProtocol } from './ws-negotiation.js';
-import { runAgent, type AgentRunIo } from './agent-run.js';
+import { inAgentQueue, runAgent, type AgentRunIo } from './agent-run.js';
 
 export interface WsDeps {
   readonly state: SimulatorState;
@@ -33,6 +33,8 @@ interface Admission {
 
 /** The backend's WebSocket at `/ws` (contract §4 and §5), on the api server. */
 export function attachWebSocket(server: Server, deps: WsDeps): WsEndpoint {
+  // Every authenticated socket and its user: where cross_delivery finds another user's socket.
+  const live: LiveSockets = new Map();
   const answeredProtocol = new WeakMap<IncomingMessage, string | undefined>();
   const wss = new WebSocketServer({
     noServer: true,
@@ -55,7 +57,7 @@ export function attachWebSocket(server: Server, deps: WsDeps): WsEndpoint {
       .then((admission) => {
         if (admission === null) return;
         wss.handleUpgrade(req, socket, head, (ws) => {
-          serveConnection(ws, admission, deps);
+          serveConnection(ws, admission, deps, live);
         });
       })
       .catch(() => socket.destroy());
@@ -118,7 +120,9 @@ function refuse(socket: Duplex, status: number, message: string): null {
   return null;
 }
 
-function serveConnection(ws: WebSocket, admission: Admission, deps: WsDeps): void {
+type LiveSockets = Map<WebSocket, { readonly user: SimUser; readonly send: (frame: Record<string, unknown>) => void }>;
+
+function serveConnection(ws: WebSocket, admission: Admission, deps: WsDeps, live: LiveSockets): void {
   const { state } = deps;
   const lifetime = new AbortController();
   const send = (frame: Record<string, unknown>): void => {
@@ -134,6 +138,7 @@ function serveConnection(ws: WebSocket, admission: Admission, deps: WsDeps): voi
   ws.on('close', () => {
     lifetime.abort();
     clearInterval(heartbeat);
+    live.delete(ws);
   });
   const heartbeat = setInterval(() => {
     send({ type: 'heartbeat', timestamp: new Date().toISOString() });
@@ -162,13 +167,23 @@ function serveConnection(ws: WebSocket, admission: Admission, deps: WsDeps): voi
       timestamp: new Date().toISOString(),
     });
     state.observed.connect = performance.now() - admission.arrivedAt;
+    if (ws.readyState === ws.OPEN) live.set(ws, { user, send });
     return user;
   });
 
+  // cross_delivery: the frame also goes to one socket of another user, as a broadcast keyed on the wrong id would send it.
+  const crossDeliver = (frame: Record<string, unknown>, user: SimUser): void => {
+    for (const [other, entry] of live) {
+      if (other !== ws && entry.user.id !== user.id) {
+        entry.send(frame);
+        return;
+      }
+    }
+  };
   ws.on('message', (raw: RawData, isBinary: boolean) => {
     void ready.then((user) => {
       if (user === undefined || lifetime.signal.aborted) return;
-      handleFrame(raw, isBinary, user, { send, close, signal: lifetime.signal }, deps);
+      handleFrame(raw, isBinary, user, { send, close, signal: lifetime.signal, crossDeliver: (frame) => { crossDeliver(frame, user); } }, deps);
     });
   });
 }
@@ -182,7 +197,10 @@ async function authenticate(token: string | undefined, deps: WsDeps): Promise<Si
     return { id: `anon_${randomUUID().slice(0, 8)}`, email: 'anonymous@staging.invalid' };
   }
   const verified = token === undefined ? undefined : await deps.issuer.verifyAccess(token);
-  return verified?.ok === true ? verified.user : undefined;
+  if (verified?.ok !== true) return undefined;
+  // refreshed_token_refused: the socket's check wants a permission the refresh path never puts in a token.
+  if (verified.refreshed && state.fault('refreshed_token_refused') !== undefined) return undefined;
+  return verified.user;
 }
 
 function errorFrame(code: string, message: string): Record<string, unknown> {
@@ -235,7 +253,7 @@ function handleFrame(raw: RawData, isBinary: boolean, user: SimUser, io: AgentRu
         io.send(errorFrame('THREAD_NOT_FOUND', thread.error));
         return;
       }
-      void runAgent(state, { request: text, ...thread.run, sequence: deps.nextSequence() }, io);
+      void inAgentQueue(state, () => runAgent(state, { request: text, ...thread.run, sequence: deps.nextSequence() }, io));
       return;
     }
     default:

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import type { RevisionExpectation } from '../model/revision.js';
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -71,6 +72,11 @@ export class RunStore {
       -- standings(): the last pass of a journey and target is a seek here, not a scan of its runs per failed run
       -- (it runs at start-up, before anything is served; the store holds up to 10,000 runs by default).
       CREATE INDEX IF NOT EXISTS runs_standing ON runs (journey, target, state, outcome, finished_at);
+      -- What CI last said it deployed to each target (src/monitor/deploy-expectations.ts), kept across restarts.
+      CREATE TABLE IF NOT EXISTS expected_revisions (
+        target TEXT PRIMARY KEY,
+        expectation TEXT NOT NULL
+      );
     `);
   }
 
@@ -90,6 +96,17 @@ export class RunStore {
   /** At shutdown, when nothing else is served: the last writes may wait `ms` for a lock. */
   waitForLocks(ms: number): void {
     this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(ms))}`);
+  }
+
+  /** Keeps what CI said it deployed to a target (the last one per target), for the next start. */
+  saveExpectation(expectation: RevisionExpectation): void {
+    this.db.prepare('INSERT OR REPLACE INTO expected_revisions (target, expectation) VALUES (?, ?)').run(expectation.target, JSON.stringify(expectation));
+  }
+
+  /** Every target's kept expectation. */
+  expectations(): RevisionExpectation[] {
+    const rows = this.db.prepare('SELECT expectation FROM expected_revisions ORDER BY target').all() as { expectation: string }[];
+    return rows.map((row) => JSON.parse(row.expectation) as RevisionExpectation);
   }
 
   /** A run in flight: if the process dies now, the next start closes it as `error`. */

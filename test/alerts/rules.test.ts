@@ -22,6 +22,14 @@ function promtool(args: string[]): { code: number | null; output: string } {
   return { code: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
+/** Alerts on a target's own facts, not a journey's runs, and what reads those facts. */
+const TARGET_LEVEL: Readonly<Record<string, string>> = {
+  GoldenPathRevisionChanged: 'deployed revision',
+  GoldenPathDeployNotEffective: '/api/system/info',
+  TLSCertificateExpiringSoon: 'platform-health',
+  DependencyDegraded: 'platform-health',
+};
+
 describe('alert rules', () => {
   it('every rules file passes promtool check rules', () => {
     const files = readdirSync(ALERTS_DIR).filter((f) => f.endsWith('.rules.yml'));
@@ -52,13 +60,28 @@ describe('alert rules', () => {
 
   it('has the alerts on-call needs, each with a severity, unit-tested with an alert expected', () => {
     const names = rules.map((r) => r.alert);
-    assert.deepEqual(names.sort(), ['GoldenPathDown', 'GoldenPathFirstEventSlow', 'GoldenPathMonitorStale', 'GoldenPathRevisionChanged', 'GoldenPathRunsErroring', 'GoldenPathSecurityFailure', 'GoldenPathStepOverSLO']);
+    assert.deepEqual([...new Set(names)].sort(), [
+      'DependencyDegraded',
+      'GoldenPathDeployNotEffective',
+      'GoldenPathDown',
+      'GoldenPathFirstEventSlow',
+      'GoldenPathMonitorStale',
+      'GoldenPathRevisionChanged',
+      'GoldenPathRunsErroring',
+      'GoldenPathSecurityFailure',
+      'GoldenPathStepOverSLO',
+      'TLSCertificateExpiringSoon',
+    ]);
     const severity = Object.fromEntries(rules.map((r) => [r.alert, r.labels?.severity]));
     assert.equal(severity.GoldenPathDown, 'page');
     assert.equal(severity.GoldenPathSecurityFailure, 'page');
     assert.equal(severity.GoldenPathMonitorStale, 'page');
     assert.equal(severity.GoldenPathRunsErroring, 'ticket', 'a broken monitor is not the target down: it never pages');
     assert.equal(severity.GoldenPathRevisionChanged, 'info');
+    assert.equal(severity.GoldenPathDeployNotEffective, 'page', 'deployed but not running: the incident this monitor exists for');
+    assert.equal(severity.DependencyDegraded, 'ticket', 'degraded is up: never a page');
+    // Two rules of one name: a ticket under 14 days, a page under 3.
+    assert.deepEqual(rules.filter((r) => r.alert === 'TLSCertificateExpiringSoon').map((r) => r.labels?.severity), ['ticket', 'page']);
     for (const name of names) {
       const firing = unitTests.tests.flatMap((t) => t.alert_rule_test ?? []).filter((a) => a.alertname === name && a.exp_alerts.length > 0);
       const quiet = unitTests.tests.flatMap((t) => t.alert_rule_test ?? []).filter((a) => a.alertname === name && a.exp_alerts.length === 0);
@@ -74,7 +97,9 @@ describe('alert rules', () => {
       const text = `${rule.annotations?.summary ?? ''} ${rule.annotations?.description ?? ''}`;
       assert.ok(rule.annotations?.summary && rule.annotations.description, `${rule.alert}: summary and description`);
       assert.match(text, /\$labels\.target/, `${rule.alert} names the target`);
-      if (rule.alert !== 'GoldenPathRevisionChanged') assert.match(text, /\$labels\.journey/, `${rule.alert} names the journey`);
+      // A target's own facts (its revision, its certificates, its dependencies) have no journey label: the text says where they come from.
+      if (TARGET_LEVEL[rule.alert] === undefined) assert.match(text, /\$labels\.journey/, `${rule.alert} names the journey`);
+      else assert.ok(text.includes(TARGET_LEVEL[rule.alert] ?? ''), `${rule.alert} says where its facts come from (${TARGET_LEVEL[rule.alert] ?? ''})`);
       // The step and the reason: as labels, or (where the rule sets them) in the text.
       assert.ok(/\$labels\.step/.test(text) || (rule.labels?.step !== undefined && text.includes(`Step: ${rule.labels.step}`)), `${rule.alert} names the step`);
       assert.ok(/\$labels\.reason/.test(text) || (rule.labels?.reason !== undefined && text.toLowerCase().includes(`reason: ${rule.labels.reason}`)), `${rule.alert} names the reason`);

@@ -15,8 +15,11 @@ describe('config validation: each kind of mistake, named by its path', () => {
   const bad: [string, unknown, NodeJS.ProcessEnv, string[]][] = [
     ['a bad cron expression', { journeys: { 'golden-path': { schedule: '61 * * * *' } } }, {}, ['journeys.golden-path.schedule: "61 * * * *" is not a valid cron expression']],
     ['an unknown key', { journeys: { 'golden-path': { shedule: '* * * * *' } } }, {}, ['journeys.golden-path.shedule: unknown key']],
-    ['an unknown journey, close to a known one', { journeys: { 'golden-paht': {} } }, {}, ['journeys.golden-paht: no journey file declares "golden-paht" (did you mean "golden-path"?); known: golden-path-api, golden-path, thread-follow-up, ws-auth-enforced']],
-    ['an unknown journey, close to none', { journeys: { checkout: { enabled: true } } }, {}, ['journeys.checkout: no journey file declares "checkout"; known: golden-path-api, golden-path, thread-follow-up, ws-auth-enforced']],
+    ['an unknown journey, close to a known one', { journeys: { 'golden-paht': {} } }, {}, ['journeys.golden-paht: no journey file declares "golden-paht" (did you mean "golden-path"?); known: concurrent-sessions, golden-path-api, golden-path, platform-health, thread-follow-up, token-refresh, ws-auth-enforced']],
+    ['a journey parameter its file does not declare', { journeys: { 'concurrent-sessions': { params: { user: 5 } } } }, {}, ['journeys.concurrent-sessions.params.user: not a parameter of concurrent-sessions (did you mean "users"?); known: users']],
+    ['a journey parameter of another type than its default', { journeys: { 'concurrent-sessions': { params: { users: 'five' } } } }, {}, ['journeys.concurrent-sessions.params.users: must be a number, as the journey\'s default 3 is (got "five")']],
+    ['parameters for a journey that declares none', { journeys: { 'golden-path': { params: { users: 2 } } } }, {}, ['journeys.golden-path.params.users: not a parameter of golden-path; known: none']],
+    ['an unknown journey, close to none', { journeys: { checkout: { enabled: true } } }, {}, ['journeys.checkout: no journey file declares "checkout"; known: concurrent-sessions, golden-path-api, golden-path, platform-health, thread-follow-up, token-refresh, ws-auth-enforced']],
     ['a journey folder that is not a list', { journeyDirs: 'my-journeys' }, {}, ['journeyDirs: Invalid input: expected array, received string']],
     ['a bad URL, named by the target', { targets: [{ ...target, appUrl: 'not a url' }] }, env, ['targets.staging.appUrl: Invalid URL']],
     ['an http URL for the WebSocket', { targets: [{ ...target, wsUrl: 'https://api.example.test' }] }, env, ['targets.staging.wsUrl: must be a ws:// or wss:// URL']],
@@ -58,9 +61,12 @@ describe('config validation: each kind of mistake, named by its path', () => {
     if (!result.ok) return;
     assert.equal(result.config.targets, 'simulator');
     assert.deepEqual(result.config.journeys.map((j) => [j.definition.name, j.schedule, j.enabled]), [
+      ['concurrent-sessions', '50 */2 * * * *', true],
       ['golden-path-api', '*/15 * * * * *', true],
       ['golden-path', '0 * * * * *', true],
+      ['platform-health', '20 * * * * *', true],
       ['thread-follow-up', '45 */2 * * * *', true],
+      ['token-refresh', '30 */2 * * * *', true],
       ['ws-auth-enforced', '30 */5 * * * *', true],
     ]);
     for (const slo of [3, 1, 2, 10]) assert.ok(result.config.buckets.step.includes(slo), `${slo} s among the step buckets`);
@@ -68,21 +74,38 @@ describe('config validation: each kind of mistake, named by its path', () => {
     assert.deepEqual([result.config.runs.prewarm, result.config.runs.runnerRuns, result.config.runs.runnerRssMb, result.config.runs.traceScreenshots], [true, 50, 1500, false], 'a warm runner of 50 runs, replaced past 1500 MB; traces without the screencast');
     // Alerting: page after 3 failures in a row; stale after 3 intervals, the schedule's or the timeout when longer.
     assert.deepEqual(result.config.journeys.map((j) => [j.definition.name, j.pageAfterFailures, j.intervalSeconds]), [
+      ['concurrent-sessions', 3, 120],
       ['golden-path-api', 3, 30],
       ['golden-path', 3, 60],
+      ['platform-health', 3, 60],
       ['thread-follow-up', 3, 120],
+      ['token-refresh', 3, 120],
       ['ws-auth-enforced', 3, 300],
     ]);
     assert.deepEqual(
       result.config.journeys.map((j) => [j.definition.name, j.stepTimeoutMs, j.slo]),
       [
+        ['concurrent-sessions', 15_000, { login: 3000, connect: 1000, agent_request: 2000, live_events: 10_000, ai_response: 2000 }],
         ['golden-path-api', 15_000, { login: 3000, connect: 1000, agent_request: 2000, live_events: 10_000, ai_response: 2000 }],
         ['golden-path', 15_000, { login: 3000, connect: 1000, agent_request: 2000, live_events: 10_000, ai_response: 2000 }],
+        ['platform-health', 5000, { health: 1000, dependencies: 2000, tls: 2000, cors: 1000 }],
         ['thread-follow-up', 15_000, { login: 3000, connect: 1000, agent_request: 2000, live_events: 10_000, ai_response: 2000, follow_up: 12_000 }],
+        ['token-refresh', 15_000, { login: 3000, refresh: 2000, connect: 1000, agent_request: 2000, live_events: 10_000, ai_response: 2000 }],
         ['ws-auth-enforced', 15_000, { no_token: 1000, forged_token: 1000 }],
       ],
       "each journey file's own step timeout and objectives",
     );
+  });
+
+  it("a journey's parameters: its file's defaults, the config's values over them, in the run's inputs", () => {
+    const result = resolveConfig({ journeys: { 'concurrent-sessions': { params: { users: 5 } } } }, {}, SHIPPED);
+    assert.equal(result.ok, true);
+    if (!result.ok) return;
+    const inputsOf = (name: string) => result.config.journeys.find((j) => j.definition.name === name)?.inputs;
+    assert.deepEqual(inputsOf('concurrent-sessions')?.params, { users: 5 });
+    assert.equal(inputsOf('golden-path')?.params, undefined, 'a journey that declares none has none');
+    const defaults = resolveConfig(undefined, {}, SHIPPED);
+    assert.deepEqual(defaults.ok ? defaults.config.journeys.find((j) => j.definition.name === 'concurrent-sessions')?.inputs.params : undefined, { users: 3 });
   });
 
   it('a target from the environment when none is configured', () => {

@@ -122,7 +122,7 @@ describe('dashboard wiring', () => {
 
       it('the layout: rows in on-call order, panels inside the grid and not overlapping', () => {
         const rows = allPanels(json).filter((p) => p.type === 'row').map((p) => p.title);
-        assert.deepEqual(rows, ['Is the golden path up?', 'Which step?', 'Why?', 'How fast?', 'Monitor']);
+        assert.deepEqual(rows, ['Is the golden path up?', 'Which step?', 'Why?', 'How fast?', 'Platform: infrastructure and deploys', 'Monitor']);
         const boxes = allPanels(json).map((p) => ({ title: p.title ?? String(p.id), ...(p.gridPos ?? { x: -1, y: -1, w: 0, h: 0 }) }));
         for (const box of boxes) assert.ok(box.x >= 0 && box.w > 0 && box.h > 0 && box.x + box.w <= 24, `${box.title}: ${JSON.stringify(box)}`);
         for (const [i, a] of boxes.entries()) {

@@ -18,6 +18,10 @@ export interface FaultRow {
   readonly authEnforced?: Expectation;
   /** thread-follow-up: checked for the faults that concern threads, and a healthy row; the rest break its golden path as they break golden-path-api's. */
   readonly followUp?: Expectation;
+  /** token-refresh, concurrent-sessions (bypass login: a user per session), platform-health: checked for the faults of their areas and those that cut them short. */
+  readonly tokenRefresh?: Expectation;
+  readonly concurrent?: Expectation;
+  readonly health?: Expectation;
   /** A longer step timeout, for a healthy stream that is long by design. */
   readonly stepTimeoutMs?: number;
   /**
@@ -36,19 +40,19 @@ export const FAULT_MATRIX: readonly FaultRow[] = [
   // A browser sees no body on a refused handshake, only the status; the ws client reads the server's words.
   { fault: { name: 'subprotocol_refused', mode: '403' }, browser: at('connect', 'ws_handshake'), api: at('connect', 'ws_subprotocol'), authEnforced: 'pass' },
   { fault: { name: 'subprotocol_refused', mode: '1003' }, browser: at('connect', 'ws_subprotocol'), api: at('connect', 'ws_subprotocol'), authEnforced: 'pass' },
-  { fault: { name: 'ws_auth_rejected', mode: 'close' }, browser: at('connect', 'ws_auth'), api: at('connect', 'ws_auth'), authEnforced: 'pass' },
+  { fault: { name: 'ws_auth_rejected', mode: 'close' }, browser: at('connect', 'ws_auth'), api: at('connect', 'ws_auth'), authEnforced: 'pass', tokenRefresh: at('connect', 'ws_auth'), concurrent: at('connect', 'ws_auth') },
   { fault: { name: 'ws_auth_rejected', mode: '401' }, browser: at('connect', 'ws_auth'), api: at('connect', 'ws_auth'), authEnforced: 'pass' },
   { fault: { name: 'close_1011', after: 'agent_thinking' }, browser: at('live_events', 'ws_closed'), api: at('live_events', 'ws_closed') },
   // The page opens a new socket at once: the close of the one that carried the request is still the failure, as it happens.
   { fault: { name: 'close_1011', after: 'agent_thinking', reconnect: true }, browser: at('live_events', 'ws_closed'), api: at('live_events', 'ws_closed') },
   { fault: { name: 'missing_event', event: 'tool_completed' }, browser: at('live_events', 'event_missing'), api: at('live_events', 'event_missing') },
   { fault: { name: 'missing_event', event: 'agent_started' }, browser: at('agent_request', 'event_missing'), api: at('agent_request', 'event_missing') },
-  { fault: { name: 'events_out_of_order' }, browser: at('live_events', 'event_order'), api: at('live_events', 'event_order') },
-  { fault: { name: 'agent_error' }, browser: at('live_events', 'agent_error'), api: at('live_events', 'agent_error') },
+  { fault: { name: 'events_out_of_order' }, browser: at('live_events', 'event_order'), api: at('live_events', 'event_order'), concurrent: at('live_events', 'event_order') },
+  { fault: { name: 'agent_error' }, browser: at('live_events', 'agent_error'), api: at('live_events', 'agent_error'), concurrent: at('live_events', 'agent_error') },
   { fault: { name: 'agent_never_completes' }, browser: at('live_events', 'timeout'), api: at('live_events', 'timeout') },
   { fault: { name: 'empty_answer' }, browser: at('ai_response', 'response_empty'), api: at('ai_response', 'response_empty') },
-  { fault: { name: 'login_rejected' }, browser: at('login', 'auth_rejected'), api: at('login', 'auth_rejected'), authEnforced: 'pass' },
-  { fault: { name: 'auth_down' }, browser: at('login', 'auth_unavailable'), api: at('login', 'auth_unavailable'), authEnforced: 'pass' },
+  { fault: { name: 'login_rejected' }, browser: at('login', 'auth_rejected'), api: at('login', 'auth_rejected'), authEnforced: 'pass', tokenRefresh: at('login', 'auth_rejected'), concurrent: at('login', 'auth_rejected'), health: 'pass' },
+  { fault: { name: 'auth_down' }, browser: at('login', 'auth_unavailable'), api: at('login', 'auth_unavailable'), authEnforced: 'pass', tokenRefresh: at('login', 'auth_unavailable'), health: at('health', 'auth_unavailable') },
   { fault: { name: 'permissive_auth' }, browser: at('connect', 'security'), api: at('connect', 'security'), authEnforced: at('no_token', 'security') },
   // A target that hangs fails at the step where it hung, as a timeout: never `ui`, never the monitor's error.
   { fault: { name: 'login_stall', mode: 'stall' }, browser: at('login', 'timeout'), api: at('login', 'timeout'), authEnforced: 'pass' },
@@ -68,7 +72,7 @@ export const FAULT_MATRIX: readonly FaultRow[] = [
   { fault: { name: 'heartbeat_flood', count: 100_000 }, browser: 'pass', api: 'pass', stepTimeoutMs: 15_000, suiteStepTimeoutMs: 45_000, filler: { type: 'heartbeat', count: 100_000 } },
   // What only a browser sees.
   { fault: { name: 'page_freeze' }, browser: at('agent_request', 'timeout'), api: 'pass' },
-  { fault: { name: 'cors_broken' }, browser: at('login', 'network'), api: 'pass' },
+  { fault: { name: 'cors_broken' }, browser: at('login', 'network'), api: 'pass', health: at('cors', 'http_error') },
   { fault: { name: 'broken_chat_page', mode: 'no_send_button' }, browser: at('agent_request', 'ui'), api: 'pass' },
   { fault: { name: 'broken_chat_page', mode: 'script_error' }, browser: at('connect', 'ui'), api: 'pass' },
   { fault: { name: 'answer_not_rendered' }, browser: at('ai_response', 'ui'), api: 'pass' },
@@ -76,10 +80,25 @@ export const FAULT_MATRIX: readonly FaultRow[] = [
   { fault: { name: 'socket_in_worker' }, browser: 'pass', api: 'pass' },
   // Slower, or a new deploy: still the golden path.
   { fault: { name: 'slow_phase', phase: 'agent_start', ms: 300 }, browser: 'pass', api: 'pass' },
-  { fault: { name: 'new_revision', revision: 'feedc0ffee1234' }, browser: 'pass', api: 'pass', authEnforced: 'pass', followUp: 'pass' },
+  { fault: { name: 'new_revision', revision: 'feedc0ffee1234' }, browser: 'pass', api: 'pass', authEnforced: 'pass', followUp: 'pass', tokenRefresh: 'pass', concurrent: 'pass', health: 'pass' },
   // A follow-up loses its thread: the golden path asks once, in a new thread, so it never meets the fault; the follow-up journey does.
   { fault: { name: 'thread_lost', mode: 'context' }, browser: 'pass', api: 'pass', followUp: at('follow_up', 'response_mismatch') },
   { fault: { name: 'thread_lost', mode: 'thread' }, browser: 'pass', api: 'pass', followUp: at('follow_up', 'response_mismatch') },
+  // The platform's wider surface (issue 12): faults of areas the browser journey never reaches (it neither refreshes, nor runs
+  // two users, nor reads health endpoints), so they are not rows of the browser matrix; the golden path must still pass.
+  { fault: { name: 'refresh_rejected' }, browser: null, api: 'pass', tokenRefresh: at('refresh', 'auth_rejected') },
+  // The platform's refresh path mints a token the socket refuses, while a login's opens it: connect, as the socket said.
+  { fault: { name: 'refreshed_token_refused' }, browser: null, api: 'pass', authEnforced: 'pass', tokenRefresh: at('connect', 'ws_auth') },
+  { fault: { name: 'cross_delivery' }, browser: null, api: 'pass', concurrent: at('live_events', 'isolation') },
+  // Runs served one after another: still a pass, the queue shows as latency (asserted beside the row).
+  { fault: { name: 'serialised' }, browser: null, api: 'pass', concurrent: 'pass' },
+  // Degraded is up: a pass, flagged in the marks and the gauges (asserted beside the row).
+  { fault: { name: 'dependency_degraded', dependency: 'redis', latency_ms: 850 }, browser: null, api: 'pass', health: 'pass' },
+  // A deploy that never takes effect changes nothing a journey sees: gpmon verify and the expected-revision rule tell it.
+  { fault: { name: 'deploy_stuck' }, browser: null, api: 'pass', health: 'pass' },
+  // The matrices' simulator is plain http, where cert_expiring is only listed: a certificate days from its end is still
+  // valid, so the golden path passes either way. Its effect over TLS is test/simulator/tls.test.ts's.
+  { fault: { name: 'cert_expiring', days: 5 }, browser: null, api: 'pass' },
 ];
 
 /**

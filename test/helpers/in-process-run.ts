@@ -34,8 +34,8 @@ export interface InProcessHarness {
   readonly sim: Simulator;
   readonly target: Target;
   readonly secrets: TargetSecrets;
-  /** One run; `wsUrl` replaces the target's configured socket URL (as a config would give it). */
-  run(journey: string | JourneyDefinition, options?: { stepTimeoutMs?: number; prompt?: string; expectedAnswer?: string; wsUrl?: string }): Promise<RunRecord>;
+  /** One run; `wsUrl` replaces the target's configured socket URL (as a config would give it), `login` its login strategy, `rotation` its refreshTokenRotation. */
+  run(journey: string | JourneyDefinition, options?: { stepTimeoutMs?: number; prompt?: string; expectedAnswer?: string; wsUrl?: string; login?: 'form' | 'bypass'; rotation?: boolean }): Promise<RunRecord>;
   /** The transcript a run wrote (transcript.jsonl), one entry a line, as an operator downloads it. */
   transcript(runId: string): TranscriptEntry[];
   stop(): Promise<void>;
@@ -70,7 +70,7 @@ async function journeyBody(journey: JourneyDefinition): Promise<JourneyBody> {
   return body as JourneyBody;
 }
 
-export async function startInProcess(options: { latency?: Partial<LatencyProfile>; stepTimeoutMs?: number } = {}): Promise<InProcessHarness> {
+export async function startInProcess(options: { latency?: Partial<LatencyProfile>; stepTimeoutMs?: number; tls?: boolean } = {}): Promise<InProcessHarness> {
   const { sim, target, secrets } = await startSimulatorTarget(options);
   let browser: Promise<Browser> | undefined;
   const scratch = mkdtempSync(join(tmpdir(), 'gpmon-in-process-'));
@@ -87,7 +87,10 @@ export async function startInProcess(options: { latency?: Partial<LatencyProfile
       const inputs = { prompt: runOptions.prompt ?? 'What is the status of order 42?', expectedAnswer: runOptions.expectedAnswer ?? '^Golden path OK' };
       const steps = new RecordedSteps();
       const id = randomUUID();
-      const runTarget = runOptions.wsUrl === undefined ? target : withDefaults({ ...target, wsUrl: runOptions.wsUrl });
+      const runTarget =
+        runOptions.wsUrl === undefined && runOptions.login === undefined && runOptions.rotation === undefined
+          ? target
+          : withDefaults({ ...target, wsUrl: runOptions.wsUrl ?? target.wsUrl, login: runOptions.login ?? target.login, ...(runOptions.rotation === undefined ? {} : { refreshTokenRotation: runOptions.rotation }) });
       const run = new JourneyRun(id, runTarget, secrets, inputs, runOptions.stepTimeoutMs ?? options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS, join(scratch, id), true, steps);
       run.declareSteps(journey.steps);
       const contexts: { close(): Promise<void> }[] = [];

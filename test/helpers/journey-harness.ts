@@ -57,15 +57,20 @@ export async function startHarness(
   };
 }
 
-/** A warmed simulator and the target (with its secrets) that points at it. */
+/**
+ * A warmed simulator and the target (with its secrets) that points at it.
+ * With `tls`, the simulator serves https/wss and the target trusts its CA
+ * (`target.caFile`); it is not warmed (the contract client of the warm-up
+ * speaks plain http), so it suits no timing test.
+ */
 export async function startSimulatorTarget(
-  options: { latency?: Partial<LatencyProfile>; login?: 'form' | 'bypass' } = {},
+  options: { latency?: Partial<LatencyProfile>; login?: 'form' | 'bypass'; tls?: boolean } = {},
 ): Promise<{ sim: Simulator; target: Target; secrets: TargetSecrets }> {
-  const sim = await startSimulator(options.latency ? { latency: options.latency } : {});
+  const sim = await startSimulator({ ...(options.latency ? { latency: options.latency } : {}), ...(options.tls === true ? { tls: true } : {}) });
   const d = sim.description;
   const target = simulatorTarget(d, options.login ?? 'form');
   const secrets: TargetSecrets = { password: d.password, bypassKey: d.bypassKey };
-  await warmSimulator(sim);
+  if (options.tls !== true) await warmSimulator(sim);
   return { sim, target, secrets };
 }
 

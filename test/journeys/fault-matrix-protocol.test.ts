@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { useInProcess } from '../helpers/in-process-run.js';
 import { FAULT_MATRIX, assertExpected, assertWholeStream, label } from '../helpers/fault-matrix.js';
+import type { RunRecord } from '../../src/model/run-record.js';
 
 /**
  * Every simulator fault, as the protocol journeys see it: the failing step,
@@ -12,9 +13,39 @@ import { FAULT_MATRIX, assertExpected, assertWholeStream, label } from '../helpe
 describe('protocol journeys against every fault (in-process)', () => {
   const h = useInProcess();
 
-  it('healthy: golden-path-api and ws-auth-enforced pass', async () => {
+  it('healthy: golden-path-api, ws-auth-enforced, token-refresh, concurrent-sessions and platform-health pass', async () => {
     assertExpected(await h().run('golden-path-api'), 'pass');
     assertExpected(await h().run('ws-auth-enforced'), 'pass');
+    const refreshed = await h().run('token-refresh');
+    assertExpected(refreshed, 'pass');
+    // The platform's refresh path: the same refresh token back, an access token whose permission list differs.
+    assert.deepEqual(refreshed.marks.refresh, { rotated: false, claimsChanged: ['permissions'], sameAccessToken: false });
+    const concurrent = await h().run('concurrent-sessions', { login: 'bypass' });
+    assertExpected(concurrent, 'pass');
+    assert.deepEqual(concurrent.marks.concurrency, { sessions: 3, distinctUsers: 3, overlapped: true, startSpreadMs: (concurrent.marks.concurrency as { startSpreadMs: number }).startSpreadMs });
+    // Every session's latencies go to the usual histogram: three arrivals of each event.
+    assert.equal(concurrent.events.filter((e) => e.type === 'agent_completed').length, 3);
+    const health = await h().run('platform-health');
+    assertExpected(health, 'pass');
+    assert.deepEqual(health.marks.dependencies?.map((d) => d.name), ['postgres', 'redis', 'clickhouse']);
+  });
+
+  it('concurrent-sessions on a password-login target: every session is the one account, and a leak between its own sockets is not a false isolation', async () => {
+    const record = await h().run('concurrent-sessions');
+    assertExpected(record, 'pass');
+    assert.equal((record.marks.concurrency as { distinctUsers: number }).distinctUsers, 1);
+  });
+
+  it('token-refresh on a target that promises rotation: the platform hands back the same refresh token, and its reuse is security', async () => {
+    const record = await h().run('token-refresh', { rotation: true });
+    assertExpected(record, { step: 'refresh', reason: 'security' });
+    assert.match(record.failure?.message ?? '', /the refresh token used once was accepted again \(the same one was handed back\)/);
+    h().sim.state.rotateRefreshTokens = true;
+    try {
+      assertExpected(await h().run('token-refresh', { rotation: true }), 'pass');
+    } finally {
+      h().sim.state.rotateRefreshTokens = false;
+    }
   });
 
   it('a wsUrl given with its path (GPMON_WS_URL=ws://host/ws) is used as given: golden-path-api and ws-auth-enforced pass', async () => {
@@ -46,6 +77,20 @@ describe('protocol journeys against every fault (in-process)', () => {
       }
       if (row.fault.name === 'new_revision') assert.equal(record.targetInfo.revision, 'feedc0ffee1234');
       if (row.authEnforced !== undefined) assertExpected(await h().run('ws-auth-enforced'), row.authEnforced);
+      if (row.tokenRefresh !== undefined) assertExpected(await h().run('token-refresh'), row.tokenRefresh);
+      if (row.concurrent !== undefined) {
+        const concurrent = await h().run('concurrent-sessions', { login: 'bypass' });
+        assertExpected(concurrent, row.concurrent);
+        if (row.fault.name === 'serialised') assertSerialised(concurrent);
+      }
+      if (row.health !== undefined) {
+        const health = await h().run('platform-health');
+        assertExpected(health, row.health);
+        if (row.fault.name === 'dependency_degraded') {
+          assert.deepEqual(health.marks.services, [{ service: 'auth', status: 'healthy' }, { service: 'api', status: 'degraded' }]);
+          assert.deepEqual(health.marks.dependencies?.find((d) => d.name === 'redis'), { name: 'redis', status: 'degraded', latencyMs: 850 });
+        }
+      }
       if (row.followUp !== undefined) {
         const followUp = await h().run('thread-follow-up');
         assertExpected(followUp, row.followUp);
@@ -54,3 +99,12 @@ describe('protocol journeys against every fault (in-process)', () => {
     });
   }
 });
+
+/** Runs served one after another: none overlapped, and the slowest user's request waited for the others' runs. */
+function assertSerialised(record: RunRecord): void {
+  const concurrency = record.marks.concurrency as { overlapped: boolean; startSpreadMs: number };
+  assert.equal(concurrency.overlapped, false, JSON.stringify(concurrency));
+  const agentRequest = record.steps.find((step) => step.name === 'agent_request');
+  // Two whole runs (about 550 ms each on the default profile) before the third user's agent_started.
+  assert.ok((agentRequest?.durationMs ?? 0) >= 1000, `agent_request took ${agentRequest?.durationMs ?? 0} ms`);
+}

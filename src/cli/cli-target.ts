@@ -1,0 +1,43 @@
+import { targetFromEnv, type Target, type TargetSecrets } from '../model/target.js';
+import { startSimulator, simulatorTarget } from '../simulator/simulator.js';
+import type { MonitorConfig } from '../config/resolve.js';
+import { UsageError } from './usage.js';
+
+/** The target a command runs against, and, for an embedded simulator, how to stop it. */
+export interface CliTarget {
+  readonly target: Target;
+  readonly secrets: TargetSecrets;
+  readonly stop?: () => Promise<void>;
+}
+
+/** `--target` as given, or its default: the environment's target when GPMON_APP_URL is set, else the embedded simulator. */
+export function cliTargetName(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  return flag ?? (env.GPMON_APP_URL ? 'env' : 'simulator');
+}
+
+/** Whether `which` names a target of the config (neither `env` nor `simulator`). */
+export function isConfigTarget(which: string): boolean {
+  return which !== 'env' && which !== 'simulator';
+}
+
+/**
+ * The target `which` names, for `gpmon <command>`: one of the config's, `env`
+ * (design.md's GPMON_* variables, every problem named at once) or
+ * `simulator` (a fresh embedded one; the caller stops it with `stop`).
+ */
+export async function resolveCliTarget(command: string, which: string, config: MonitorConfig, env: NodeJS.ProcessEnv): Promise<CliTarget> {
+  if (isConfigTarget(which)) {
+    const configured = config.targets === 'simulator' ? [] : config.targets;
+    const found = configured.find((t) => t.target.name === which);
+    if (found === undefined) throw new UsageError(`gpmon ${command}: --target: unknown target "${which}"; known: ${[...configured.map((t) => t.target.name), 'env', 'simulator'].join(', ')}`);
+    return { target: found.target, secrets: found.secrets };
+  }
+  if (which === 'env') {
+    const fromEnv = targetFromEnv(env);
+    if (!fromEnv.ok) throw new UsageError(`gpmon ${command}: --target env:\n  ${fromEnv.problems.join('\n  ')}`);
+    return { target: fromEnv.target, secrets: fromEnv.secrets };
+  }
+  const sim = await startSimulator();
+  const d = sim.description;
+  return { target: simulatorTarget(d), secrets: { password: d.password, bypassKey: d.bypassKey }, stop: sim.stop };
+}
