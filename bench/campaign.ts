@@ -1,7 +1,9 @@
 /**
  * The verdict campaign: every simulator fault × every journey it applies to ×
  * --repeat runs, plus --healthy-api healthy golden-path-api runs and
- * --healthy-browser healthy golden-path runs, all end to end through the
+ * --healthy-browser healthy golden-path runs, and --healthy-platform healthy
+ * runs of each of token-refresh, concurrent-sessions and platform-health
+ * (platform-health over TLS too), all end to end through the
  * executor (a `playwright test` child per run, loaded ahead as under
  * `gpmon serve`). Prints, per fault and journey, the expected step/reason
  * against what was reported, the confusion table (expected × reported, over
@@ -9,7 +11,7 @@
  * as JSON. A row is right only when every repetition is.
  *
  *   npm run campaign      # or: npx tsx bench/campaign.ts [--repeat 3] [--healthy-api 300]
- *                         #   [--healthy-browser 50] [--step-timeout 5000] [--json FILE]
+ *                         #   [--healthy-browser 50] [--healthy-platform 30] [--step-timeout 5000] [--json FILE]
  *
  * Exit 0 when every row is right and no healthy run failed; 1 otherwise.
  */
@@ -26,7 +28,7 @@ import type { Fault } from '../src/simulator/profile.js';
 import type { RunRecord } from '../src/model/run-record.js';
 import { FAULT_MATRIX, label, type Expectation } from '../test/helpers/fault-matrix.js';
 
-const USAGE = 'usage: npx tsx bench/campaign.ts [--repeat N] [--healthy-api N] [--healthy-browser N] [--step-timeout MS] [--json FILE]';
+const USAGE = 'usage: npx tsx bench/campaign.ts [--repeat N] [--healthy-api N] [--healthy-browser N] [--healthy-platform N] [--step-timeout MS] [--json FILE]';
 let parsed: ReturnType<typeof parseCampaignArgs>;
 function parseCampaignArgs() {
   return parseArgs({
@@ -34,6 +36,7 @@ function parseCampaignArgs() {
       repeat: { type: 'string', default: '3' },
       'healthy-api': { type: 'string', default: '300' },
       'healthy-browser': { type: 'string', default: '50' },
+      'healthy-platform': { type: 'string', default: '30' },
       'step-timeout': { type: 'string', default: '5000' },
       json: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -62,6 +65,7 @@ const count = (name: string, value: string | undefined, min: number): number => 
 const REPEAT = count('repeat', values.repeat, 1);
 const HEALTHY_API = count('healthy-api', values['healthy-api'], 0);
 const HEALTHY_BROWSER = count('healthy-browser', values['healthy-browser'], 0);
+const HEALTHY_PLATFORM = count('healthy-platform', values['healthy-platform'], 0);
 const STEP_TIMEOUT_MS = count('step-timeout', values['step-timeout'], 1000);
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -89,6 +93,12 @@ interface Row {
 const sim = await startSimulator();
 const d = sim.description;
 const target = simulatorTarget(d);
+// concurrent-sessions needs a user per session: the E2E bypass login gives one per email.
+const bypassTarget = simulatorTarget(d, 'bypass');
+// The rows about certificates run platform-health against a simulator that serves TLS, its target trusting its CA.
+const tlsSim = await startSimulator({ tls: true });
+const tlsTarget = simulatorTarget(tlsSim.description);
+const tlsSecrets = { password: tlsSim.description.password, bypassKey: tlsSim.description.bypassKey };
 const secrets = { password: d.password, bypassKey: d.bypassKey };
 const inputs = { prompt: 'campaign', expectedAnswer: '^Golden path OK' };
 const runsDir = mkdtempSync(join(tmpdir(), 'gpmon-campaign-'));
@@ -99,7 +109,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     void executor
       .close()
-      .then(() => sim.stop())
+      .then(() => Promise.all([sim.stop(), tlsSim.stop()]))
       .finally(() => {
         rmSync(runsDir, { recursive: true, force: true });
         process.exit(signal === 'SIGINT' ? 130 : 143);
@@ -110,25 +120,29 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 // Discovered once per journey: a discovery imports the journey files afresh.
 const journeys = new Map<string, Promise<JourneyDefinition>>();
 
-async function runOnce(journeyName: string, stepTimeoutMs: number): Promise<RunRecord> {
+async function runOnce(journeyName: string, stepTimeoutMs: number, tls: boolean): Promise<RunRecord> {
   const journey = await (journeys.get(journeyName) ?? journeys.set(journeyName, shippedJourney(journeyName)).get(journeyName));
   if (journey === undefined) throw new Error(journeyName);
-  return executor.run({ journey, target, secrets, trigger: 'manual', inputs, stepTimeoutMs });
+  if (tls) return executor.run({ journey, target: tlsTarget, secrets: tlsSecrets, trigger: 'manual', inputs, stepTimeoutMs });
+  return executor.run({ journey, target: journeyName === 'concurrent-sessions' ? bypassTarget : target, secrets, trigger: 'manual', inputs, stepTimeoutMs });
 }
 
-async function cell(fault: Fault | undefined, journey: string, expected: Expectation, runs: number, stepTimeoutMs: number): Promise<Row> {
+async function cell(fault: Fault | undefined, journey: string, expected: Expectation, runs: number, stepTimeoutMs: number, tls = false): Promise<Row> {
   const tally: Record<string, number> = {};
   const messages: string[] = [];
+  const state = tls ? tlsSim.state : sim.state;
   for (let i = 0; i < runs; i++) {
-    sim.state.clearFaults();
-    if (fault !== undefined) sim.state.enable(fault);
-    const record = await runOnce(journey, stepTimeoutMs);
+    state.clearFaults();
+    if (fault !== undefined) state.enable(fault);
+    await state.faultsApplied();
+    const record = await runOnce(journey, stepTimeoutMs, tls);
     const got = reported(record);
     tally[got] = (tally[got] ?? 0) + 1;
     if (got !== expectedLabel(expected) && messages.length < 3) messages.push(`${got}: ${record.failure?.message ?? ''}`.slice(0, 200));
   }
-  sim.state.clearFaults();
-  const row = { fault: fault === undefined ? 'healthy' : label(fault), journey, expected: expectedLabel(expected), reported: tally, right: (tally[expectedLabel(expected)] ?? 0) === runs, messages };
+  state.clearFaults();
+  await state.faultsApplied();
+  const row = { fault: fault === undefined ? 'healthy' : label(fault) + (tls ? ' (tls)' : ''), journey, expected: expectedLabel(expected), reported: tally, right: (tally[expectedLabel(expected)] ?? 0) === runs, messages };
   process.stderr.write(`${row.right ? 'ok  ' : 'MISS'} ${row.fault} × ${journey}: ${JSON.stringify(tally)} (${Math.round((Date.now() - started) / 1000)} s)\n`);
   return row;
 }
@@ -141,17 +155,23 @@ try {
     if (row.browser !== null) rows.push(await cell(row.fault, 'golden-path', row.browser, REPEAT, stepTimeoutMs));
     if (row.authEnforced !== undefined) rows.push(await cell(row.fault, 'ws-auth-enforced', row.authEnforced, REPEAT, stepTimeoutMs));
     if (row.followUp !== undefined) rows.push(await cell(row.fault, 'thread-follow-up', row.followUp, REPEAT, stepTimeoutMs));
+    if (row.tokenRefresh !== undefined) rows.push(await cell(row.fault, 'token-refresh', row.tokenRefresh, REPEAT, stepTimeoutMs));
+    if (row.concurrent !== undefined) rows.push(await cell(row.fault, 'concurrent-sessions', row.concurrent, REPEAT, stepTimeoutMs));
+    if (row.health !== undefined) rows.push(await cell(row.fault, 'platform-health', row.health, REPEAT, stepTimeoutMs, row.tls === true));
   }
   rows.push(await cell(undefined, 'golden-path-api', 'pass', HEALTHY_API, STEP_TIMEOUT_MS));
   rows.push(await cell(undefined, 'golden-path', 'pass', HEALTHY_BROWSER, STEP_TIMEOUT_MS));
+  for (const journey of ['token-refresh', 'concurrent-sessions', 'platform-health']) rows.push(await cell(undefined, journey, 'pass', HEALTHY_PLATFORM, STEP_TIMEOUT_MS));
+  rows.push(await cell(undefined, 'platform-health', 'pass', HEALTHY_PLATFORM, STEP_TIMEOUT_MS, true));
 } finally {
   await executor.close();
   await sim.stop();
+  await tlsSim.stop();
   rmSync(runsDir, { recursive: true, force: true });
 }
 
-const faultRows = rows.filter((row) => row.fault !== 'healthy');
-const healthyRows = rows.filter((row) => row.fault === 'healthy');
+const faultRows = rows.filter((row) => !row.fault.startsWith('healthy'));
+const healthyRows = rows.filter((row) => row.fault.startsWith('healthy'));
 const healthyRuns = healthyRows.reduce((sum, row) => sum + Object.values(row.reported).reduce((a, b) => a + b, 0), 0);
 const falseFailures = healthyRows.reduce((sum, row) => sum + Object.entries(row.reported).filter(([got]) => got !== 'pass').reduce((a, [, n]) => a + n, 0), 0);
 
@@ -165,7 +185,7 @@ for (const row of rows) {
 const columns = [...new Set(rows.flatMap((row) => Object.keys(row.reported)))].sort();
 
 const out: string[] = [];
-out.push(`## Verdict campaign, ${new Date().toISOString().slice(0, 10)}: ${faultRows.length} fault × journey rows × ${REPEAT}, ${HEALTHY_API} healthy golden-path-api and ${HEALTHY_BROWSER} healthy golden-path runs (step timeout ${STEP_TIMEOUT_MS} ms, ${Math.round((Date.now() - started) / 60_000)} min)`);
+out.push(`## Verdict campaign, ${new Date().toISOString().slice(0, 10)}: ${faultRows.length} fault × journey rows × ${REPEAT}, ${HEALTHY_API} healthy golden-path-api, ${HEALTHY_BROWSER} healthy golden-path and ${HEALTHY_PLATFORM} healthy runs of each platform journey (step timeout ${STEP_TIMEOUT_MS} ms, ${Math.round((Date.now() - started) / 60_000)} min)`);
 out.push('');
 out.push('| fault | journey | expected | reported | right |');
 out.push('|---|---|---|---|---|');

@@ -3,6 +3,7 @@ import { runCommand, RUN_USAGE } from './run-command.js';
 import { serveCommand, validateCommand, SERVE_USAGE, VALIDATE_USAGE } from './serve-command.js';
 import { monitorVersion } from './versions.js';
 import { replayCommand, REPLAY_USAGE } from './replay-command.js';
+import { verifyCommand, VERIFY_USAGE } from './verify-command.js';
 import { journeysCommand, JOURNEYS_USAGE } from './journeys-command.js';
 import { newCommand, NEW_USAGE } from './new-command.js';
 import { UsageError, type CliIo, type ExitCode } from './usage.js';
@@ -17,6 +18,7 @@ const COMMANDS: Readonly<Record<string, { usage: string; run: Command }>> = {
   new: { usage: NEW_USAGE, run: newCommand },
   run: { usage: RUN_USAGE, run: runCommand },
   replay: { usage: REPLAY_USAGE, run: replayCommand },
+  verify: { usage: VERIFY_USAGE, run: verifyCommand },
   simulator: { usage: SIMULATOR_USAGE, run: simulatorCommand },
 };
 
@@ -26,6 +28,7 @@ commands:
   serve        the monitor: schedules, metrics, history and API (see gpmon serve --help)
   run          run one journey now (see gpmon run --help)
   replay       run a stored run again (see gpmon replay --help)
+  verify       after a deploy: wait until the target runs a commit, then run the golden path on it (see gpmon verify --help)
   validate     check the config
   journeys     the journeys found in journeys/ and the config's journeyDirs, as their files declare them
   new          write a starting journey file (gpmon new journey <name> [--browser|--protocol])

@@ -22,6 +22,8 @@ export interface FaultRow {
   readonly tokenRefresh?: Expectation;
   readonly concurrent?: Expectation;
   readonly health?: Expectation;
+  /** platform-health's expectation holds against a TLS simulator (its target trusting the simulator's CA), not the plain-http one. */
+  readonly tls?: true;
   /** A longer step timeout, for a healthy stream that is long by design. */
   readonly stepTimeoutMs?: number;
   /**
@@ -97,8 +99,10 @@ export const FAULT_MATRIX: readonly FaultRow[] = [
   // A deploy that never takes effect changes nothing a journey sees: gpmon verify and the expected-revision rule tell it.
   { fault: { name: 'deploy_stuck' }, browser: null, api: 'pass', health: 'pass' },
   // The matrices' simulator is plain http, where cert_expiring is only listed: a certificate days from its end is still
-  // valid, so the golden path passes either way. Its effect over TLS is test/simulator/tls.test.ts's.
-  { fault: { name: 'cert_expiring', days: 5 }, browser: null, api: 'pass' },
+  // valid, so the golden path passes either way. Over TLS (`tls`: the campaign runs platform-health against a TLS
+  // simulator; the suite, in test/simulator/tls.test.ts) platform-health passes and exports the 5 days.
+  { fault: { name: 'cert_expiring', days: 5 }, browser: null, api: 'pass', health: 'pass', tls: true },
+  { fault: { name: 'cert_expiring', days: 0 }, browser: null, api: 'pass', health: at('tls', 'network'), tls: true },
 ];
 
 /**

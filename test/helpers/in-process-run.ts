@@ -34,8 +34,8 @@ export interface InProcessHarness {
   readonly sim: Simulator;
   readonly target: Target;
   readonly secrets: TargetSecrets;
-  /** One run; `wsUrl` replaces the target's configured socket URL (as a config would give it), `login` its login strategy, `rotation` its refreshTokenRotation. */
-  run(journey: string | JourneyDefinition, options?: { stepTimeoutMs?: number; prompt?: string; expectedAnswer?: string; wsUrl?: string; login?: 'form' | 'bypass'; rotation?: boolean }): Promise<RunRecord>;
+  /** One run; `wsUrl` replaces the target's configured socket URL (as a config would give it), `login` its login strategy, `rotation` its refreshTokenRotation; `withoutCa` drops its caFile. */
+  run(journey: string | JourneyDefinition, options?: { stepTimeoutMs?: number; prompt?: string; expectedAnswer?: string; wsUrl?: string; login?: 'form' | 'bypass'; rotation?: boolean; withoutCa?: boolean }): Promise<RunRecord>;
   /** The transcript a run wrote (transcript.jsonl), one entry a line, as an operator downloads it. */
   transcript(runId: string): TranscriptEntry[];
   stop(): Promise<void>;
@@ -88,9 +88,15 @@ export async function startInProcess(options: { latency?: Partial<LatencyProfile
       const steps = new RecordedSteps();
       const id = randomUUID();
       const runTarget =
-        runOptions.wsUrl === undefined && runOptions.login === undefined && runOptions.rotation === undefined
+        runOptions.wsUrl === undefined && runOptions.login === undefined && runOptions.rotation === undefined && runOptions.withoutCa !== true
           ? target
-          : withDefaults({ ...target, wsUrl: runOptions.wsUrl ?? target.wsUrl, login: runOptions.login ?? target.login, ...(runOptions.rotation === undefined ? {} : { refreshTokenRotation: runOptions.rotation }) });
+          : withDefaults({
+              ...target,
+              wsUrl: runOptions.wsUrl ?? target.wsUrl,
+              login: runOptions.login ?? target.login,
+              ...(runOptions.rotation === undefined ? {} : { refreshTokenRotation: runOptions.rotation }),
+              ...(runOptions.withoutCa === true ? { caFile: undefined } : {}),
+            });
       const run = new JourneyRun(id, runTarget, secrets, inputs, runOptions.stepTimeoutMs ?? options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS, join(scratch, id), true, steps);
       run.declareSteps(journey.steps);
       const contexts: { close(): Promise<void> }[] = [];

@@ -189,6 +189,47 @@ describe('the golden-path-api journey against a TLS target that trusts its CA', 
     const record = await harness().run('golden-path-api');
     assert.equal(record.outcome, 'passed', describeRecord(record));
   });
+
+  it('platform-health passes, reading each origin\'s certificate once (the socket shares the api\'s): about 90 days, trusted', async () => {
+    const record = await harness().run('platform-health');
+    assert.equal(record.outcome, 'passed', describeRecord(record));
+    const certs = record.marks.tlsCertificates ?? [];
+    assert.deepEqual(certs.map((c) => c.origin), ['app', 'auth', 'api']);
+    for (const cert of certs) {
+      assert.ok(cert.trusted);
+      assert.ok(cert.daysLeft > 89 && cert.daysLeft <= 90, `${cert.origin}: ${cert.daysLeft} days`);
+    }
+  });
+
+  it('cert_expiring:days=5: platform-health still passes, and says 5 days (the alert rules warn ahead, not the journey)', async () => {
+    await harness().sim.state.faultsApplied();
+    harness().sim.state.enable({ name: 'cert_expiring', days: 5 });
+    await harness().sim.state.faultsApplied();
+    const record = await harness().run('platform-health');
+    assert.equal(record.outcome, 'passed', describeRecord(record));
+    for (const cert of record.marks.tlsCertificates ?? []) assert.ok(cert.daysLeft > 4.9 && cert.daysLeft <= 5, `${cert.origin}: ${cert.daysLeft} days`);
+  });
+
+  it('an expired certificate (cert_expiring:days=0) fails tls with network, and its expiry is still exported', async () => {
+    harness().sim.state.enable({ name: 'cert_expiring', days: 0 });
+    await harness().sim.state.faultsApplied();
+    const record = await harness().run('platform-health');
+    // Connections the client kept open still carry the old certificate: the first new handshake meets the expired one,
+    // at health or, when health reused its connections, at tls (which always opens its own).
+    assert.ok(record.failure?.step === 'tls' || record.failure?.step === 'health', describeRecord(record));
+    assert.equal(record.failure.reason, 'network');
+    assert.match(record.failure.message, /the TLS certificate of (the app origin )?https:\/\/127\.0\.0\.1:\d+ (expired on|is not trusted)/);
+    if (record.failure.step === 'tls') assert.equal(record.marks.tlsCertificates?.length, 3, 'the expiry is exported all the same');
+    harness().sim.state.disable('cert_expiring');
+    await harness().sim.state.faultsApplied();
+  });
+
+  it('a target without the CA: platform-health fails at its first call (health) with network, saying the certificate is not trusted', async () => {
+    const record = await harness().run('platform-health', { withoutCa: true });
+    assert.equal(record.failure?.step, 'health', describeRecord(record));
+    assert.equal(record.failure.reason, 'network');
+    assert.match(record.failure.message, /the TLS certificate of https:\/\/127\.0\.0\.1:\d+ is not trusted .*set the target's caFile/);
+  });
 });
 
 describe("a target's caFile", () => {
