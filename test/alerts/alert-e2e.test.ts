@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { startAlertStack, type AlertStack } from '../helpers/alert-stack.js';
+import { admin } from '../helpers/sim-client.js';
 import type { RunRecord } from '../../src/model/run-record.js';
 
 /** A journey that is only a file in a test fixture folder (the config's journeyDirs), with steps of its own: sign_in, open_session. */
@@ -21,7 +22,9 @@ describe('alerts end to end', () => {
   const runs = async (journey: string, query: string) => ((await stack.api(`/api/runs?journey=${journey}&${query}`)) as { runs: RunRecord[] }).runs;
 
   before(async () => {
-    stack = await startAlertStack({ journeyDirs: [EXAMPLE_DIR], alsoRun: [EXAMPLE] });
+    // Over TLS, as staging is; platform-health beside them for the certificate and dependency alerts, whose 5 minutes
+    // of DependencyDegraded are cut to seconds here (its expression and labels are the shipped ones).
+    stack = await startAlertStack({ journeyDirs: [EXAMPLE_DIR], alsoRun: [EXAMPLE, 'platform-health'], tls: true, shortenFor: { DependencyDegraded: '3s' } });
     await stack.waitHealthy();
   });
   after(async () => {
@@ -68,6 +71,55 @@ describe('alerts end to end', () => {
     await faultPages({ name: 'login_rejected' }, 'sign_in', 'auth_rejected', t, EXAMPLE);
   });
 
+  it('a deploy CI announced that never takes effect pages as GoldenPathDeployNotEffective, naming the revision; live, it resolves', async (t) => {
+    const d = stack.sim.description;
+    await admin(d, 'POST', '/faults', { name: 'deploy_stuck' });
+    await admin(d, 'POST', '/deploy', { revision: 'dead0000beef', switchAfterMs: 0 });
+    const announced = Date.now();
+    const posted = await stack.post('/api/targets/sim/expected-revision', { revision: 'dead0000beef', within: '2s' });
+    assert.equal(posted.status, 201, JSON.stringify(posted.json));
+    const firing = await stack.waitForNotification('GoldenPathDeployNotEffective', { target: 'sim', revision: 'dead0000beef' }, 'firing', announced);
+    t.diagnostic(`deploy announced to page ${firing.receivedAt - announced} ms (window 2 s)`);
+    assert.equal(firing.labels.severity, 'page');
+    assert.equal(firing.labels.reason, 'deploy_not_effective');
+    assert.match(firing.annotations.description ?? '', /CI deployed revision dead0000beef to sim, but the target's \/api\/system\/info still reports another revision/);
+    // The rollout goes through: the next run reads the revision, and the page resolves.
+    const released = Date.now();
+    await admin(d, 'DELETE', '/faults/deploy_stuck');
+    const resolved = await stack.waitForNotification('GoldenPathDeployNotEffective', { target: 'sim', revision: 'dead0000beef' }, 'resolved', released);
+    t.diagnostic(`deploy live to resolved ${resolved.receivedAt - released} ms`);
+  });
+
+  it('a certificate under 14 days tickets and under 3 days pages, naming the origin; renewed, both resolve', async (t) => {
+    const d = stack.sim.description;
+    const on = Date.now();
+    await admin(d, 'POST', '/faults', { name: 'cert_expiring', days: 10 });
+    const ticket = await stack.waitForNotification('TLSCertificateExpiringSoon', { target: 'sim', origin: 'api', severity: 'ticket' }, 'firing', on);
+    t.diagnostic(`10-day certificate to ticket ${ticket.receivedAt - on} ms`);
+    assert.match(ticket.annotations.summary ?? '', /sim: the api origin's TLS certificate expires in (9d 23h|10d 0h)/);
+    const closer = Date.now();
+    await admin(d, 'POST', '/faults', { name: 'cert_expiring', days: 2 });
+    const page = await stack.waitForNotification('TLSCertificateExpiringSoon', { target: 'sim', origin: 'auth', severity: 'page' }, 'firing', closer);
+    t.diagnostic(`2-day certificate to page ${page.receivedAt - closer} ms`);
+    const renewed = Date.now();
+    await admin(d, 'DELETE', '/faults/cert_expiring');
+    await stack.waitForNotification('TLSCertificateExpiringSoon', { target: 'sim', origin: 'auth', severity: 'page' }, 'resolved', renewed);
+  });
+
+  it('a degraded dependency tickets as DependencyDegraded naming it, and the journeys still pass; healthy again, it resolves', async (t) => {
+    const d = stack.sim.description;
+    const on = Date.now();
+    await admin(d, 'POST', '/faults', { name: 'dependency_degraded', dependency: 'redis', latency_ms: 850 });
+    const ticket = await stack.waitForNotification('DependencyDegraded', { target: 'sim', dependency: 'redis' }, 'firing', on);
+    t.diagnostic(`dependency degraded to ticket ${ticket.receivedAt - on} ms`);
+    assert.equal(ticket.labels.severity, 'ticket');
+    const healthy = (await stack.prometheus.query('synthetic_journey_success{journey="platform-health"} == 1')).length;
+    assert.equal(healthy, 1, 'degraded is up: platform-health passes');
+    const off = Date.now();
+    await admin(d, 'DELETE', '/faults/dependency_degraded');
+    await stack.waitForNotification('DependencyDegraded', { target: 'sim', dependency: 'redis' }, 'resolved', off);
+  });
+
   it('a dead monitor pages as stale (not as the target down), and resolves once it runs again', async (t) => {
     const killed = Date.now();
     await stack.killMonitor();
@@ -86,7 +138,9 @@ describe('alerts end to end', () => {
   });
 
   it('no alert fired that the faults did not cause', () => {
-    const unexpected = stack.notifications.filter((n) => n.status === 'firing' && !['GoldenPathDown', 'GoldenPathMonitorStale'].includes(n.labels.alertname ?? ''));
+    const caused = ['GoldenPathDown', 'GoldenPathMonitorStale', 'GoldenPathDeployNotEffective', 'TLSCertificateExpiringSoon', 'DependencyDegraded'];
+    // The deploy test's new revision is, for 15 minutes, context (info): caused too.
+    const unexpected = stack.notifications.filter((n) => n.status === 'firing' && !caused.includes(n.labels.alertname ?? '') && !(n.labels.alertname === 'GoldenPathRevisionChanged' && n.labels.revision === 'dead0000beef'));
     assert.deepEqual(unexpected.map((n) => n.labels), []);
   });
 });

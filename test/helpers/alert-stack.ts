@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -55,6 +55,8 @@ export interface AlertStack {
   /** The first notification after `since` for this alert (labels must all match) in this status. */
   waitForNotification(alertname: string, labels: Record<string, string>, status: 'firing' | 'resolved', since: number, timeoutMs?: number): Promise<Notified>;
   api(path: string): Promise<unknown>;
+  /** POST to the monitor's API with its token: the status and the JSON answer. */
+  post(path: string, body: unknown): Promise<{ status: number; json: unknown }>;
   stop(): Promise<void>;
 }
 
@@ -70,6 +72,29 @@ export interface AlertStackOptions {
   readonly journeyDirs?: readonly string[];
   /** Journeys to run beside golden-path-api, with its settings (from journeyDirs, say). */
   readonly alsoRun?: readonly string[];
+  /** The simulator serves https and wss (staging's way), the monitor's target trusting its CA through caFile. */
+  readonly tls?: boolean;
+  /**
+   * Alert name → a shorter `for:` in Prometheus's copy of the rules file, so a
+   * rule that waits minutes on purpose fires within a test; its expression and
+   * labels stay the shipped ones.
+   */
+  readonly shortenFor?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The shipped rules with the `for:` of the named alerts replaced: each rule is
+ * found by its `- alert: Name` line, and its own `for:` line (the next one
+ * before the next rule) rewritten. Throws when a named alert has no `for:`.
+ */
+function rulesWithShorterFor(text: string, shorter: Readonly<Record<string, string>>): string {
+  let out = text;
+  for (const [alert, duration] of Object.entries(shorter)) {
+    const pattern = new RegExp(String.raw`(- alert: ${alert}\n(?:(?!\s+- alert:)[\s\S])*?\n\s+for: )\S+`);
+    if (!pattern.test(out)) throw new Error(`rules: ${alert} has no for: to shorten`);
+    out = out.replace(pattern, `$1${duration}`);
+  }
+  return out;
 }
 
 export async function startAlertStack(options: AlertStackOptions = {}): Promise<AlertStack> {
@@ -82,7 +107,7 @@ export async function startAlertStack(options: AlertStackOptions = {}): Promise<
   const notifications: Notified[] = [];
   const owner = newOwner();
   try {
-    const sim = await startSimulator();
+    const sim = await startSimulator(options.tls === true ? { tls: true } : {});
     cleanups.push(() => sim.stop());
 
     // The webhook receiver: Alertmanager's webhook payload (version 4).
@@ -131,7 +156,7 @@ export async function startAlertStack(options: AlertStackOptions = {}): Promise<
     const settings = { schedule: `*/${scheduleSeconds} * * * * *`, stepTimeoutMs: 3000, timeoutMs: 3000, pageAfterFailures };
     const config = {
       ...(options.journeyDirs === undefined ? {} : { journeyDirs: options.journeyDirs }),
-      targets: [targetFor(sim)],
+      targets: [{ ...targetFor(sim), ...(sim.description.caFile === undefined ? {} : { caFile: sim.description.caFile }) }],
       journeys: onlyJourneys(Object.fromEntries(journeys.map((name) => [name, settings]))),
       server: { port: monitorPort },
       runs: { dir: join(dir, 'runs'), passEnv: [OWNER_VARIABLE] },
@@ -160,9 +185,14 @@ export async function startAlertStack(options: AlertStackOptions = {}): Promise<
       }
     });
 
+    let rulesFile = RULES_FILE;
+    if (options.shortenFor !== undefined) {
+      rulesFile = join(dir, 'rules.yml');
+      writeFileSync(rulesFile, rulesWithShorterFor(readFileSync(RULES_FILE, 'utf8'), options.shortenFor));
+    }
     const prometheus = await startPrometheus(monitorUrl, [
       'rule_files:',
-      `  - ${RULES_FILE}`,
+      `  - ${rulesFile}`,
       'alerting:',
       '  alertmanagers:',
       '    - static_configs:',
@@ -206,6 +236,10 @@ export async function startAlertStack(options: AlertStackOptions = {}): Promise<
         return { on, firing, off, resolved };
       },
       api: async (path) => (await (await fetch(`${monitorUrl}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as unknown,
+      post: async (path, body) => {
+        const answer = await fetch(`${monitorUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        return { status: answer.status, json: (await answer.json()) as unknown };
+      },
       stop: async () => {
         for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
         rmSync(dir, { recursive: true, force: true });

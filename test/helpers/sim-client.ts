@@ -1,3 +1,4 @@
+import { callJson } from '../../src/kit/http.js';
 import WebSocket from 'ws';
 import type { SimulatorDescription } from '../../src/simulator/simulator.js';
 import { protocolForToken } from '../../src/simulator/ws-negotiation.js';
@@ -44,12 +45,15 @@ export async function admin(
   path: string,
   body?: unknown,
 ): Promise<{ status: number; json: unknown }> {
-  const response = await fetch(`${sim.adminUrl}${path}`, {
+  // A TLS simulator's admin API is https, trusted through its CA file, as the monitor trusts it.
+  const answer = await callJson(`${sim.adminUrl}${path}`, {
     method,
-    headers: { authorization: `Bearer ${sim.adminToken}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    headers: { authorization: `Bearer ${sim.adminToken}` },
+    ...(body === undefined ? {} : { body }),
+    timeoutMs: 30_000,
+    caFile: sim.caFile,
   });
-  return { status: response.status, json: (await response.json()) as unknown };
+  return { status: answer.status, json: answer.body };
 }
 
 export type Frame = Record<string, unknown> & { type: string };
