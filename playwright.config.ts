@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { HEADED_ENV_VAR, chromiumLaunchOptions, headedRun } from './src/browser/chromium.js';
+import { HEADED_ENV_VAR, chromiumLaunchOptions, headedRun, privateCaFlags } from './src/browser/chromium.js';
 import { browserEnvironment } from './src/run/child-environment.js';
 import { CHILD_ENV } from './src/protocol/child.js';
 
@@ -19,6 +19,18 @@ const timeout = Number(process.env[CHILD_ENV.testTimeoutMs] ?? '') || 60_000;
 const headed = headedRun(process.argv, process.env);
 if (headed) process.env[HEADED_ENV_VAR] = '1';
 
+// The target's private CA, if it has one (under the executor, in its target; by hand, GPMON_CA_FILE): the browser trusts it too.
+function targetCaFile(env: NodeJS.ProcessEnv): string | undefined {
+  try {
+    const target = JSON.parse(env[CHILD_ENV.target] ?? 'null') as { caFile?: unknown } | null;
+    if (typeof target?.caFile === 'string') return target.caFile;
+  } catch {
+    // A target the kit will refuse with its own message.
+  }
+  return env.GPMON_CA_FILE;
+}
+const launch = chromiumLaunchOptions({ headless: !headed });
+
 export default defineConfig({
   // Under the executor, the folder of the journey it runs (one of the config's journeyDirs, say); by hand, journeys/.
   testDir: process.env[CHILD_ENV.journeyDir] ?? './journeys',
@@ -32,7 +44,7 @@ export default defineConfig({
   use: {
     browserName: 'chromium',
     headless: true,
-    launchOptions: { ...chromiumLaunchOptions({ headless: !headed }), env: browserEnvironment(process.env) },
+    launchOptions: { ...launch, args: [...launch.args, ...privateCaFlags(targetCaFile(process.env))], env: browserEnvironment(process.env) },
     // The journey kit records each run's trace itself (src/kit/fixtures.ts): redacted, and named for the run.
     trace: 'off',
     screenshot: 'only-on-failure',

@@ -1,4 +1,5 @@
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { X509Certificate, createHash } from 'node:crypto';
 
 /**
  * The one place that decides which Chromium runs and with which flags.
@@ -137,4 +138,34 @@ export function chromiumLaunchOptions(lookup: ChromiumLookup = {}): {
   return choice.executablePath === undefined
     ? { args: [...choice.args] }
     : { executablePath: choice.executablePath, args: [...choice.args] };
+}
+
+/**
+ * The flag that has Chromium trust a target's private CA (its `caFile`, a PEM
+ * of one or more certificates) and nothing else: Chromium's
+ * `--ignore-certificate-errors-spki-list` with the base64 SHA-256 of each
+ * certificate's public key (SPKI), honoured for a chain that holds one of
+ * them. No flag for no file; a file that cannot be read or holds no
+ * certificate gives none either (the config check names it; the page then
+ * fails as not trusted, which says so). Unlike the Node clients, Chromium
+ * then overlooks every error of such a chain, an expired leaf's too:
+ * platform-health's `tls` step is what judges the certificates.
+ */
+export function privateCaFlags(caFile: string | undefined): string[] {
+  if (caFile === undefined || caFile === '') return [];
+  let pem: string;
+  try {
+    pem = readFileSync(caFile, 'utf8');
+  } catch {
+    return [];
+  }
+  const hashes: string[] = [];
+  for (const block of pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []) {
+    try {
+      hashes.push(createHash('sha256').update(new X509Certificate(block).publicKey.export({ type: 'spki', format: 'der' })).digest('base64'));
+    } catch {
+      // Not a certificate Node can read: the others still count.
+    }
+  }
+  return hashes.length === 0 ? [] : [`--ignore-certificate-errors-spki-list=${hashes.join(',')}`];
 }

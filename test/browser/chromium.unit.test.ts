@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM_FLAGS, ChromiumNotFoundError, DEBIAN_HEADLESS_SHELL, chooseChromium, chromiumLaunchOptions, headedRun, isExecutableFile } from '../../src/browser/chromium.js';
+import { X509Certificate, createHash } from 'node:crypto';
+import { CHROMIUM_FLAGS, ChromiumNotFoundError, DEBIAN_HEADLESS_SHELL, chooseChromium, chromiumLaunchOptions, headedRun, isExecutableFile, privateCaFlags } from '../../src/browser/chromium.js';
+import { createSimulatorPki } from '../../src/simulator/tls.js';
 
 const only = (...paths: string[]) => (path: string) => paths.includes(path);
 
@@ -80,6 +82,24 @@ describe('which Chromium runs', () => {
   it('always carries the flags a root, offline host needs', () => {
     for (const flag of ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']) {
       assert.ok(chooseChromium({ env: {}, exists: only() }).args.includes(flag), flag);
+    }
+  });
+});
+
+describe("a target's private CA, for Chromium", () => {
+  it('is the SPKI list flag with each certificate key hash of the file, and nothing for no file, a missing one or one with no certificate', async () => {
+    const pki = await createSimulatorPki(['127.0.0.1']);
+    const dir = mkdtempSync(join(tmpdir(), 'gpmon-spki-'));
+    try {
+      writeFileSync(join(dir, 'ca.pem'), pki.caPem);
+      writeFileSync(join(dir, 'junk.pem'), 'hello\n');
+      const expected = createHash('sha256').update(new X509Certificate(pki.caPem).publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
+      assert.deepEqual(privateCaFlags(join(dir, 'ca.pem')), [`--ignore-certificate-errors-spki-list=${expected}`]);
+      assert.deepEqual(privateCaFlags(undefined), []);
+      assert.deepEqual(privateCaFlags(join(dir, 'missing.pem')), []);
+      assert.deepEqual(privateCaFlags(join(dir, 'junk.pem')), []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

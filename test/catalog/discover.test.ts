@@ -19,9 +19,12 @@ describe('journey discovery: every spec file declares its journey', () => {
     assert.deepEqual(
       found.journeys.map(({ name, file, kind, steps, schedule, timeoutMs, slo }) => ({ name, file, kind, steps, schedule, timeoutMs, slo })),
       [
+        { name: 'concurrent-sessions', file: 'journeys/concurrent-sessions.spec.ts', kind: 'protocol', steps: GOLDEN_STEPS, schedule: '50 */2 * * * *', timeoutMs: 45_000, slo: GOLDEN_SLO },
         { name: 'golden-path-api', file: 'journeys/golden-path-api.spec.ts', kind: 'protocol', steps: GOLDEN_STEPS, schedule: '*/15 * * * * *', timeoutMs: 30_000, slo: GOLDEN_SLO },
         { name: 'golden-path', file: 'journeys/golden-path.spec.ts', kind: 'browser', steps: GOLDEN_STEPS, schedule: '0 * * * * *', timeoutMs: 60_000, slo: GOLDEN_SLO },
+        { name: 'platform-health', file: 'journeys/platform-health.spec.ts', kind: 'protocol', steps: ['health', 'dependencies', 'tls', 'cors'], schedule: '20 * * * * *', timeoutMs: 30_000, slo: { health: 1000, dependencies: 2000, tls: 2000, cors: 1000 } },
         { name: 'thread-follow-up', file: 'journeys/thread-follow-up.spec.ts', kind: 'protocol', steps: [...GOLDEN_STEPS, 'follow_up'], schedule: '45 */2 * * * *', timeoutMs: 45_000, slo: { ...GOLDEN_SLO, follow_up: 12_000 } },
+        { name: 'token-refresh', file: 'journeys/token-refresh.spec.ts', kind: 'protocol', steps: ['login', 'refresh', ...GOLDEN_STEPS.slice(1)], schedule: '30 */2 * * * *', timeoutMs: 45_000, slo: { ...GOLDEN_SLO, refresh: 2000 } },
         { name: 'ws-auth-enforced', file: 'journeys/ws-auth-enforced.spec.ts', kind: 'protocol', steps: ['no_token', 'forged_token'], schedule: '30 */5 * * * *', timeoutMs: 20_000, slo: { no_token: 1000, forged_token: 1000 } },
         { name: 'my-checkout', file: 'test/fixtures/discovery/good/my-checkout.spec.ts', kind: 'protocol', steps: ['open_cart', 'pay'], schedule: '*/30 * * * * *', timeoutMs: 20_000, slo: undefined },
       ],

@@ -23,15 +23,24 @@ describe('gpmon journeys', () => {
     assert.equal(
       stdout,
       [
+        'concurrent-sessions (protocol, journeys/concurrent-sessions.spec.ts)',
+        '  steps: login, connect, agent_request, live_events, ai_response',
+        '  schedule: 50 */2 * * * * against the embedded simulator',
         'golden-path-api (protocol, journeys/golden-path-api.spec.ts)',
         '  steps: login, connect, agent_request, live_events, ai_response',
         '  schedule: */15 * * * * * against the embedded simulator',
         'golden-path (browser, journeys/golden-path.spec.ts)',
         '  steps: login, connect, agent_request, live_events, ai_response',
         '  schedule: 0 * * * * * against the embedded simulator',
+        'platform-health (protocol, journeys/platform-health.spec.ts)',
+        '  steps: health, dependencies, tls, cors',
+        '  schedule: 20 * * * * * against the embedded simulator',
         'thread-follow-up (protocol, journeys/thread-follow-up.spec.ts)',
         '  steps: login, connect, agent_request, live_events, ai_response, follow_up',
         '  schedule: 45 */2 * * * * against the embedded simulator',
+        'token-refresh (protocol, journeys/token-refresh.spec.ts)',
+        '  steps: login, refresh, connect, agent_request, live_events, ai_response',
+        '  schedule: 30 */2 * * * * against the embedded simulator',
         'ws-auth-enforced (protocol, journeys/ws-auth-enforced.spec.ts)',
         '  steps: no_token, forged_token',
         '  schedule: 30 */5 * * * * against the embedded simulator',
@@ -58,7 +67,7 @@ describe('gpmon journeys', () => {
     assert.equal(stdout, '');
     assert.equal(
       stderr,
-      `gpmon journeys: 1 problem (config ${file})\n  journeys.golden-paht: no journey file declares "golden-paht" (did you mean "golden-path"?); known: golden-path-api, golden-path, thread-follow-up, ws-auth-enforced\n`,
+      `gpmon journeys: 1 problem (config ${file})\n  journeys.golden-paht: no journey file declares "golden-paht" (did you mean "golden-path"?); known: concurrent-sessions, golden-path-api, golden-path, platform-health, thread-follow-up, token-refresh, ws-auth-enforced\n`,
     );
   });
 

@@ -121,7 +121,7 @@ describe('gpmon run', () => {
   });
 
   const usage: [string, string[], Record<string, string | undefined>, RegExp][] = [
-    ['an unknown journey', ['run', 'golden-pathh'], {}, /unknown journey "golden-pathh" \(did you mean "golden-path"\?\); known: golden-path-api, golden-path, thread-follow-up, ws-auth-enforced$/m],
+    ['an unknown journey', ['run', 'golden-pathh'], {}, /unknown journey "golden-pathh" \(did you mean "golden-path"\?\); known: concurrent-sessions, golden-path-api, golden-path, platform-health, thread-follow-up, token-refresh, ws-auth-enforced$/m],
     ['no journey', ['run'], {}, /name a journey/],
     ['an unknown target', ['run', 'golden-path', '--target', 'prod'], {}, /unknown target "prod"/],
     ['a bad --expect', ['run', 'golden-path', '--expect', '(['], {}, /--expect: Invalid regular expression/],

@@ -20,7 +20,9 @@ import { ROOT, dashboardFiles, dashboardQueries, parseVariableQuery, variableQue
 
 /**
  * The dashboards and alert rules against real data: a monitor daemon watching
- * the simulator, a real Prometheus scraping it every second, healthy runs,
+ * the simulator (over TLS, with platform-health beside the journeys below, for
+ * the certificate and dependency series; CI announces the deploy below, for
+ * the expected-revision ones), a real Prometheus scraping it every second, healthy runs,
  * then faults switched on through the simulator's admin API (a missing event,
  * then permissive socket auth, so runs fail at a step with a reason, one of
  * them security) and cleared, then a new deployed revision (sockets refused
@@ -126,8 +128,11 @@ describe('dashboards and alert rules on live data', () => {
         [JOURNEY]: { schedule: '*/2 * * * * *', stepTimeoutMs: 3000, timeoutMs: 15_000 },
         'ws-auth-enforced': { schedule: '*/3 * * * * *' },
         [EXAMPLE]: { schedule: '*/2 * * * * *' },
+        // The platform's facts (certificates, dependencies, services) for the infrastructure row: over TLS, as staging is.
+        'platform-health': { schedule: '*/2 * * * * *' },
       },
       { journeyDirs: [EXAMPLE_DIR] },
+      { tls: true },
     );
     start = Math.floor(Date.now() / 1000);
     prometheus = await startPrometheus(h.daemon.url);
@@ -153,6 +158,8 @@ describe('dashboards and alert rules on live data', () => {
     // A deploy: the target reports a new revision, and refuses sockets (AUTH_FAILED) for a moment: the example journey
     // fails at its own step, open_session (ws_auth). Then runs pass again.
     await fault({ name: 'new_revision', revision: NEW_REVISION });
+    // CI announces it: the deploys panel and GoldenPathDeployNotEffective's series.
+    assert.equal((await h.api('POST', `/api/targets/${TARGET}/expected-revision`, { body: { revision: NEW_REVISION, within: '1m' } })).status, 201);
     await fault({ name: 'ws_auth_rejected' });
     await waitFor(`${EXAMPLE} failing at open_session (ws_auth) in Prometheus`, () => seen(`synthetic_journey_failure_info{journey="${EXAMPLE}",step="open_session",reason="ws_auth"}`).then((ok) => (ok ? true : undefined)), 30_000);
     assert.equal((await admin(sim, 'DELETE', '/faults/ws_auth_rejected')).status, 200);
@@ -181,7 +188,7 @@ describe('dashboards and alert rules on live data', () => {
       offered.set(variable.name, values);
     }
     assert.deepEqual(offered.get('target'), [TARGET]);
-    assert.deepEqual(offered.get('journey'), [EXAMPLE, JOURNEY, 'ws-auth-enforced'], 'the enabled journeys (golden-path is off here), the one found only in a journeyDirs folder among them');
+    assert.deepEqual(offered.get('journey'), [EXAMPLE, JOURNEY, 'platform-health', 'ws-auth-enforced'], 'the enabled journeys (golden-path is off here), the one found only in a journeyDirs folder among them');
     assert.deepEqual(offered.get('step')?.sort(), ['agent_request', 'ai_response', 'connect', 'live_events', 'login']);
   });
 

@@ -156,7 +156,7 @@ export async function startAlertStack(options: AlertStackOptions = {}): Promise<
     const settings = { schedule: `*/${scheduleSeconds} * * * * *`, stepTimeoutMs: 3000, timeoutMs: 3000, pageAfterFailures };
     const config = {
       ...(options.journeyDirs === undefined ? {} : { journeyDirs: options.journeyDirs }),
-      targets: [{ ...targetFor(sim), ...(sim.description.caFile === undefined ? {} : { caFile: sim.description.caFile }) }],
+      targets: [targetFor(sim)],
       journeys: onlyJourneys(Object.fromEntries(journeys.map((name) => [name, settings]))),
       server: { port: monitorPort },
       runs: { dir: join(dir, 'runs'), passEnv: [OWNER_VARIABLE] },

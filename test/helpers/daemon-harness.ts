@@ -21,9 +21,20 @@ export interface DaemonHarness {
   stop(): Promise<void>;
 }
 
+/** The config's target for a simulator: its URLs, the bypass login, and its CA file when it serves TLS. */
 export function targetFor(sim: Simulator): Record<string, unknown> {
   const d = sim.description;
-  return { name: 'sim', appUrl: d.app, authUrl: d.auth, apiUrl: d.api, wsUrl: d.ws, login: 'bypass', email: 'daemon.probe@gpmon.test', bypassKeyEnv: 'SIM_BYPASS_KEY' };
+  return {
+    name: 'sim',
+    appUrl: d.app,
+    authUrl: d.auth,
+    apiUrl: d.api,
+    wsUrl: d.ws,
+    login: 'bypass',
+    email: 'daemon.probe@gpmon.test',
+    bypassKeyEnv: 'SIM_BYPASS_KEY',
+    ...(d.caFile === undefined ? {} : { caFile: d.caFile }),
+  };
 }
 
 /**
@@ -32,11 +43,16 @@ export function targetFor(sim: Simulator): Record<string, unknown> {
  * `journeyDirs` (absolute paths: folders of journey files beside the shipped
  * ones) are discovered as the config loader would, and stay in the written
  * config.json. A journey found there is on unless `journeys` turns it off.
+ * With `tls`, the simulator serves https and wss, the target trusting its CA.
  */
-export async function startDaemonHarness(journeys: Record<string, Record<string, unknown>>, extra: Record<string, unknown> & { journeyDirs?: readonly string[] } = {}): Promise<DaemonHarness> {
+export async function startDaemonHarness(
+  journeys: Record<string, Record<string, unknown>>,
+  extra: Record<string, unknown> & { journeyDirs?: readonly string[] } = {},
+  options: { readonly tls?: boolean } = {},
+): Promise<DaemonHarness> {
   const found = await discoverJourneys(PROJECT_ROOT, (extra.journeyDirs ?? []).map((path) => ({ path, label: `journeyDirs: ${path}` })));
   if (!found.ok) throw new Error(found.problems.join('\n'));
-  const sim = await startSimulator();
+  const sim = await startSimulator(options.tls === true ? { tls: true } : {});
   const dir = mkdtempSync(join(tmpdir(), 'gpmon-daemon-'));
   const rawConfig = { targets: [targetFor(sim)], journeys: onlyJourneys(journeys), server: { port: 0 }, runs: { dir: join(dir, 'runs') }, ...extra };
   const resolved = resolveConfig(rawConfig, { SIM_BYPASS_KEY: sim.description.bypassKey }, [...SHIPPED, ...found.journeys]);

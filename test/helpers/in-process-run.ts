@@ -7,7 +7,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { JourneyRun, type Attacher, type StepHost } from '../../src/kit/journey-run.js';
 import { plainFirstLine, readKitAttachments } from '../../src/reporter/ndjson-reporter.js';
 import { buildRecord, type MonitorFault } from '../../src/run/record-builder.js';
-import { chromiumLaunchOptions } from '../../src/browser/chromium.js';
+import { chromiumLaunchOptions, privateCaFlags } from '../../src/browser/chromium.js';
 import { warmBrowser } from '../../src/kit/warm-up.js';
 import { pathToFileURL } from 'node:url';
 import { DISCOVERY_REGISTRY, type DiscoveryRegistry } from '../../src/kit/journey-declaration.js';
@@ -102,7 +102,8 @@ export async function startInProcess(options: { latency?: Partial<LatencyProfile
       const contexts: { close(): Promise<void> }[] = [];
       const page = async () => {
         // Warmed as a monitored run's browser is before its go: a cold Chromium is slow on its first page and socket.
-        browser ??= chromium.launch(chromiumLaunchOptions()).then(async (launched) => {
+        const launch = chromiumLaunchOptions();
+        browser ??= chromium.launch({ ...launch, args: [...launch.args, ...privateCaFlags(target.caFile)] }).then(async (launched) => {
           await warmBrowser(launched);
           return launched;
         });

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
-import { getJson, login, postJson, type Tokens } from '../helpers/sim-client.js';
+import { admin, getJson, login, postJson, type Tokens } from '../helpers/sim-client.js';
 
 describe('auth service (contract §2)', () => {
   let sim: Simulator;
@@ -78,16 +78,42 @@ describe('auth service (contract §2)', () => {
     );
   });
 
-  it('POST /auth/refresh rotates the pair; a used or bad refresh token is 401', async () => {
+  it('POST /auth/refresh answers a new access token beside the same refresh token (the platform\'s way); a bad one is 401, none 422', async () => {
     const tokens = await login(sim.description);
     const url = `${sim.description.auth}/auth/refresh`;
     const fresh = await postJson(url, { refresh_token: tokens.refresh_token });
     assert.equal(fresh.status, 200);
     const pair = fresh.json as Tokens;
     assert.notEqual(pair.access_token, tokens.access_token);
-    assert.equal((await postJson(url, { refresh_token: tokens.refresh_token })).status, 401);
+    assert.equal(pair.refresh_token, tokens.refresh_token, 'no rotation: the platform hands the same refresh token back');
+    // Built by the refresh path: an empty permission list, where a login's has some.
+    const claims = (token: string) => JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { permissions: string[] };
+    assert.deepEqual(claims(pair.access_token).permissions, []);
+    assert.ok(claims(tokens.access_token).permissions.length > 0);
+    // The same token again works; the names the platform also reads (refreshToken, token) work too.
+    assert.equal((await postJson(url, { refresh_token: tokens.refresh_token })).status, 200);
+    assert.equal((await postJson(url, { refreshToken: tokens.refresh_token })).status, 200);
+    assert.equal((await postJson(url, { token: tokens.refresh_token })).status, 200);
     assert.equal((await postJson(url, { refresh_token: 'garbage' })).status, 401);
     assert.equal((await postJson(url, {})).status, 422);
+  });
+
+  it('with rotation on (admin settings), a refresh hands out a new refresh token and the used one is 401 from then on', async () => {
+    assert.equal((await admin(sim.description, 'PATCH', '/settings', { rotateRefreshTokens: true })).status, 200);
+    try {
+      const tokens = await login(sim.description);
+      const url = `${sim.description.auth}/auth/refresh`;
+      const fresh = await postJson(url, { refresh_token: tokens.refresh_token });
+      assert.equal(fresh.status, 200);
+      assert.notEqual((fresh.json as Tokens).refresh_token, tokens.refresh_token);
+      assert.equal((await postJson(url, { refresh_token: tokens.refresh_token })).status, 401);
+      assert.equal((await postJson(url, { refresh_token: (fresh.json as Tokens).refresh_token })).status, 200);
+    } finally {
+      await admin(sim.description, 'PATCH', '/settings', { rotateRefreshTokens: false });
+    }
+    const bad = await admin(sim.description, 'PATCH', '/settings', { rotateRefreshTokens: 'yes', other: 1 });
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(bad.json), /unknown setting \\"other\\"; known: loginForm, rotateRefreshTokens.*rotateRefreshTokens must be true or false/);
   });
 
   it('GET /auth/me answers the user for a valid bearer token and 401 otherwise', async () => {

@@ -190,6 +190,11 @@ describe('the golden-path-api journey against a TLS target that trusts its CA', 
     assert.equal(record.outcome, 'passed', describeRecord(record));
   });
 
+  it('golden-path (the browser) passes over https and wss, Chromium trusting the target\'s CA by its key, and nothing else', async () => {
+    const record = await harness().run('golden-path');
+    assert.equal(record.outcome, 'passed', describeRecord(record));
+  });
+
   it('platform-health passes, reading each origin\'s certificate once (the socket shares the api\'s): about 90 days, trusted', async () => {
     const record = await harness().run('platform-health');
     assert.equal(record.outcome, 'passed', describeRecord(record));

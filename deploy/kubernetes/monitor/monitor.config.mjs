@@ -12,6 +12,9 @@ export default {
     'golden-path': { schedule: '0 * * * * *' },
     'golden-path-api': { schedule: '*/15 * * * * *' },
     'thread-follow-up': { schedule: '45 */2 * * * *' },
+    'token-refresh': { schedule: '30 */2 * * * *' },
+    'concurrent-sessions': { schedule: '50 */2 * * * *' },
+    'platform-health': { schedule: '20 * * * * *' },
     'ws-auth-enforced': { schedule: '30 */5 * * * *' },
   },
   // Kept on the runs volume (a PersistentVolumeClaim): history survives restarts.

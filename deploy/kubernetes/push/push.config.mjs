@@ -8,6 +8,9 @@ export default {
     'golden-path': { schedule: '0 * * * * *' },
     'golden-path-api': { schedule: '0 * * * * *' },
     'thread-follow-up': { schedule: '0 */2 * * * *' },
+    'token-refresh': { schedule: '0 */2 * * * *' },
+    'concurrent-sessions': { schedule: '0 */2 * * * *' },
+    'platform-health': { schedule: '0 * * * * *' },
     'ws-auth-enforced': { schedule: '0 */5 * * * *' },
   },
 };
