@@ -67,6 +67,8 @@ const gone = (child: ChildProcess) => child.exitCode !== null || child.signalCod
 
 export interface AlertStackOptions {
   readonly scheduleSeconds?: number;
+  /** Each journey's timeout and step timeout, ms (default 3000: a dead monitor is stale after 3 × 3 s). */
+  readonly timeoutMs?: number;
   readonly pageAfterFailures?: number;
   /** Folders of journey files beside the shipped ones (absolute paths): the config's `journeyDirs`. */
   readonly journeyDirs?: readonly string[];
@@ -153,7 +155,8 @@ export async function startAlertStack(options: AlertStackOptions = {}): Promise<
     const monitorPort = await freePort();
     const monitorUrl = `http://127.0.0.1:${monitorPort}`;
     writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
-    const settings = { schedule: `*/${scheduleSeconds} * * * * *`, stepTimeoutMs: 3000, timeoutMs: 3000, pageAfterFailures };
+    const timeoutMs = options.timeoutMs ?? 3000;
+    const settings = { schedule: `*/${scheduleSeconds} * * * * *`, stepTimeoutMs: timeoutMs, timeoutMs, pageAfterFailures };
     const config = {
       ...(options.journeyDirs === undefined ? {} : { journeyDirs: options.journeyDirs }),
       targets: [targetFor(sim)],
