@@ -8,6 +8,7 @@ import { displayUrl, pushRun, type PushOptions } from '../metrics/push.js';
 import { loadConfig } from '../config/load.js';
 import { monitorVersion, playwrightVersion } from './versions.js';
 import type { MonitorConfig } from '../config/resolve.js';
+import { checkPushUrl, pushLocation } from './push-flags.js';
 import { UsageError, parseFlags, parsePositiveInt, type CliIo, type ExitCode } from './usage.js';
 import { PROJECT_ROOT } from '../catalog/shipped.js';
 
@@ -42,7 +43,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
     json: { type: 'boolean' },
     push: { type: 'string' },
   });
-  if (values.push !== undefined && !/^https?:\/\/[^\s/]+/.test(values.push)) throw new UsageError(`gpmon run: --push: "${displayUrl(values.push)}" is not an http(s) URL`);
+  checkPushUrl('run', values.push);
   const [name, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`gpmon run: unexpected argument "${extra[0] ?? ''}"`);
   if (values.expect !== undefined) {
@@ -53,9 +54,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
     }
   }
   const timeoutMs = parsePositiveInt('--timeout', values.timeout);
-  // Empty is unset: a pod without a location label gets GPMON_LOCATION="" from its downward API.
-  const location = (io.env.GPMON_LOCATION ?? '') === '' ? undefined : io.env.GPMON_LOCATION;
-  if (location !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(location)) throw new UsageError(`gpmon run: GPMON_LOCATION: "${location}" must be 1-64 letters, digits, "_", "-" or "."`);
+  const location = pushLocation('run', io.env);
   const which = cliTargetName(values.target, io.env);
   // The journeys are the files discovery finds (journeys/ and the config's journeyDirs): the config is always read.
   const loaded = await loadConfig(values.config, io.env);

@@ -15,6 +15,7 @@ import { RunStore } from '../store/run-store.js';
 import { PROJECT_ROOT } from '../catalog/shipped.js';
 import { cliTargetName, resolveCliTarget } from './cli-target.js';
 import { SIGNAL_EXIT, runOnce } from './run-once.js';
+import { checkPushUrl, pushLocation } from './push-flags.js';
 import { UsageError, parseFlags, type CliIo, type ExitCode } from './usage.js';
 import { monitorVersion, playwrightVersion } from './versions.js';
 
@@ -62,9 +63,8 @@ export async function verifyCommand(args: readonly string[], io: CliIo): Promise
   if (!REVISION_PATTERN.test(expected)) throw new UsageError(`gpmon verify: --expect-revision: "${expected}" is not a commit (7-40 hex digits)`);
   const withinMs = duration('--within', values.within ?? WITHIN.default, WITHIN);
   const pollMs = duration('--poll', values.poll ?? POLL.default, POLL);
-  if (values.push !== undefined && !/^https?:\/\/[^\s/]+/.test(values.push)) throw new UsageError(`gpmon verify: --push: "${displayUrl(values.push)}" is not an http(s) URL`);
-  const location = (io.env.GPMON_LOCATION ?? '') === '' ? undefined : io.env.GPMON_LOCATION;
-  if (location !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(location)) throw new UsageError(`gpmon verify: GPMON_LOCATION: "${location}" must be 1-64 letters, digits, "_", "-" or "."`);
+  checkPushUrl('verify', values.push);
+  const location = pushLocation('verify', io.env);
   const loaded = await loadConfig(values.config, io.env);
   if (!loaded.ok) throw new UsageError(`gpmon verify: the config or a journey file has problems:\n  ${loaded.problems.join('\n  ')}`);
   const config = loaded.config;
