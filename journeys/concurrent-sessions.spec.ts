@@ -43,10 +43,11 @@ export default defineJourney(
     timeoutMs: 45_000,
     slo: { login: 3000, connect: 1000, agent_request: 2000, live_events: 10_000, ai_response: 2000 },
     description: 'N users at once each get their own run and only theirs',
-    params: { users: 3 },
+    params: { users: { default: 3, min: 2, max: 20, integer: true } },
   },
   async ({ run }) => {
-    const count = Math.min(Math.max(Math.trunc(run.param('users', 3)), 2), 20);
+    // The config's value is checked against the bounds above before any run; a run by hand gets the default.
+    const count = run.param('users', 3);
     const sessions = Array.from({ length: count }, (_, i) => new UserSession(i, run));
     try {
       await run.step('login', async (step) => {

@@ -3,14 +3,17 @@ import { callJson, defineJourney, detailOf, fail, httpEvidence, readCertificate,
 /**
  * What the platform's infrastructure checks look at (contract §3, §8
  * "health", "TLS"), every minute:
+ * - `tls`, first, since every later call rides on it: each https/wss
+ *   origin's certificate, read even when it is not trusted, its expiry
+ *   exported (`synthetic_tls_cert_expiry_timestamp_seconds`: the alerts warn
+ *   ahead, and page on an expired one); a chain the target does not trust,
+ *   or an expired certificate, fails here, saying which; a target with no
+ *   https origin passes it, and says so;
  * - `health`: auth's and the backend's `/health` are up (200 with ok, healthy
  *   or degraded); `degraded` is up, and flagged;
  * - `dependencies`: the dependency status and latency the backend reports
  *   (`/api/health` checks, `/api/health/database`), exported as gauges; a
  *   body without them is not a failure;
- * - `tls`: each https/wss origin's certificate: its expiry exported
- *   (`synthetic_tls_cert_expiry_timestamp_seconds`, alerts warn ahead), a
- *   chain the target does not trust, or an expired certificate, fails;
  * - `cors`: the preflights the web app's calls need, from the app's origin,
  *   answered by auth and api.
  */
@@ -18,16 +21,36 @@ export default defineJourney(
   {
     name: 'platform-health',
     kind: 'protocol',
-    steps: ['health', 'dependencies', 'tls', 'cors'],
+    steps: ['tls', 'health', 'dependencies', 'cors'],
     schedule: '20 * * * * *',
     timeoutMs: 30_000,
     stepTimeoutMs: 5000,
-    slo: { health: 1000, dependencies: 2000, tls: 2000, cors: 1000 },
+    slo: { tls: 2000, health: 1000, dependencies: 2000, cors: 1000 },
     description: 'health endpoints, dependency latencies, TLS certificates and CORS preflights',
   },
   async ({ run }) => {
     const { target } = run;
     const call = (url: string, init: { method?: string; headers?: Record<string, string> } = {}) => callJson(url, { ...init, timeoutMs: run.stepTimeoutMs, caFile: target.caFile });
+
+    await run.step('tls', async (step) => {
+      const started = run.clock();
+      const origins = tlsOrigins(run);
+      const readings = await Promise.all(origins.map(async ({ origin, url }) => ({ origin, url, reading: await readCertificate(url, { caFile: target.caFile, timeoutMs: run.stepTimeoutMs }) })));
+      const certificates = readings.flatMap(({ origin, reading }) =>
+        reading.ok ? [{ origin, notAfter: reading.notAfter.toISOString(), daysLeft: Math.round(reading.daysLeft * 100) / 100, trusted: reading.trusted, issuer: reading.issuer.split('\n')[0] ?? '' }] : [],
+      );
+      run.mark('tlsCertificates', certificates);
+      if (origins.length === 0) run.mark('tls', 'no https or wss origin: nothing to check');
+      step.measured(run.clock() - started);
+      for (const { origin, url, reading } of readings) {
+        const where = new URL(url).origin;
+        if (!reading.ok) fail('network', `no TLS handshake with the ${origin} origin ${where}: ${reading.error}`, { origin, url: where });
+        if (reading.daysLeft < 0) fail('network', `the TLS certificate of the ${origin} origin ${where} expired on ${reading.notAfter.toISOString()}`, { origin, url: where, notAfter: reading.notAfter.toISOString() });
+        if (!reading.trusted) {
+          fail('network', `the TLS certificate of the ${origin} origin ${where} is not trusted (${reading.authorizationError ?? 'unknown reason'}); a private CA is trusted by the target's caFile (GPMON_CA_FILE for the environment's target)`, { origin, url: where, error: reading.authorizationError ?? null, issuer: reading.issuer });
+        }
+      }
+    });
 
     await run.step('health', async (step) => {
       const [auth, api] = await Promise.all([call(`${target.authUrl}/health`), call(`${target.apiUrl}/health`)]);
@@ -50,25 +73,6 @@ export default defineJourney(
         fail('http_error', `the backend reports ${failed.map((d) => `${d.name} ${d.status}`).join(', ')}`, { path: '/api/health', failed: failed.map((d) => d.name) });
       }
       step.measured(Math.max(health.elapsedMs, database.elapsedMs));
-    });
-
-    await run.step('tls', async (step) => {
-      const started = run.clock();
-      const origins = tlsOrigins(run);
-      const readings = await Promise.all(origins.map(async ({ origin, url }) => ({ origin, url, reading: await readCertificate(url, { caFile: target.caFile, timeoutMs: run.stepTimeoutMs }) })));
-      const certificates = readings.flatMap(({ origin, reading }) =>
-        reading.ok ? [{ origin, notAfter: reading.notAfter.toISOString(), daysLeft: Math.round(reading.daysLeft * 100) / 100, trusted: reading.trusted, issuer: reading.issuer.split('\n')[0] ?? '' }] : [],
-      );
-      run.mark('tlsCertificates', certificates);
-      step.measured(run.clock() - started);
-      for (const { origin, url, reading } of readings) {
-        const where = new URL(url).origin;
-        if (!reading.ok) fail('network', `no TLS handshake with the ${origin} origin ${where}: ${reading.error}`, { origin, url: where });
-        if (reading.daysLeft < 0) fail('network', `the TLS certificate of the ${origin} origin ${where} expired on ${reading.notAfter.toISOString()}`, { origin, url: where, notAfter: reading.notAfter.toISOString() });
-        if (!reading.trusted) {
-          fail('network', `the TLS certificate of the ${origin} origin ${where} is not trusted (${reading.authorizationError ?? 'unknown reason'}); a private CA is trusted by the target's caFile`, { origin, url: where, error: reading.authorizationError ?? null, issuer: reading.issuer });
-        }
-      }
     });
 
     await run.step('cors', async (step) => {

@@ -22,14 +22,14 @@ export function isConfigTarget(which: string): boolean {
 
 /**
  * The target `which` names, for `gpmon <command>`: one of the config's, `env`
- * (design.md's GPMON_* variables, every problem named at once) or
+ * (the README's GPMON_* variables, every problem named at once) or
  * `simulator` (a fresh embedded one; the caller stops it with `stop`).
  */
 export async function resolveCliTarget(command: string, which: string, config: MonitorConfig, env: NodeJS.ProcessEnv): Promise<CliTarget> {
   if (isConfigTarget(which)) {
     const configured = config.targets === 'simulator' ? [] : config.targets;
     const found = configured.find((t) => t.target.name === which);
-    if (found === undefined) throw new UsageError(`gpmon ${command}: --target: unknown target "${which}"; known: ${[...configured.map((t) => t.target.name), 'env', 'simulator'].join(', ')}`);
+    if (found === undefined) throw new UsageError(`gpmon ${command}: --target: unknown target "${which}"; known: ${[...new Set([...configured.map((t) => t.target.name), 'env', 'simulator'])].join(', ')}`);
     return { target: found.target, secrets: found.secrets };
   }
   if (which === 'env') {

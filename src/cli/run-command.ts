@@ -15,10 +15,11 @@ import { PROJECT_ROOT } from '../catalog/shipped.js';
 export const RUN_USAGE = `gpmon run <journey> [options]   run one journey now, print a live step table
 
   journey: a journey file's name (gpmon journeys lists them: journeys/, and the config's journeyDirs)
-  --target NAME            a target of the config, env (design.md's GPMON_* variables) or simulator
+  --target NAME            a target of the config, env (GPMON_APP_URL, GPMON_AUTH_URL, GPMON_API_URL, GPMON_WS_URL,
+                           GPMON_LOGIN, GPMON_EMAIL, GPMON_PASSWORD or GPMON_BYPASS_KEY, GPMON_CA_FILE) or simulator
                            (default: env when GPMON_APP_URL is set, else the simulator)
   --config FILE            the config (default ./monitor.config.ts, when there is one): its journeyDirs, its
-                           journeys' timeouts, and for a named target or --push, its prompt and expected answer
+                           journeys' timeouts and params, and for a named target or --push, its prompt and expected answer
   --prompt TEXT            the request sent to the agent
   --expect REGEX           the pattern the answer must match
   --timeout MS             the journey's deadline
@@ -82,7 +83,8 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
   const inputs: RunInputs = {
     prompt: values.prompt ?? fromConfig?.inputs.prompt ?? DEFAULT_INPUTS.prompt,
     expectedAnswer: values.expect ?? fromConfig?.inputs.expectedAnswer ?? (which === 'simulator' ? SIMULATOR_EXPECTED_ANSWER : DEFAULT_INPUTS.expectedAnswer),
-    ...(fromConfig?.inputs.params === undefined ? {} : { params: fromConfig.inputs.params }),
+    // The journey's own settings (its file's params, as the config changes them) hold wherever it runs, as its timeouts do.
+    ...(configuredJourney.inputs.params === undefined ? {} : { params: configuredJourney.inputs.params }),
   };
   const runTimeoutMs = timeoutMs ?? configuredJourney.timeoutMs;
   const runsDir = resolve(values['runs-dir'] ?? io.env.GPMON_RUNS_DIR ?? 'runs');

@@ -22,7 +22,8 @@ import { monitorVersion, playwrightVersion } from './versions.js';
 export const VERIFY_USAGE = `gpmon verify --expect-revision SHA [options]   after a deploy (in CI): wait until the target runs SHA, then run the golden path on it
 
   --expect-revision SHA    the commit that was deployed: 7-40 hex digits (a short SHA matches the full one the target reports)
-  --target NAME            a target of the config, env (design.md's GPMON_* variables) or simulator
+  --target NAME            a target of the config, env (GPMON_APP_URL, GPMON_AUTH_URL, GPMON_API_URL, GPMON_WS_URL,
+                           GPMON_LOGIN, GPMON_EMAIL, GPMON_PASSWORD or GPMON_BYPASS_KEY, GPMON_CA_FILE) or simulator
                            (default: env when GPMON_APP_URL is set, else the simulator)
   --within DURATION        how long the deploy may take to go live (default 10m; 1s to 24h)
   --poll DURATION          how often to read the target's /api/system/info meanwhile (default 5s; 100ms to 5m)

@@ -1,6 +1,6 @@
 import { createTask } from 'node-cron';
 import { resolve } from 'node:path';
-import { DEFAULT_STEP_SLO_MS, defaultStepTimeoutMs, type JourneyDefinition, type JourneyParamValue } from '../model/journey.js';
+import { DEFAULT_STEP_SLO_MS, defaultStepTimeoutMs, paramDefault, paramProblem, type JourneyDefinition, type JourneyParamValue } from '../model/journey.js';
 import { caFileProblem, targetFromEnv, withDefaults, type Target, type TargetSecrets } from '../model/target.js';
 import { DEFAULT_INPUTS, type RunInputs } from '../model/run-record.js';
 import { describeIssues } from '../model/zod-issues.js';
@@ -214,16 +214,17 @@ function resolveParams(
   where: string,
   problems: string[],
 ): Record<string, JourneyParamValue> | undefined {
-  const defaults = definition.params ?? {};
-  const known = Object.keys(defaults);
+  const declared = definition.params ?? {};
+  const known = Object.keys(declared);
   for (const [name, value] of Object.entries(given ?? {})) {
-    const fallback = defaults[name];
-    if (fallback === undefined) {
+    const spec = declared[name];
+    if (spec === undefined) {
       problems.push(`${where}.params.${name}: not a parameter of ${definition.name}${didYouMean(name, known)}; known: ${known.join(', ') || 'none'}`);
-    } else if (typeof value !== typeof fallback) {
-      problems.push(`${where}.params.${name}: must be a ${typeof fallback}, as the journey's default ${JSON.stringify(fallback)} is (got ${JSON.stringify(value)})`);
+      continue;
     }
+    const problem = paramProblem(spec, value);
+    if (problem !== undefined) problems.push(`${where}.params.${name}: ${problem}`);
   }
   if (known.length === 0) return undefined;
-  return { ...defaults, ...given };
+  return { ...Object.fromEntries(Object.entries(declared).map(([name, spec]) => [name, paramDefault(spec)])), ...given };
 }

@@ -59,9 +59,19 @@ export function createHttpApp(deps: HttpDeps): Express {
   });
   app.use(express.json({ limit: '16kb' }));
 
+
   const requireToken: RequestHandler = (req, _res, next) => {
     const match = /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '');
     if (match?.[1] === undefined || !sameSecret(match[1], deps.token)) throw new HttpError(401, 'this needs Authorization: Bearer <token> (GPMON_API_TOKEN)');
+    next();
+  };
+  // A body sent without its JSON content type would reach a handler as no body at all (curl -d sends a form's): say
+  // why instead, once the token is checked. (`req.is` is null for a request with no body, false for another type.)
+  const jsonBody: RequestHandler = (req, _res, next) => {
+    // An empty POST (content-length 0, as fetch sends one) has no body to mistake.
+    if (req.is('application/json') === false && req.headers['content-length'] !== '0') {
+      throw new HttpError(415, `send the body as JSON, with Content-Type: application/json (got ${(req.headers['content-type'] ?? 'none').slice(0, 64)})`);
+    }
     next();
   };
   const journeyNamed = (name: string): ConfiguredJourney => {
@@ -140,7 +150,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     res.sendFile(path, { dotfiles: 'deny', headers: { 'content-disposition': `attachment; filename="${artifact.name}"` } });
   });
 
-  app.post('/api/journeys/:name/runs', requireToken, (req, res) => {
+  app.post('/api/journeys/:name/runs', requireToken, jsonBody, (req, res) => {
     const journey = journeyNamed(text(req.params.name));
     const body: unknown = req.body ?? {};
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'the body must be a JSON object');
@@ -158,14 +168,15 @@ export function createHttpApp(deps: HttpDeps): Express {
   });
 
   // CI, right after a deploy: {revision, within?} (within: a duration, default 10m). The target must report it by then.
-  app.post('/api/targets/:name/expected-revision', requireToken, (req, res) => {
+  app.post('/api/targets/:name/expected-revision', requireToken, jsonBody, (req, res) => {
     const target = targetNamed(text(req.params.name));
     const body: unknown = req.body ?? {};
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'the body must be a JSON object { "revision": string, "within"?: string }');
     const unknownKey = Object.keys(body).find((key) => key !== 'revision' && key !== 'within');
     if (unknownKey !== undefined) throw new HttpError(400, `unknown field "${unknownKey.slice(0, 64)}"; the body takes { "revision": string, "within"?: string }`);
     const { revision, within } = body as { revision?: unknown; within?: unknown };
-    if (typeof revision !== 'string' || !REVISION_PATTERN.test(revision)) throw new HttpError(400, 'revision: required, a commit of 7 to 40 hex digits');
+    if (revision === undefined) throw new HttpError(400, 'revision: required, a commit of 7 to 40 hex digits');
+    if (typeof revision !== 'string' || !REVISION_PATTERN.test(revision)) throw new HttpError(400, `revision: ${JSON.stringify(revision).slice(0, 64)} is not a commit (7 to 40 hex digits)`);
     if (within !== undefined && typeof within !== 'string') throw new HttpError(400, 'within: a duration such as "10m" or "90s"');
     const window = parseDuration(within ?? DEFAULT_DEPLOY_WINDOW, { min: 1000, max: MAX_DEPLOY_WINDOW_MS });
     if (!window.ok) throw new HttpError(400, `within: ${window.error}`);
@@ -178,7 +189,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     res.json(expectation);
   });
 
-  app.post('/api/runs/:id/replay', requireToken, (req, res) => {
+  app.post('/api/runs/:id/replay', requireToken, jsonBody, (req, res) => {
     const original = deps.store.get(runId(req.params.id));
     if (original === undefined) throw new HttpError(404, `no finished run ${text(req.params.id)}`);
     const result = deps.runs.trigger({ journey: original.journey, target: original.target, trigger: 'replay', inputs: original.inputs, replayOf: original.id });

@@ -86,7 +86,11 @@ const INVALID_CERTIFICATE = new Set([
 export function untrustedCertificateFailure(error: unknown, origin: string): JourneyFailure | undefined {
   const found = certificateError(error);
   if (found === undefined) return undefined;
-  const hint = UNTRUSTED_CHAIN.has(found.code) ? "; set the target's caFile to trust a private CA" : '';
+  if (!UNTRUSTED_CHAIN.has(found.code)) {
+    // The chain may well be trusted: this certificate is expired, not yet valid, or for another host.
+    return new JourneyFailure('network', `the TLS certificate of ${origin} is not valid (${found.message})`, { url: origin, tlsError: found.code });
+  }
+  const hint = "; set the target's caFile (GPMON_CA_FILE for the environment's target) to trust a private CA";
   return new JourneyFailure('network', `the TLS certificate of ${origin} is not trusted (${found.message})${hint}`, { url: origin, tlsError: found.code });
 }
 

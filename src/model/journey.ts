@@ -7,8 +7,33 @@ import { cronSchema } from './cron.js';
  * override the defaults per journey; the name and steps are the journey's.
  */
 /** A journey parameter's value: what a config file and an environment can both say plainly. */
-export const journeyParamValue = z.union([z.number(), z.string(), z.boolean()]);
+export const journeyParamValue = z.union([z.number(), z.string(), z.boolean()], { error: 'must be a number, a string or a boolean' });
 export type JourneyParamValue = z.infer<typeof journeyParamValue>;
+
+/** A number parameter with its bounds: a config's value outside them is a config error, never clamped in silence. */
+const boundedNumberParam = z
+  .strictObject({ default: z.number(), min: z.number().optional(), max: z.number().optional(), integer: z.boolean().optional() })
+  .superRefine((spec, context) => {
+    const problem = paramProblem(spec, spec.default);
+    if (problem !== undefined) context.addIssue({ code: 'custom', path: ['default'], message: problem });
+  });
+export type JourneyParamSpec = JourneyParamValue | z.infer<typeof boundedNumberParam>;
+
+/** A parameter's default, whichever way its file declares it. */
+export function paramDefault(spec: JourneyParamSpec): JourneyParamValue {
+  return typeof spec === 'object' ? spec.default : spec;
+}
+
+/** What is wrong with `value` for a parameter declared as `spec` (its type, its bounds), or undefined. */
+export function paramProblem(spec: JourneyParamSpec, value: JourneyParamValue): string | undefined {
+  const fallback = paramDefault(spec);
+  if (typeof value !== typeof fallback) return `must be a ${typeof fallback}, as the journey's default ${JSON.stringify(fallback)} is (got ${JSON.stringify(value)})`;
+  if (typeof spec !== 'object' || typeof value !== 'number') return undefined;
+  if (spec.integer === true && !Number.isInteger(value)) return `must be a whole number (got ${value})`;
+  if (spec.min !== undefined && value < spec.min) return `must be at least ${spec.min} (got ${value})`;
+  if (spec.max !== undefined && value > spec.max) return `must be at most ${spec.max} (got ${value})`;
+  return undefined;
+}
 
 export const journeyDeclarationSchema = z
   .strictObject({
@@ -33,10 +58,12 @@ export const journeyDeclarationSchema = z
     description: z.string().min(1),
     /**
      * The journey's own settings and their defaults (camelCase name → a number,
-     * a string or a boolean): a config's `journeys.<name>.params` may change
-     * them, keeping each one's type; the body reads them with `run.param()`.
+     * a string or a boolean, or a number with its bounds:
+     * `{ default: 3, min: 2, max: 20, integer: true }`): a config's
+     * `journeys.<name>.params` may change them, keeping each one's type and
+     * bounds; the body reads them with `run.param()`.
      */
-    params: z.record(z.string().regex(/^[a-z][a-zA-Z0-9]*$/, 'a parameter is camelCase (maxUsers)'), journeyParamValue).optional(),
+    params: z.record(z.string().regex(/^[a-z][a-zA-Z0-9]*$/, 'a parameter is camelCase (maxUsers)'), z.union([journeyParamValue, boundedNumberParam])).optional(),
   })
   .superRefine((declaration, context) => {
     for (const step of Object.keys(declaration.slo ?? {})) {

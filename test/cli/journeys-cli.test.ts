@@ -33,7 +33,7 @@ describe('gpmon journeys', () => {
         '  steps: login, connect, agent_request, live_events, ai_response',
         '  schedule: 0 * * * * * against the embedded simulator',
         'platform-health (protocol, journeys/platform-health.spec.ts)',
-        '  steps: health, dependencies, tls, cors',
+        '  steps: tls, health, dependencies, cors',
         '  schedule: 20 * * * * * against the embedded simulator',
         'thread-follow-up (protocol, journeys/thread-follow-up.spec.ts)',
         '  steps: login, connect, agent_request, live_events, ai_response, follow_up',

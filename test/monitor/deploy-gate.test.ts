@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startDaemonHarness, type DaemonHarness } from '../helpers/daemon-harness.js';
+import { TOKEN, startDaemonHarness, type DaemonHarness } from '../helpers/daemon-harness.js';
 import type { RevisionExpectation } from '../../src/model/revision.js';
 
 /**
@@ -34,7 +34,8 @@ describe('the daemon: expected revisions from CI', () => {
     assert.match((unknown.json as { error: string }).error, /unknown target "prod"; known: sim/);
     for (const [body, words] of [
       [{}, /revision: required, a commit of 7 to 40 hex digits/],
-      [{ revision: 'main' }, /revision: required/],
+      [{ revision: 'main' }, /revision: "main" is not a commit \(7 to 40 hex digits\)/],
+      [{ revision: 123 }, /revision: 123 is not a commit/],
       [{ revision: 'c0ffee1', within: 'soon' }, /within: "soon" is not a duration/],
       [{ revision: 'c0ffee1', within: '3d' }, /within: "3d" must be from 1 second to 1 day/],
       [{ revision: 'c0ffee1', by: 'ci' }, /unknown field "by"/],
@@ -43,6 +44,10 @@ describe('the daemon: expected revisions from CI', () => {
       assert.equal(answer.status, 400, JSON.stringify(body));
       assert.match((answer.json as { error: string }).error, words);
     }
+    // curl -d without a content type sends a form: named, not read as an empty body.
+    const form = await fetch(`${h.daemon.url}/api/targets/sim/expected-revision`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-www-form-urlencoded' }, body: '{"revision":"c0ffee1"}' });
+    assert.equal(form.status, 415);
+    assert.match(((await form.json()) as { error: string }).error, /send the body as JSON, with Content-Type: application\/json \(got application\/x-www-form-urlencoded\)/);
     assert.equal((await h.api('GET', '/api/targets/sim/expected-revision')).status, 404, 'nothing was announced');
   });
 

@@ -72,7 +72,7 @@ describe('the simulator over TLS', () => {
     const d = sim.description;
     const failure = await failureOf(callJson(`${d.api}/health`, { timeoutMs: 5000 }));
     assert.equal(failure.reason, 'network');
-    assert.equal(failure.detail, `the TLS certificate of ${d.api} is not trusted (self-signed certificate in certificate chain); set the target's caFile to trust a private CA`);
+    assert.equal(failure.detail, `the TLS certificate of ${d.api} is not trusted (self-signed certificate in certificate chain); set the target's caFile (GPMON_CA_FILE for the environment's target) to trust a private CA`);
     assert.equal(failure.evidence.tlsError, 'SELF_SIGNED_CERT_IN_CHAIN');
 
     const outcome = await ProtocolSocket.open({ url: `${d.ws}/ws`, protocols: ['jwt.x'], timeoutMs: 5000, clock: () => performance.now(), transcript: new Transcript() });
@@ -121,7 +121,7 @@ describe('the simulator over TLS', () => {
       assert.ok(expired.daysLeft <= 0 && expired.daysLeft > -0.01, `daysLeft ${expired.daysLeft}`);
       const failure = await failureOf(callJson(`${d.auth}/health`, { timeoutMs: 5000, caFile: d.caFile }));
       assert.equal(failure.reason, 'network');
-      assert.equal(failure.detail, `the TLS certificate of ${d.auth} is not trusted (certificate has expired)`);
+      assert.equal(failure.detail, `the TLS certificate of ${d.auth} is not valid (certificate has expired)`);
     } finally {
       await expiredSim.stop();
     }
@@ -219,21 +219,22 @@ describe('the golden-path-api journey against a TLS target that trusts its CA', 
     harness().sim.state.enable({ name: 'cert_expiring', days: 0 });
     await harness().sim.state.faultsApplied();
     const record = await harness().run('platform-health');
-    // Connections the client kept open still carry the old certificate: the first new handshake meets the expired one,
-    // at health or, when health reused its connections, at tls (which always opens its own).
-    assert.ok(record.failure?.step === 'tls' || record.failure?.step === 'health', describeRecord(record));
+    // tls comes first: the expired certificate is named there, and its expiry is still exported (the alert pages on it).
+    assert.equal(record.failure?.step, 'tls', describeRecord(record));
     assert.equal(record.failure.reason, 'network');
-    assert.match(record.failure.message, /the TLS certificate of (the app origin )?https:\/\/127\.0\.0\.1:\d+ (expired on|is not trusted)/);
-    if (record.failure.step === 'tls') assert.equal(record.marks.tlsCertificates?.length, 3, 'the expiry is exported all the same');
+    assert.match(record.failure.message, /the TLS certificate of the app origin https:\/\/127\.0\.0\.1:\d+ expired on /);
+    assert.equal(record.marks.tlsCertificates?.length, 3, 'the expiry is exported all the same');
+    for (const cert of record.marks.tlsCertificates ?? []) assert.ok(cert.daysLeft <= 0, `${cert.origin}: ${cert.daysLeft} days`);
     harness().sim.state.disable('cert_expiring');
     await harness().sim.state.faultsApplied();
   });
 
-  it('a target without the CA: platform-health fails at its first call (health) with network, saying the certificate is not trusted', async () => {
+  it('a target without the CA: platform-health fails at tls with network, naming the origin and the untrusted chain, its expiry exported', async () => {
     const record = await harness().run('platform-health', { withoutCa: true });
-    assert.equal(record.failure?.step, 'health', describeRecord(record));
+    assert.equal(record.failure?.step, 'tls', describeRecord(record));
     assert.equal(record.failure.reason, 'network');
-    assert.match(record.failure.message, /the TLS certificate of https:\/\/127\.0\.0\.1:\d+ is not trusted .*set the target's caFile/);
+    assert.match(record.failure.message, /the TLS certificate of the app origin https:\/\/127\.0\.0\.1:\d+ is not trusted \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\); a private CA is trusted by the target's caFile/);
+    assert.deepEqual(record.marks.tlsCertificates?.map((c) => [c.origin, c.trusted]), [['app', false], ['auth', false], ['api', false]]);
   });
 });
 
