@@ -12,6 +12,7 @@ import {
   liveEventsVerdict,
   loginOverHttp,
   mergeFrame,
+  readTargetInfo,
   stepBudget,
   tokenSubprotocol,
   waitForStream,
@@ -49,6 +50,8 @@ export default defineJourney(
     // The config's value is checked against the bounds above before any run; a run by hand gets the default.
     const count = run.param('users', 3);
     const sessions = Array.from({ length: count }, (_, i) => new UserSession(i, run));
+    // What is deployed, for the record and gpmon verify (never fails the run).
+    await readTargetInfo(run);
     try {
       await run.step('login', async (step) => {
         const started = run.clock();

@@ -1,4 +1,4 @@
-import { callJson, defineJourney, detailOf, fail, httpEvidence, readCertificate, type HttpAnswer, type JourneyRun } from 'golden-path-monitor/kit';
+import { callJson, defineJourney, detailOf, fail, httpEvidence, readCertificate, readTargetInfo, type HttpAnswer, type JourneyRun } from 'golden-path-monitor/kit';
 
 /**
  * What the platform's infrastructure checks look at (contract §3, §8
@@ -31,6 +31,8 @@ export default defineJourney(
   async ({ run }) => {
     const { target } = run;
     const call = (url: string, init: { method?: string; headers?: Record<string, string> } = {}) => callJson(url, { ...init, timeoutMs: run.stepTimeoutMs, caFile: target.caFile });
+    // What is deployed, for the record and gpmon verify (never fails the run).
+    await readTargetInfo(run);
 
     await run.step('tls', async (step) => {
       const started = run.clock();

@@ -1,4 +1,4 @@
-import { callJson, defineJourney, fail, goldenPathApi, jwtClaims, loginOverHttp, refreshOverHttp, type Session } from 'golden-path-monitor/kit';
+import { EventCollector, ProtocolSocket, callJson, defineJourney, fail, goldenPathApi, jwtClaims, loginOverHttp, refreshOverHttp, tokenSubprotocol, waitForStream, type Evidence, type JourneyRun, type Session } from 'golden-path-monitor/kit';
 
 /**
  * A long session lives on refreshed tokens (contract §2, §8 "token refresh"):
@@ -29,6 +29,7 @@ export default defineJourney(
     });
 
     let refreshed: Session | undefined;
+    let changed: string[] = [];
     await run.step('refresh', async (step) => {
       if (session === undefined) return fail('monitor_error', 'no session after login');
       const started = run.clock();
@@ -39,7 +40,7 @@ export default defineJourney(
       const before = jwtClaims(session.accessToken);
       const after = jwtClaims(refreshed.accessToken);
       const volatile = new Set(['iat', 'exp', 'nbf', 'jti']);
-      const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((name) => !volatile.has(name) && JSON.stringify(before[name]) !== JSON.stringify(after[name]));
+      changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((name) => !volatile.has(name) && JSON.stringify(before[name]) !== JSON.stringify(after[name]));
       run.mark('refresh', { rotated, claimsChanged: changed, sameAccessToken: refreshed.accessToken === session.accessToken });
       if (run.target.refreshTokenRotation === true) {
         // The target promises rotation: the refresh token just used must now be refused.
@@ -56,6 +57,40 @@ export default defineJourney(
     });
 
     if (refreshed === undefined) return;
-    await goldenPathApi(run, { session: refreshed });
+    const login = session;
+    await goldenPathApi(run, {
+      session: refreshed,
+      // Refused: is it the refreshed token, or every token? A login's token tried on a socket of its own tells.
+      explainRefusal: async (): Promise<{ note: string; evidence: Evidence } | undefined> => {
+        if (login === undefined) return undefined;
+        const claims = changed.length === 0 ? 'nothing but its dates and id' : changed.join(', ');
+        return (await opensSocket(run, login.accessToken))
+          ? { note: `the login's access token opens the socket: the refreshed one is refused (its claims differ from the login's in: ${claims})`, evidence: { loginTokenAccepted: true, claimsChanged: changed } }
+          : { note: "the login's access token is refused too: the socket refuses every token, not only refreshed ones", evidence: { loginTokenAccepted: false } };
+      },
+    });
   },
 );
+
+/** Whether a socket opened with `accessToken` is welcomed (connection_established) within the step timeout; closed at once after. */
+async function opensSocket(run: JourneyRun, accessToken: string): Promise<boolean> {
+  const collector = new EventCollector();
+  const outcome = await ProtocolSocket.open({
+    url: run.target.wsUrl,
+    protocols: [tokenSubprotocol(accessToken)],
+    timeoutMs: run.stepTimeoutMs,
+    caFile: run.target.caFile,
+    clock: run.clock,
+    transcript: run.transcript,
+    onFrame: (data, at) => {
+      collector.receive(data, at);
+    },
+  });
+  if (outcome.kind !== 'open') return false;
+  try {
+    await waitForStream(collector, outcome.socket.closed, () => collector.established !== undefined || collector.error !== undefined, run.stepTimeoutMs);
+    return collector.established !== undefined;
+  } finally {
+    outcome.socket.close();
+  }
+}

@@ -35,13 +35,43 @@ export function summaryLines(record: RunRecord, printed: ReadonlySet<string>, ru
   }
   if (record.events.length > 0) {
     lines.push('event latency (from the request):');
-    for (const event of record.events) lines.push(`  ${event.type.padEnd(STEP_WIDTH)} ${`${Math.round(event.atMs)} ms`.padStart(18)}`);
+    lines.push(...eventLines(record));
+    const gap = record.marks.maxGapMs;
+    if (gap !== undefined) lines.push(`longest silence in the stream: ${Math.round(gap)} ms`);
   }
-  const gap = record.marks.maxGapMs;
-  if (gap !== undefined) lines.push(`longest silence in the stream: ${Math.round(gap)} ms`);
+  lines.push(...flagLines(record));
   if (record.targetInfo.revision !== null) lines.push(`deployed: ${record.targetInfo.version ?? '?'} at ${record.targetInfo.revision.slice(0, 12)}`);
   const verdict = record.failure === undefined ? record.outcome.toUpperCase() : `${record.outcome.toUpperCase()} at ${record.failure.step}: ${record.failure.reason}`;
   lines.push(`${verdict} in ${Math.round(record.durationMs)} ms   run ${record.id}`);
   lines.push(`run folder: ${runDir}`);
   return lines;
+}
+
+/** Each event's latency; where several sessions ran (concurrent-sessions), one line an event: the fastest and slowest. */
+function eventLines(record: RunRecord): string[] {
+  const byType = new Map<string, number[]>();
+  for (const event of record.events) byType.set(event.type, [...(byType.get(event.type) ?? []), event.atMs]);
+  return [...byType].map(([type, times]) => {
+    const low = Math.round(Math.min(...times));
+    const high = Math.round(Math.max(...times));
+    const text = times.length === 1 ? `${low} ms` : `${low}-${high} ms (${times.length} sessions)`;
+    return `  ${type.padEnd(STEP_WIDTH)} ${text.padStart(18)}`;
+  });
+}
+
+/**
+ * What a passing run can still flag, from its marks: a degraded service or
+ * dependency, a certificate near its end, isolation that could not be judged.
+ */
+function flagLines(record: RunRecord): string[] {
+  const { services, dependencies, tlsCertificates } = record.marks;
+  const flags: string[] = [];
+  for (const service of services ?? []) if (service.status === 'degraded') flags.push(`${service.service} answers /health as degraded (up, flagged)`);
+  for (const d of dependencies ?? []) {
+    if (!['ok', 'healthy', 'up', 'connected', 'pass'].includes(d.status)) flags.push(`dependency ${d.name} is ${d.status}${d.latencyMs === null ? '' : ` (${Math.round(d.latencyMs)} ms)`}`);
+  }
+  for (const cert of tlsCertificates ?? []) if (cert.daysLeft < 14) flags.push(`the ${cert.origin} origin's certificate ends in ${cert.daysLeft.toFixed(1)} days`);
+  const concurrency = record.marks.concurrency as { distinctUsers?: unknown; sessions?: unknown } | undefined;
+  if (concurrency?.distinctUsers === 1) flags.push(`isolation between users not checked: all ${String(concurrency.sessions)} sessions are one user (a password login has one account; the E2E bypass login gives one per email)`);
+  return flags.map((flag) => `flag: ${flag}`);
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import ms from 'ms';
 import { loadConfig } from '../config/load.js';
 import type { ConfiguredJourney } from '../config/resolve.js';
 import { callJson } from '../kit/http.js';
@@ -62,7 +61,9 @@ export async function verifyCommand(args: readonly string[], io: CliIo): Promise
   const expected = values['expect-revision'];
   if (expected === undefined) throw new UsageError('gpmon verify: --expect-revision: required, the commit that was deployed (7-40 hex digits)');
   if (!REVISION_PATTERN.test(expected)) throw new UsageError(`gpmon verify: --expect-revision: "${expected}" is not a commit (7-40 hex digits)`);
-  const withinMs = duration('--within', values.within ?? WITHIN.default, WITHIN);
+  // Said back as the user wrote it: ms() would round 1.5m to "2m".
+  const withinText = values.within ?? WITHIN.default;
+  const withinMs = duration('--within', withinText, WITHIN);
   const pollMs = duration('--poll', values.poll ?? POLL.default, POLL);
   checkPushUrl('verify', values.push);
   const location = pushLocation('verify', io.env);
@@ -76,14 +77,14 @@ export async function verifyCommand(args: readonly string[], io: CliIo): Promise
   let signalName: string | undefined;
   const stopped = io.stopSignal.then((name) => (signalName = name));
   try {
-    const wait = await waitForRevision(target, expected, withinMs, pollMs, io, stopped);
+    const wait = await waitForRevision(target, expected, { ms: withinMs, text: withinText }, pollMs, io, stopped);
     if (wait === 'stopped') {
       io.err(`gpmon verify: ${signalName ?? 'SIGINT'}: stopped while waiting for ${expected} on ${target.name}`);
       return SIGNAL_EXIT[signalName ?? ''] ?? 130;
     }
     const report = { target: target.name, expectedRevision: expected, observedRevision: wait.observed?.kind === 'revision' ? wait.observed.revision : null, waitedMs: Math.round(wait.waitedMs) };
     if (!wait.live) {
-      const line = `deployed but not effective: ${target.name} still serves ${describe(wait.observed)} after ${ms(withinMs)}; expected ${expected}`;
+      const line = `deployed but not effective: ${target.name} still serves ${describe(wait.observed)} after ${withinText}; expected ${expected}`;
       if (json) io.out(JSON.stringify({ verdict: 'not_effective', ...report, runs: [] }, null, 2));
       if (json) io.err(line);
       else io.out(line);
@@ -170,11 +171,12 @@ function chooseJourneys(flag: string | undefined, journeys: readonly ConfiguredJ
 async function waitForRevision(
   target: Target,
   expected: string,
-  withinMs: number,
+  within: { readonly ms: number; readonly text: string },
   pollMs: number,
   io: CliIo,
   stopped: Promise<unknown>,
 ): Promise<'stopped' | { live: boolean; observed: Observation | undefined; waitedMs: number }> {
+  const withinMs = within.ms;
   const started = performance.now();
   const elapsed = () => performance.now() - started;
   const halt = stopped.then(() => 'stopped' as const);
@@ -188,7 +190,7 @@ async function waitForRevision(
       return { live: true, observed, waitedMs: elapsed() };
     }
     if (last === undefined || describe(last) !== describe(observed)) {
-      io.err(`gpmon verify: ${target.name} serves ${describe(observed)} (waiting for ${expected}, ${seconds(elapsed())} of ${ms(withinMs)})`);
+      io.err(`gpmon verify: ${target.name} serves ${describe(observed)} (waiting for ${expected}, ${seconds(elapsed())} of ${within.text})`);
     }
     last = observed;
     const left = withinMs - elapsed();
@@ -284,7 +286,8 @@ function summaryTable(runs: readonly JudgedRun[]): string[] {
     ...runs.map(({ record, flapped, status }) => {
       const f = record.failure;
       const detail = flapped && record.outcome !== 'error' ? `ran on ${record.targetInfo.revision ?? '?'}, not the expected revision` : f === undefined ? '' : `${f.step} (${f.reason}): ${f.message}`;
-      return row(record.journey, status === 'passed' ? 'passed' : status.toUpperCase(), record.targetInfo.revision?.slice(0, 12) ?? '?', detail);
+      // A journey that does not read /api/system/info (or could not) says so: its run counts as its outcome.
+      return row(record.journey, status === 'passed' ? 'passed' : status.toUpperCase(), record.targetInfo.revision?.slice(0, 12) ?? 'not read', detail);
     }),
   ];
 }

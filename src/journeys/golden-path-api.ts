@@ -5,8 +5,16 @@ import { ProtocolSocket, handshakeFailure, shortProtocol } from '../kit/ws-clien
 import { agentRequestVerdict, answerVerdict, connectVerdict, liveEventsVerdict, waitForStream } from '../kit/golden-path-checks.js';
 import { readTargetInfo } from '../kit/target-info.js';
 import { excerpt } from '../kit/answer.js';
-import { fail } from '../kit/failure.js';
+import { JourneyFailure, fail } from '../kit/failure.js';
 import { stepBudget } from '../kit/step-budget.js';
+import type { Evidence } from '../model/reasons.js';
+
+/** A refusal of the socket's auth with the caller's explanation added (the failure as it was otherwise). */
+async function explained(error: unknown, explain: GoldenPathOptions['explainRefusal']): Promise<unknown> {
+  if (!(error instanceof JourneyFailure) || error.reason !== 'ws_auth' || explain === undefined) return error;
+  const more = await explain().catch(() => undefined);
+  return more === undefined ? error : new JourneyFailure(error.reason, `${error.detail}; ${more.note}`, { ...error.evidence, ...more.evidence });
+}
 
 /** What the golden path leaves open for a journey that goes on after it (`goldenPathApi(run, { keepOpen: true })`). */
 export interface OpenGoldenPath {
@@ -32,6 +40,12 @@ export interface GoldenPathOptions {
    * of its own.
    */
   readonly session?: Session;
+  /**
+   * When the socket refuses the session's token (`ws_auth`): more to say
+   * about why, added to the failure's message (token-refresh asks whether a
+   * login's token still opens it). Undefined adds nothing.
+   */
+  readonly explainRefusal?: () => Promise<{ note: string; evidence?: Evidence } | undefined>;
 }
 
 /**
@@ -64,28 +78,33 @@ export async function goldenPathApi(run: JourneyRun, options: GoldenPathOptions 
     }
 
     await run.step('connect', async (step) => {
-      if (session === undefined) return fail('monitor_error', 'no session after login');
-      const offered = tokenSubprotocol(session.accessToken);
-      const started = run.clock();
-      const left = stepBudget(timeout);
-      const outcome = await ProtocolSocket.open({
-        url: target.wsUrl,
-        protocols: [offered],
-        timeoutMs: left(),
-        caFile: target.caFile,
-        clock: run.clock,
-        transcript: run.transcript,
-        onFrame: (data, at) => {
-          collector.receive(data, at);
-          for (const listener of listeners) listener(data, at);
-        },
-      });
-      if (outcome.kind !== 'open') throw handshakeFailure(outcome, [offered]);
-      socket = outcome.socket;
-      await waitForStream(collector, socket.closed, () => collector.established !== undefined || collector.error !== undefined, left());
-      const at = connectVerdict(collector, closeState(), { offered, selected: socket.protocol, userId: session.userId, timeoutMs: timeout });
-      run.mark('subprotocol', { offered: shortProtocol(offered), selected: shortProtocol(socket.protocol) });
-      step.measured(at - started);
+      try {
+        if (session === undefined) return fail('monitor_error', 'no session after login');
+        const offered = tokenSubprotocol(session.accessToken);
+        const started = run.clock();
+        const left = stepBudget(timeout);
+        const outcome = await ProtocolSocket.open({
+          url: target.wsUrl,
+          protocols: [offered],
+          timeoutMs: left(),
+          caFile: target.caFile,
+          clock: run.clock,
+          transcript: run.transcript,
+          onFrame: (data, at) => {
+            collector.receive(data, at);
+            for (const listener of listeners) listener(data, at);
+          },
+        });
+        if (outcome.kind !== 'open') throw handshakeFailure(outcome, [offered]);
+        socket = outcome.socket;
+        await waitForStream(collector, socket.closed, () => collector.established !== undefined || collector.error !== undefined, left());
+        const at = connectVerdict(collector, closeState(), { offered, selected: socket.protocol, userId: session.userId, timeoutMs: timeout });
+        run.mark('subprotocol', { offered: shortProtocol(offered), selected: shortProtocol(socket.protocol) });
+        step.measured(at - started);
+    
+      } catch (error) {
+        throw await explained(error, options.explainRefusal);
+      }
     });
 
     await run.step('agent_request', async (step) => {

@@ -41,6 +41,7 @@ export const loginOverHttp = standIn('loginOverHttp');
 export const refreshOverHttp = standIn('refreshOverHttp');
 export const jwtClaims = standIn('jwtClaims');
 export const callJson = standIn('callJson');
+export const readTargetInfo = standIn('readTargetInfo');
 export const detailOf = standIn('detailOf');
 export const httpEvidence = standIn('httpEvidence');
 export const tokenSubprotocol = standIn('tokenSubprotocol');

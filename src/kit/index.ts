@@ -29,6 +29,7 @@ export type { RunInputs } from '../model/run-record.js';
 // Protocol journeys: HTTP login, a WebSocket client, the agent's event stream and its verdicts.
 export { loginOverHttp, refreshOverHttp, jwtClaims, tokenSubprotocol, type Session, type LoginOptions } from './login.js';
 export { callJson, detailOf, httpEvidence, type HttpAnswer } from './http.js';
+export { readTargetInfo } from './target-info.js';
 export { ProtocolSocket, handshakeFailure, shortProtocol } from './ws-client.js';
 /**
  * TLS (contract §8): `readCertificate(url, { caFile, timeoutMs })` reads the

@@ -77,7 +77,13 @@ describe('protocol journeys against every fault (in-process)', () => {
       }
       if (row.fault.name === 'new_revision') assert.equal(record.targetInfo.revision, 'feedc0ffee1234');
       if (row.authEnforced !== undefined) assertExpected(await h().run('ws-auth-enforced'), row.authEnforced);
-      if (row.tokenRefresh !== undefined) assertExpected(await h().run('token-refresh'), row.tokenRefresh);
+      if (row.tokenRefresh !== undefined) {
+        const refreshed = await h().run('token-refresh');
+        assertExpected(refreshed, row.tokenRefresh);
+        // A refusal says whether a login's token still opens the socket: only the refreshed one refused, or every token.
+        if (row.fault.name === 'refreshed_token_refused') assert.match(refreshed.failure?.message ?? '', /the login's access token opens the socket: the refreshed one is refused \(its claims differ from the login's in: permissions\)/);
+        if (row.fault.name === 'ws_auth_rejected') assert.match(refreshed.failure?.message ?? '', /the login's access token is refused too/);
+      }
       if (row.concurrent !== undefined) {
         const concurrent = await h().run('concurrent-sessions', { login: 'bypass' });
         assertExpected(concurrent, row.concurrent);
