@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   EventCollector,
-  ProtocolSocket,
+  openRunSocket,
   agentRequestVerdict,
   answerVerdict,
   connectVerdict,
@@ -17,6 +17,7 @@ import {
   tokenSubprotocol,
   waitForStream,
   type JourneyRun,
+  type ProtocolSocket,
   type Session,
 } from 'golden-path-monitor/kit';
 
@@ -155,13 +156,9 @@ class UserSession {
     if (this.session === undefined) fail('monitor_error', 'no session after login');
     const offered = tokenSubprotocol(this.session.accessToken);
     const left = stepBudget(timeoutMs);
-    const outcome = await ProtocolSocket.open({
-      url: this.run.target.wsUrl,
+    const outcome = await openRunSocket(this.run, {
       protocols: [offered],
       timeoutMs: left(),
-      caFile: this.run.target.caFile,
-      clock: this.run.clock,
-      transcript: this.run.transcript,
       onFrame: (data, at) => {
         this.note(data);
         this.collector.receive(data, at);

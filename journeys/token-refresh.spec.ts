@@ -1,4 +1,4 @@
-import { EventCollector, ProtocolSocket, callJson, defineJourney, fail, goldenPathApi, jwtClaims, loginOverHttp, refreshOverHttp, tokenSubprotocol, waitForStream, type Evidence, type JourneyRun, type Session } from 'golden-path-monitor/kit';
+import { EventCollector, callJson, defineJourney, fail, goldenPathApi, jwtClaims, loginOverHttp, openRunSocket, refreshOverHttp, tokenSubprotocol, waitForStream, type Evidence, type JourneyRun, type Session } from 'golden-path-monitor/kit';
 
 /**
  * A long session lives on refreshed tokens (contract §2, §8 "token refresh"):
@@ -75,13 +75,8 @@ export default defineJourney(
 /** Whether a socket opened with `accessToken` is welcomed (connection_established) within the step timeout; closed at once after. */
 async function opensSocket(run: JourneyRun, accessToken: string): Promise<boolean> {
   const collector = new EventCollector();
-  const outcome = await ProtocolSocket.open({
-    url: run.target.wsUrl,
+  const outcome = await openRunSocket(run, {
     protocols: [tokenSubprotocol(accessToken)],
-    timeoutMs: run.stepTimeoutMs,
-    caFile: run.target.caFile,
-    clock: run.clock,
-    transcript: run.transcript,
     onFrame: (data, at) => {
       collector.receive(data, at);
     },

@@ -9,7 +9,6 @@
 export function protocolJourney(name: string): string {
   return `import {
   EventCollector,
-  ProtocolSocket,
   answerVerdict,
   connectVerdict,
   defineJourney,
@@ -17,6 +16,7 @@ export function protocolJourney(name: string): string {
   handshakeFailure,
   liveEventsVerdict,
   loginOverHttp,
+  openRunSocket,
   stepBudget,
   tokenSubprotocol,
   waitForStream,
@@ -51,13 +51,9 @@ export default defineJourney(
       const left = stepBudget(run.stepTimeoutMs);
       const collector = new EventCollector();
       const offered = tokenSubprotocol(session.accessToken);
-      const opened = await ProtocolSocket.open({
-        url: run.target.wsUrl,
+      const opened = await openRunSocket(run, {
         protocols: [offered],
         timeoutMs: left(),
-        caFile: run.target.caFile,
-        clock: run.clock,
-        transcript: run.transcript,
         onFrame: (data, at) => {
           collector.receive(data, at);
         },

@@ -1,7 +1,8 @@
 import type { JourneyRun } from '../kit/journey-run.js';
 import { EventCollector } from '../kit/event-collector.js';
 import { loginOverHttp, tokenSubprotocol, type Session } from '../kit/login.js';
-import { ProtocolSocket, handshakeFailure, shortProtocol } from '../kit/ws-client.js';
+import { handshakeFailure, shortProtocol, type ProtocolSocket } from '../kit/ws-client.js';
+import { openRunSocket } from '../kit/run-socket.js';
 import { agentRequestVerdict, answerVerdict, connectVerdict, liveEventsVerdict, waitForStream } from '../kit/golden-path-checks.js';
 import { readTargetInfo } from '../kit/target-info.js';
 import { excerpt } from '../kit/answer.js';
@@ -59,7 +60,7 @@ export interface GoldenPathOptions {
 export async function goldenPathApi(run: JourneyRun, options: GoldenPathOptions & { keepOpen: true }): Promise<OpenGoldenPath>;
 export async function goldenPathApi(run: JourneyRun, options?: GoldenPathOptions): Promise<OpenGoldenPath | undefined>;
 export async function goldenPathApi(run: JourneyRun, options: GoldenPathOptions = {}): Promise<OpenGoldenPath | undefined> {
-  const { target, stepTimeoutMs: timeout } = run;
+  const { stepTimeoutMs: timeout } = run;
   await readTargetInfo(run);
   const collector = new EventCollector();
   const listeners = new Set<(data: string, at: number) => void>();
@@ -83,13 +84,9 @@ export async function goldenPathApi(run: JourneyRun, options: GoldenPathOptions 
         const offered = tokenSubprotocol(session.accessToken);
         const started = run.clock();
         const left = stepBudget(timeout);
-        const outcome = await ProtocolSocket.open({
-          url: target.wsUrl,
+        const outcome = await openRunSocket(run, {
           protocols: [offered],
           timeoutMs: left(),
-          caFile: target.caFile,
-          clock: run.clock,
-          transcript: run.transcript,
           onFrame: (data, at) => {
             collector.receive(data, at);
             for (const listener of listeners) listener(data, at);

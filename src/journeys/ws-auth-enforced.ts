@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { JourneyRun } from '../kit/journey-run.js';
 import { EventCollector } from '../kit/event-collector.js';
-import { ProtocolSocket } from '../kit/ws-client.js';
+import { openRunSocket } from '../kit/run-socket.js';
 import { waitForStream } from '../kit/golden-path-checks.js';
 import { JourneyFailure } from '../kit/failure.js';
 
@@ -41,14 +41,9 @@ async function forgeToken(email: string): Promise<string> {
 async function expectRefused(run: JourneyRun, headers: Record<string, string>, what: string, key: string): Promise<number> {
   const collector = new EventCollector();
   const started = run.clock();
-  const outcome = await ProtocolSocket.open({
-    url: run.target.wsUrl,
+  const outcome = await openRunSocket(run, {
     protocols: [],
     headers,
-    timeoutMs: run.stepTimeoutMs,
-    caFile: run.target.caFile,
-    clock: run.clock,
-    transcript: run.transcript,
     onFrame: (data, at) => {
       collector.receive(data, at);
     },

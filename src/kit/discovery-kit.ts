@@ -46,6 +46,7 @@ export const detailOf = standIn('detailOf');
 export const httpEvidence = standIn('httpEvidence');
 export const tokenSubprotocol = standIn('tokenSubprotocol');
 export const ProtocolSocket = standIn('ProtocolSocket');
+export const openRunSocket = standIn('openRunSocket');
 export const handshakeFailure = standIn('handshakeFailure');
 export const readCertificate = standIn('readCertificate');
 export const shortProtocol = standIn('shortProtocol');

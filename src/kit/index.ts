@@ -31,6 +31,7 @@ export { loginOverHttp, refreshOverHttp, jwtClaims, tokenSubprotocol, type Sessi
 export { callJson, detailOf, httpEvidence, type HttpAnswer } from './http.js';
 export { readTargetInfo } from './target-info.js';
 export { ProtocolSocket, handshakeFailure, shortProtocol } from './ws-client.js';
+export { openRunSocket, type RunSocketOptions } from './run-socket.js';
 /**
  * TLS (contract §8): `readCertificate(url, { caFile, timeoutMs })` reads the
  * certificate an https/wss origin presents, trusted or not, as data:

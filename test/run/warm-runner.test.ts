@@ -43,7 +43,7 @@ describe('a warm runner', () => {
   });
 
   const executorWith = (options: Partial<ExecutorOptions>): Executor => {
-    const executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir, keepWarm: true, stepTimeoutMs: 4000, ...options });
+    const executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir, keepWarm: true, stepTimeoutMs: 8000, ...options });
     executors.push(executor);
     return executor;
   };
