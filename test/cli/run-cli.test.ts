@@ -1,3 +1,4 @@
+import { envTargetOf } from '../helpers/sim-client.js';
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,18 +18,7 @@ describe('gpmon run', () => {
   before(async () => {
     sim = await startSimulator();
     runsDir = mkdtempSync(join(tmpdir(), 'gpmon-cli-'));
-    const d = sim.description;
-    env = {
-      GPMON_TARGET: 'staging-sim',
-      GPMON_APP_URL: d.app,
-      GPMON_AUTH_URL: d.auth,
-      GPMON_API_URL: d.api,
-      GPMON_WS_URL: d.ws,
-      GPMON_LOGIN: 'bypass',
-      GPMON_EMAIL: 'cli.probe@gpmon.test',
-      GPMON_BYPASS_KEY: d.bypassKey,
-      GPMON_RUNS_DIR: runsDir,
-    };
+    env = { ...envTargetOf(sim.description, 'cli.probe@gpmon.test'), GPMON_RUNS_DIR: runsDir };
   });
   afterEach(() => {
     sim.state.clearFaults();

@@ -1,3 +1,4 @@
+import { envTargetOf } from '../helpers/sim-client.js';
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,17 +31,7 @@ describe('gpmon verify', () => {
     // Only the run history's place: the target is the environment's, and nothing is written to the repo.
     configFile = join(dir, 'monitor.config.mjs');
     writeFileSync(configFile, `export default ${JSON.stringify({ runs: { dir: join(dir, 'runs'), database: join(dir, 'runs', 'gpmon.db') } })};\n`);
-    const d = sim.description;
-    env = {
-      GPMON_TARGET: 'staging-sim',
-      GPMON_APP_URL: d.app,
-      GPMON_AUTH_URL: d.auth,
-      GPMON_API_URL: d.api,
-      GPMON_WS_URL: d.ws,
-      GPMON_LOGIN: 'bypass',
-      GPMON_EMAIL: 'cli.verify@gpmon.test',
-      GPMON_BYPASS_KEY: d.bypassKey,
-    };
+    env = envTargetOf(sim.description, 'cli.verify@gpmon.test');
   });
   afterEach(() => {
     sim.state.clearFaults();

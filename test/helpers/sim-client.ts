@@ -181,3 +181,18 @@ export function answerText(frames: readonly Frame[]): string {
   if (response !== undefined) candidates.push(merged(response).content);
   return (candidates.find((v) => typeof v === 'string' && v.trim() !== '') as string | undefined) ?? '';
 }
+
+/** The environment that makes a simulator `gpmon run --target env`'s target (design.md's GPMON_* variables): its bypass login as `email`, its CA when it serves TLS. */
+export function envTargetOf(sim: SimulatorDescription, email: string): Record<string, string> {
+  return {
+    GPMON_TARGET: 'staging-sim',
+    GPMON_APP_URL: sim.app,
+    GPMON_AUTH_URL: sim.auth,
+    GPMON_API_URL: sim.api,
+    GPMON_WS_URL: sim.ws,
+    GPMON_LOGIN: 'bypass',
+    GPMON_EMAIL: email,
+    GPMON_BYPASS_KEY: sim.bypassKey,
+    ...(sim.caFile === undefined ? {} : { GPMON_CA_FILE: sim.caFile }),
+  };
+}
