@@ -1,5 +1,6 @@
 import type { Failure } from '../model/reasons.js';
 import type { RunRecord, StepRecord } from '../model/run-record.js';
+import { isHealthyStatus } from '../model/marks.js';
 
 /** The live step table `gpmon run` prints: a row as each step ends, the rest when the run is done. */
 
@@ -68,7 +69,7 @@ function flagLines(record: RunRecord): string[] {
   const flags: string[] = [];
   for (const service of services ?? []) if (service.status === 'degraded') flags.push(`${service.service} answers /health as degraded (up, flagged)`);
   for (const d of dependencies ?? []) {
-    if (!['ok', 'healthy', 'up', 'connected', 'pass'].includes(d.status)) flags.push(`dependency ${d.name} is ${d.status}${d.latencyMs === null ? '' : ` (${Math.round(d.latencyMs)} ms)`}`);
+    if (!isHealthyStatus(d.status)) flags.push(`dependency ${d.name} is ${d.status}${d.latencyMs === null ? '' : ` (${Math.round(d.latencyMs)} ms)`}`);
   }
   for (const cert of tlsCertificates ?? []) if (cert.daysLeft < 14) flags.push(`the ${cert.origin} origin's certificate ends in ${cert.daysLeft.toFixed(1)} days`);
   const concurrency = record.marks.concurrency as { distinctUsers?: unknown; sessions?: unknown } | undefined;

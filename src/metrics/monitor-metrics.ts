@@ -3,6 +3,7 @@ import type { SkipReason } from '../model/skip.js';
 import type { JourneyStanding, RunRecord } from '../model/run-record.js';
 import { FAILURE_REASONS } from '../model/reasons.js';
 import { CRITICAL_EVENTS } from '../model/golden-path.js';
+import { isHealthyStatus } from '../model/marks.js';
 
 /**
  * The monitor's metrics (design.md's table): the only module that touches
@@ -47,8 +48,6 @@ function exemplarOf<T extends string>(runId: string): Partial<Record<T, string>>
 }
 
 const SKIP_REASONS: readonly SkipReason[] = ['overlap', 'missed'];
-/** The words a health check uses for healthy (contract §3): anything else a dependency reports is degraded, or worse. */
-const HEALTHY_WORDS = new Set(['ok', 'healthy', 'up', 'connected', 'pass']);
 
 export class MonitorMetrics {
   private readonly runs: Counter<'journey' | 'target' | 'outcome' | 'trigger'>;
@@ -202,10 +201,10 @@ export class MonitorMetrics {
     for (const cert of record.marks.tlsCertificates ?? []) this.certExpiry.set({ target, origin: cert.origin }, Date.parse(cert.notAfter) / 1000);
     for (const dependency of record.marks.dependencies ?? []) {
       if (dependency.latencyMs !== null) this.dependencyLatency.set({ target, dependency: dependency.name }, dependency.latencyMs / 1000);
-      this.dependencyDegraded.set({ target, dependency: dependency.name }, HEALTHY_WORDS.has(dependency.status) ? 0 : 1);
+      this.dependencyDegraded.set({ target, dependency: dependency.name }, isHealthyStatus(dependency.status) ? 0 : 1);
     }
     for (const service of record.marks.services ?? []) {
-      if (HEALTHY_WORDS.has(service.status) || service.status === 'degraded') this.serviceDegraded.set({ target, service: service.service }, service.status === 'degraded' ? 1 : 0);
+      if (isHealthyStatus(service.status) || service.status === 'degraded') this.serviceDegraded.set({ target, service: service.service }, service.status === 'degraded' ? 1 : 0);
     }
   }
 

@@ -64,6 +64,14 @@ export const knownMarkSchemas = {
   badMarks: z.array(z.string()),
 };
 
+/** The words a health check uses for healthy (contract §3); any other status a dependency reports is degraded, or worse. */
+const HEALTHY_STATUSES: ReadonlySet<string> = new Set(['ok', 'healthy', 'up', 'connected', 'pass']);
+
+/** Whether a status word of the `dependencies` or `services` marks means healthy. */
+export function isHealthyStatus(status: string): boolean {
+  return HEALTHY_STATUSES.has(status);
+}
+
 export type KnownMarks = { -readonly [K in keyof typeof knownMarkSchemas]?: z.infer<(typeof knownMarkSchemas)[K]> };
 export type KnownMarkName = keyof typeof knownMarkSchemas;
 
