@@ -168,12 +168,6 @@ export class SimulatorState {
     return this.pending;
   }
 
-  /** The deploy not yet live, if any. */
-  pendingDeploy(): PendingDeploy | undefined {
-    this.revision();
-    return this.pending;
-  }
-
   snapshot(): StateSnapshot {
     const effective = { ...this.latency };
     for (const phase of Object.keys(effective) as Phase[]) effective[phase] = this.delay(phase);
