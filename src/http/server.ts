@@ -1,4 +1,6 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import { ASSETS_DIR, Views } from './views.js';
 import { join, resolve, sep } from 'node:path';
 import { realpath, stat } from 'node:fs/promises';
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -57,7 +59,34 @@ export function createHttpApp(deps: HttpDeps): Express {
     });
     next();
   });
+  // Security headers for the console (helmet): a CSP with no inline script or style (the pages' only script is
+  // /assets/*.js, their only stylesheet /assets/console.css), no framing, no referrer leaking a run id elsewhere.
+  // No HSTS and no upgrade-insecure-requests: the monitor is often served over plain HTTP on a private network.
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          'default-src': ["'self'"],
+          'script-src': ["'self'"],
+          'style-src': ["'self'"],
+          'img-src': ["'self'", 'data:'],
+          'connect-src': ["'self'"],
+          'form-action': ["'self'"],
+          'frame-ancestors': ["'none'"],
+          'base-uri': ["'none'"],
+          'object-src': ["'none'"],
+        },
+      },
+      strictTransportSecurity: false,
+      referrerPolicy: { policy: 'same-origin' },
+    }),
+  );
+  app.use('/assets', express.static(ASSETS_DIR, { fallthrough: false, maxAge: '1h', index: false }));
   app.use(express.json({ limit: '16kb' }));
+  // The console's forms post url-encoded bodies (sign-in, run now, pause): small ones only.
+  app.use(express.urlencoded({ extended: false, limit: '4kb' }));
+  const views = new Views();
 
 
   const requireToken: RequestHandler = (req, _res, next) => {

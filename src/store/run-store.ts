@@ -14,9 +14,15 @@ export interface RetentionPolicy {
   readonly failedMaxRuns: number;
 }
 
+/** A history query: every field narrows it; newest first. */
 export interface RunQuery {
   readonly journey?: string;
-  readonly outcome?: Outcome;
+  readonly target?: string;
+  /** One outcome, or any of several (`['failed', 'error']`: the runs that did not pass). */
+  readonly outcome?: Outcome | readonly Outcome[];
+  /** ISO time: runs started at or after it. */
+  readonly since?: string;
+  /** 1 to 1000 (clamped); default 50. */
   readonly limit?: number;
 }
 
@@ -172,9 +178,19 @@ export class RunStore {
       where.push('journey = ?');
       params.push(query.journey);
     }
+    if (query.target !== undefined) {
+      where.push('target = ?');
+      params.push(query.target);
+    }
     if (query.outcome !== undefined) {
-      where.push('outcome = ?');
-      params.push(query.outcome);
+      const outcomes: readonly string[] = typeof query.outcome === 'string' ? [query.outcome] : query.outcome;
+      // No outcome at all matches no run (SQLite refuses an empty IN list).
+      where.push(outcomes.length === 0 ? '0' : `outcome IN (${outcomes.map(() => '?').join(', ')})`);
+      params.push(...outcomes);
+    }
+    if (query.since !== undefined) {
+      where.push('started_at >= ?');
+      params.push(query.since);
     }
     params.push(Math.min(Math.max(query.limit ?? 50, 1), 1000));
     const rows = this.db.prepare(`SELECT id, state, record FROM runs WHERE ${where.join(' AND ')} ORDER BY started_at DESC LIMIT ?`).all(...params) as Row[];
