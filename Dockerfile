@@ -28,6 +28,8 @@ COPY package.json package-lock.json playwright.config.ts tsconfig.json monitor.c
 COPY bin ./bin
 COPY src ./src
 COPY journeys ./journeys
+# The runbook the console serves at /runbook (alert annotations link there by default).
+COPY docs/runbook.md ./docs/runbook.md
 # A fixed uid and gid (10001), and a numeric USER, so Kubernetes' runAsNonRoot
 # can verify the user and the manifests' runAsUser/fsGroup match the image.
 RUN groupadd --system --gid 10001 gpmon \

@@ -7,6 +7,7 @@ import { describeIssues } from '../model/zod-issues.js';
 import { didYouMean } from '../model/did-you-mean.js';
 import { DEFAULT_RUNNER_RSS_MB, DEFAULT_RUNNER_RUNS } from '../model/runner.js';
 import { monitorConfigSchema } from './schema.js';
+import { parsePublicUrl } from './public-url.js';
 
 export interface ConfiguredTarget {
   readonly target: Target;
@@ -35,7 +36,14 @@ export interface MonitorConfig {
   readonly journeys: readonly ConfiguredJourney[];
   readonly buckets: { readonly step: readonly number[]; readonly event: readonly number[]; readonly journey: readonly number[] };
   readonly retention: { readonly maxAgeDays: number; readonly maxRuns: number; readonly failedMaxAgeDays: number; readonly failedMaxRuns: number };
-  readonly server: { readonly host: string; readonly port: number };
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    /** Where people reach this gpmon (no trailing slash), when set: the base of the console links in alerts and on the dashboard. */
+    readonly externalUrl?: string;
+    /** The runbook's base URL (anchors: alert names lower-cased): as set, else `<externalUrl>/runbook`, else none. */
+    readonly runbookUrl?: string;
+  };
   readonly runs: { readonly dir: string; readonly database: string; readonly concurrency: number; readonly jitterMs: number; readonly prewarm: boolean; readonly runnerRuns: number; readonly runnerRssMb: number; readonly traceScreenshots: boolean; readonly passEnv: readonly string[] };
 }
 
@@ -152,6 +160,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv, catalog: rea
   const sloSeconds = journeys.flatMap((j) => Object.values(j.slo).map((ms) => ms / 1000));
   const withSlo = (bounds: readonly number[]) => [...new Set([...bounds, ...sloSeconds])].sort((a, b) => a - b);
   const runsDir = input.runs?.dir ?? 'runs';
+  const links = resolveLinks(input.server, env, problems);
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
@@ -170,7 +179,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv, catalog: rea
         failedMaxAgeDays: input.retention?.failedMaxAgeDays ?? 30,
         failedMaxRuns: input.retention?.failedMaxRuns ?? 5000,
       },
-      server: { host: input.server?.host ?? '127.0.0.1', port: input.server?.port ?? DEFAULT_PORT },
+      server: { host: input.server?.host ?? '127.0.0.1', port: input.server?.port ?? DEFAULT_PORT, ...links },
       runs: {
         dir: runsDir,
         database: input.runs?.database ?? `${runsDir}/gpmon.db`,
@@ -184,6 +193,35 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv, catalog: rea
       },
     },
   };
+}
+
+/**
+ * The external URL and the runbook's base: each from its environment variable
+ * when set (not empty), else from the config; a bad one is a problem named by
+ * where it came from. The runbook defaults to the monitor's own copy under the
+ * external URL.
+ */
+function resolveLinks(
+  server: { externalUrl?: string | undefined; runbookUrl?: string | undefined } | undefined,
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+): { externalUrl?: string; runbookUrl?: string } {
+  const setting = (variable: string, key: 'externalUrl' | 'runbookUrl') => {
+    const fromEnv = env[variable] ?? '';
+    if (fromEnv.trim() !== '') return { value: fromEnv, where: variable };
+    const fromConfig = server?.[key];
+    return fromConfig === undefined ? undefined : { value: fromConfig, where: `server.${key}` };
+  };
+  const parse = (given: { value: string; where: string } | undefined, options: { query: boolean; trimSlash: boolean }) => {
+    if (given === undefined) return undefined;
+    const parsed = parsePublicUrl(given.value, options);
+    if (parsed.ok) return parsed.url;
+    problems.push(`${given.where}: ${parsed.problem}`);
+    return undefined;
+  };
+  const externalUrl = parse(setting('GPMON_EXTERNAL_URL', 'externalUrl'), { query: false, trimSlash: true });
+  const runbookUrl = parse(setting('GPMON_RUNBOOK_URL', 'runbookUrl'), { query: true, trimSlash: false }) ?? (externalUrl === undefined ? undefined : `${externalUrl}/runbook`);
+  return { ...(externalUrl === undefined ? {} : { externalUrl }), ...(runbookUrl === undefined ? {} : { runbookUrl }) };
 }
 
 /**

@@ -77,6 +77,17 @@ export const monitorConfigSchema = z.strictObject({
     .strictObject({
       host: z.string().min(1).optional(),
       port: z.number().int().min(0).max(65535).optional(),
+      /**
+       * The absolute http(s) URL people reach this gpmon at (https://gpmon.example.com, or with a path prefix
+       * behind a proxy): alert annotations and the dashboard link to the console from it. No user name or
+       * password, no ?query or #fragment. GPMON_EXTERNAL_URL, when set, wins.
+       */
+      externalUrl: z.string().optional(),
+      /**
+       * The runbook's base URL; its anchors are the alert names lower-cased (#goldenpathdown). Default: the
+       * monitor's own copy, `<externalUrl>/runbook`. GPMON_RUNBOOK_URL, when set, wins.
+       */
+      runbookUrl: z.string().optional(),
     })
     .optional(),
   runs: z

@@ -17,6 +17,11 @@ export interface MetricsSetup {
   readonly buckets: { readonly step: readonly number[]; readonly event: readonly number[]; readonly journey: readonly number[] };
   readonly version: string;
   readonly playwrightVersion: string;
+  /**
+   * Where people reach this monitor's console and its runbook (config `server.externalUrl`, `server.runbookUrl`):
+   * exported as `synthetic_monitor_links_info` when either is set, for the alert annotations' and the dashboard's links.
+   */
+  readonly links?: { readonly consoleUrl?: string | undefined; readonly runbookUrl?: string | undefined };
 }
 
 export interface KnownSeries {
@@ -75,6 +80,7 @@ export class MonitorMetrics {
   private readonly expectedRevision: Gauge<'target' | 'revision'>;
   private readonly expectedDeadline: Gauge<'target'>;
   private readonly expectedLive: Gauge<'target'>;
+  private readonly paused: Gauge<'journey' | 'target'>;
   private readonly currentExpected = new Map<string, string>();
   /** journey + target → the labels of its failure_info series, while it fails. */
   private readonly currentFailure = new Map<string, { step: string; reason: string }>();
@@ -111,13 +117,20 @@ export class MonitorMetrics {
     this.expectedRevision = new Gauge({ name: 'synthetic_target_expected_revision_info', help: 'The revision CI last said it deployed to the target (1; one series per target).', labelNames: ['target', 'revision'], registers });
     this.expectedDeadline = new Gauge({ name: 'synthetic_target_expected_revision_deadline_timestamp_seconds', help: 'By when the expected revision must be reported by the target.', labelNames: ['target'], registers });
     this.expectedLive = new Gauge({ name: 'synthetic_target_expected_revision_live', help: 'Whether a run has read the expected revision at the target (1) or not yet (0).', labelNames: ['target'], registers });
+    // Planned work (the console's pause): every alert rule ends `unless on (journey, target) synthetic_journey_paused == 1`.
+    this.paused = new Gauge({ name: 'synthetic_journey_paused', help: 'Whether the journey is paused against the target (1: no scheduled runs, no pages) or not (0).', labelNames: ['journey', 'target'], registers });
     new Gauge({ name: 'synthetic_monitor_build_info', help: 'The monitor build.', labelNames: ['version', 'playwright'], registers }).set({ version: setup.version, playwright: setup.playwrightVersion }, 1);
+    // One series, set once from config: two URLs (validated: no credentials), so bounded and static. Alert annotations read
+    // it with Prometheus's template `query` (an absolute link to the run, the journey and the runbook); absent, they say how to set it.
+    const links = new Gauge({ name: 'synthetic_monitor_links_info', help: 'Where people reach this monitor: its console (server.externalUrl) and its runbook (server.runbookUrl); present only when one is set.', labelNames: ['console_url', 'runbook_url'], registers });
+    if (setup.links?.consoleUrl !== undefined || setup.links?.runbookUrl !== undefined) links.set({ console_url: setup.links.consoleUrl ?? '', runbook_url: setup.links.runbookUrl ?? '' }, 1);
   }
 
   /** Known series start at 0, so rate() and absent() work from the first scrape. */
   initialise(series: readonly KnownSeries[]): void {
     for (const { journey, target, steps, alerting } of series) {
       this.consecutiveFailures.set({ journey, target }, 0);
+      this.paused.set({ journey, target }, 0);
       if (alerting !== undefined) {
         this.pageAfter.set({ journey, target }, alerting.pageAfterFailures);
         this.interval.set({ journey, target }, alerting.intervalSeconds);
@@ -144,6 +157,11 @@ export class MonitorMetrics {
     // The last verdict on the target: failing while the streak runs, passed if it ever passed since.
     if (standing.consecutiveFailures > 0) this.success.set(base, 0);
     else if (standing.lastSuccessAt !== undefined) this.success.set(base, 1);
+  }
+
+  /** A journey paused (1) or resumed (0) against a target. */
+  setPaused(journey: string, target: string, paused: boolean): void {
+    this.paused.set({ journey, target }, paused ? 1 : 0);
   }
 
   /** A scheduler tick that did not run, and why (design.md: `overlap`, `missed`). */

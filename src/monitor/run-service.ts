@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Executor } from '../run/executor.js';
+import type { Executor, Progress } from '../run/executor.js';
 import type { ConfiguredJourney, ConfiguredTarget } from '../config/resolve.js';
-import type { RunInputs, RunRecord, RunStart, Trigger } from '../model/run-record.js';
+import type { Failure } from '../model/reasons.js';
+import type { Outcome, RunInputs, RunRecord, RunStart, StepRecord, Trigger } from '../model/run-record.js';
 
 /** Where a run goes when it starts and when it ends: the store, the metrics, the log. */
 export interface RunSink {
@@ -30,6 +31,35 @@ export interface TriggerRequest {
 }
 
 /**
+ * What a run does as it goes, for whoever follows it live (the console's live
+ * page): each step as it begins (`at`: epoch ms, when the monitor heard of
+ * it) and ends (its failure, redacted by the executor), then `finished` once
+ * every sink has the record (so the store holds it by then).
+ */
+export type RunProgressEvent =
+  | { readonly type: 'step_begin'; readonly step: string; readonly at: number }
+  | { readonly type: 'step_end'; readonly step: StepRecord; readonly failure?: Failure }
+  | { readonly type: 'finished'; readonly outcome: Outcome };
+
+/** A run in flight as its watchers see it: what it is and what it has done so far. */
+export interface LiveRun {
+  readonly id: string;
+  readonly journey: string;
+  readonly target: string;
+  readonly trigger: Trigger;
+  readonly replayOf?: string;
+  /** The journey's steps, in order. */
+  readonly steps: readonly string[];
+  readonly events: readonly RunProgressEvent[];
+}
+
+interface Watched {
+  readonly run: LiveRun;
+  readonly events: RunProgressEvent[];
+  readonly listeners: Set<(event: RunProgressEvent) => void>;
+}
+
+/**
  * Starts runs (from the scheduler, the API or a replay) with one run of a
  * journey and target at a time and a global cap on concurrent runs, then
  * hands the record to every sink. A sink that throws is reported and isolated:
@@ -37,6 +67,8 @@ export interface TriggerRequest {
  */
 export class RunService {
   private readonly inFlight = new Map<string, { id: string; done: Promise<RunRecord> }>();
+  /** Runs in flight by id, with what they did so far and who follows them. */
+  private readonly watched = new Map<string, Watched>();
   private active = 0;
   private readonly waiting: (() => void)[] = [];
   /** Aborted to cut every run in flight at once (a forced stop). */
@@ -75,8 +107,21 @@ export class RunService {
     if (current !== undefined) return { kind: 'busy', runningId: current.id };
     const id = randomUUID();
     const inputs = request.inputs ?? journey.inputs;
+    const events: RunProgressEvent[] = [];
+    const run: LiveRun = {
+      id,
+      journey: request.journey,
+      target: request.target,
+      trigger: request.trigger,
+      ...(request.replayOf !== undefined ? { replayOf: request.replayOf } : {}),
+      steps: journey.definition.steps,
+      events,
+    };
+    this.watched.set(id, { run, events, listeners: new Set() });
     const done = this.execute(id, journey, target, request, inputs).finally(() => {
       this.inFlight.delete(key);
+      // A run that ended without a record (the executor never throws, but) still ends for its watchers.
+      this.notify(id, { type: 'finished', outcome: 'error' });
     });
     // The scheduler starts runs and moves on; a rejection (the executor never throws, but) must not take the process down.
     done.catch((error: unknown) => {
@@ -113,6 +158,9 @@ export class RunService {
         timeoutMs: journey.timeoutMs,
         stepTimeoutMs: journey.stepTimeoutMs,
         signal: this.cut.signal,
+        onProgress: (progress) => {
+          this.progressed(id, progress);
+        },
       });
     } finally {
       this.release();
@@ -120,7 +168,60 @@ export class RunService {
     this.each((sink) => {
       sink.runFinished(record);
     });
+    this.notify(id, { type: 'finished', outcome: record.outcome });
     return record;
+  }
+
+  /** The run in flight with this id (waiting for a slot or running), with what it has done so far; undefined once it has finished. */
+  progress(id: string): LiveRun | undefined {
+    const watched = this.watched.get(id);
+    return watched === undefined ? undefined : { ...watched.run, events: [...watched.events] };
+  }
+
+  /**
+   * Follows the run in flight with this id: `listener` first gets what already
+   * happened (a watcher that comes late misses nothing), then each event as it
+   * comes, ending with `finished`. Returns the function that stops following,
+   * or undefined when no run with this id is in flight (it finished: read the
+   * store). A listener that throws is reported and dropped.
+   */
+  watch(id: string, listener: (event: RunProgressEvent) => void): (() => void) | undefined {
+    const watched = this.watched.get(id);
+    if (watched === undefined) return undefined;
+    for (const event of watched.events) this.deliver(watched, listener, event);
+    watched.listeners.add(listener);
+    return () => {
+      watched.listeners.delete(listener);
+    };
+  }
+
+  /** How many watchers follow the run in flight with this id (0 when none, or when it is not in flight). */
+  watcherCount(id: string): number {
+    return this.watched.get(id)?.listeners.size ?? 0;
+  }
+
+  private progressed(id: string, progress: Progress): void {
+    if (progress.type === 'step_begin') this.notify(id, { type: 'step_begin', step: progress.step, at: Date.now() });
+    else if (progress.type === 'step_end') this.notify(id, { type: 'step_end', step: progress.step, ...(progress.failure !== undefined ? { failure: progress.failure } : {}) });
+  }
+
+  /** Keeps the event for late watchers and hands it to every watcher; `finished` ends the run's watching (once). */
+  private notify(id: string, event: RunProgressEvent): void {
+    const watched = this.watched.get(id);
+    if (watched === undefined) return;
+    watched.events.push(event);
+    if (event.type === 'finished') this.watched.delete(id);
+    for (const listener of [...watched.listeners]) this.deliver(watched, listener, event);
+    if (event.type === 'finished') watched.listeners.clear();
+  }
+
+  private deliver(watched: Watched, listener: (event: RunProgressEvent) => void, event: RunProgressEvent): void {
+    try {
+      listener(event);
+    } catch (error) {
+      watched.listeners.delete(listener);
+      this.deps.onSinkError('watcher', error);
+    }
   }
 
   private each(call: (sink: RunSink) => void): void {

@@ -26,6 +26,8 @@ export interface SchedulerDeps {
   readonly start: (run: ScheduledRun) => boolean;
   /** A tick that did not run, with why and the time it was due. */
   readonly onSkip: (run: ScheduledRun, reason: SkipReason, tick: Date) => void;
+  /** Whether this journey and target is paused now (planned work): its ticks start nothing and are not skips. */
+  readonly paused?: (run: ScheduledRun) => boolean;
   readonly jitterMs: number;
   readonly random?: () => number;
   readonly logger?: SchedulerLogger;
@@ -37,7 +39,8 @@ export interface SchedulerDeps {
  * last run still runs is `overlap`, never queued (a slow target cannot pile
  * up runs); a tick that passed while the process was stalled (stopped,
  * swapped, a blocked event loop) is `missed`, from node-cron's
- * `execution:missed` event. Jitter spreads ticks that share a second.
+ * `execution:missed` event. Jitter spreads ticks that share a second. A
+ * tick of a paused journey and target starts nothing and is no skip.
  */
 export class Scheduler {
   private readonly tasks: ScheduledTask[] = [];
@@ -55,13 +58,18 @@ export class Scheduler {
         async (context) => {
           if (this.deps.jitterMs > 0) await sleep(Math.floor((this.deps.random ?? Math.random)() * this.deps.jitterMs));
           if (this.stopped) return;
+          if (this.deps.paused?.(run) === true) {
+            // Paused on purpose: not an overlap nor a miss (no skip counted), and no warning every tick.
+            this.deps.logger?.debug({ journey: run.journey, target: run.target, tick: context.date.toISOString() }, 'tick not run: the journey is paused');
+            return;
+          }
           if (!this.deps.start(run)) this.deps.onSkip(run, 'overlap', context.date);
         },
         // A tick late by less than this still runs (late); older ones of a stall are `missed`. Only the latest due tick runs.
         { name: `${run.journey}@${run.target}`, logger: cronLogger(this.deps.logger, run), missedExecutionTolerance: LATE_TICK_TOLERANCE_MS },
       );
       task.on('execution:missed', (context) => {
-        if (!this.stopped) this.deps.onSkip(run, 'missed', context.date);
+        if (!this.stopped && this.deps.paused?.(run) !== true) this.deps.onSkip(run, 'missed', context.date);
       });
       this.tasks.push(task);
       void task.start();

@@ -8,6 +8,8 @@ import type { RunRecord } from '../../src/model/run-record.js';
 /** A journey that is only a file in a test fixture folder (the config's journeyDirs), with steps of its own: sign_in, open_session. */
 const EXAMPLE = 'account-check';
 const EXAMPLE_DIR = fileURLToPath(new URL('../fixtures/example-journeys', import.meta.url));
+/** Where the monitor says people reach it (server.externalUrl), with a path prefix as behind a proxy. */
+const EXTERNAL_URL = 'https://gpmon.example.test/ops';
 
 /**
  * From a fault in the target to the page that names it, with real parts:
@@ -26,7 +28,8 @@ describe('alerts end to end', () => {
     // of DependencyDegraded are cut to seconds here (its expression and labels are the shipped ones).
     // A 5 s step timeout: three test files share the two cores here, and a run that times out under that load would
     // join a fault's streak as a failure of its own (`npm run bench` measures fault-to-page at 3 s, alone).
-    stack = await startAlertStack({ journeyDirs: [EXAMPLE_DIR], alsoRun: [EXAMPLE, 'platform-health'], tls: true, shortenFor: { DependencyDegraded: '3s' }, timeoutMs: 5000 });
+    // The monitor knows where people reach it: every alert links there (run_url, console_url, runbook_url).
+    stack = await startAlertStack({ journeyDirs: [EXAMPLE_DIR], alsoRun: [EXAMPLE, 'platform-health'], tls: true, shortenFor: { DependencyDegraded: '3s' }, timeoutMs: 5000, externalUrl: EXTERNAL_URL });
     await stack.waitHealthy();
   });
   after(async () => {
@@ -45,7 +48,12 @@ describe('alerts end to end', () => {
       assert.ok(firing.annotations.summary?.includes(word), `summary names ${word}: ${firing.annotations.summary ?? ''}`);
       assert.ok(firing.annotations.description?.includes(word), `description names ${word}: ${firing.annotations.description ?? ''}`);
     }
-    assert.match(firing.annotations.runbook_url ?? '', /docs\/runbook\.md#goldenpathdown$/);
+    // Absolute links from the monitor's synthetic_monitor_links_info: the last failed run, the journey's page, the runbook it serves.
+    assert.deepEqual([firing.annotations.run_url, firing.annotations.console_url, firing.annotations.runbook_url], [
+      `${EXTERNAL_URL}/journeys/${journey}/last-failure?target=sim`,
+      `${EXTERNAL_URL}/journeys/${journey}?target=sim`,
+      `${EXTERNAL_URL}/runbook#goldenpathdown`,
+    ]);
     // One failed run alone does not page: the alert started only once N runs in a row had failed. A run in
     // flight when the fault went on may be the first of them (it met the fault mid-run), so runs are counted
     // by when they finished: the last N to finish before the alert all failed, at this step, for this reason.

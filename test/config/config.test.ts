@@ -45,6 +45,15 @@ describe('config validation: each kind of mistake, named by its path', () => {
     ['a warm runner of a fraction of a run', { runs: { runnerRuns: 2.5 } }, {}, ['runs.runnerRuns: Invalid input: expected int, received number']],
     ['a warm runner memory limit under a browser\'s', { runs: { runnerRssMb: 50 } }, {}, ['runs.runnerRssMb: Too small: expected number to be >=100']],
     ['a warm runner without prewarm', { runs: { prewarm: false, runnerRuns: 5 } }, {}, ['runs.runnerRuns: has no effect with runs.prewarm false (each run starts a process of its own); drop one of them']],
+    ['an external URL that is not absolute', { server: { externalUrl: 'gpmon.example.com' } }, {}, ['server.externalUrl: is not an absolute URL (for example https://gpmon.example.com)']],
+    ['an external URL of another scheme', { server: { externalUrl: 'ftp://gpmon.example.com' } }, {}, ['server.externalUrl: must be an http:// or https:// URL (got ftp:)']],
+    ['an external URL with a password (never echoed)', { server: { externalUrl: 'https://ops:hunter2@gpmon.example.com' } }, {}, ['server.externalUrl: must not hold a user name or password: it is shown in alerts, metrics and dashboards']],
+    ['an external URL with a query', { server: { externalUrl: 'https://gpmon.example.com/?x=1' } }, {}, ['server.externalUrl: must not have a ?query: links are built by appending paths to it']],
+    ['an external URL with a fragment', { server: { externalUrl: 'https://gpmon.example.com/#top' } }, {}, ['server.externalUrl: must not have a #fragment: links are built by appending to it']],
+    ['an external URL that is not a string', { server: { externalUrl: 8080 } }, {}, ['server.externalUrl: Invalid input: expected string, received number']],
+    ['a bad GPMON_EXTERNAL_URL, named as the variable', {}, { GPMON_EXTERNAL_URL: 'localhost:9595' }, ['GPMON_EXTERNAL_URL: must be an http:// or https:// URL (got localhost:)']],
+    ['a runbook URL with a fragment (the alert adds its own)', { server: { runbookUrl: 'https://wiki.example.com/gpmon#alerts' } }, {}, ['server.runbookUrl: must not have a #fragment: links are built by appending to it']],
+    ['a bad GPMON_RUNBOOK_URL, named as the variable', {}, { GPMON_RUNBOOK_URL: 'wiki/gpmon' }, ['GPMON_RUNBOOK_URL: is not an absolute URL (for example https://gpmon.example.com)']],
   ];
   for (const [name, raw, environment, problems] of bad) {
     it(name, () => {
@@ -109,6 +118,26 @@ describe('config validation: each kind of mistake, named by its path', () => {
     assert.equal(inputsOf('golden-path')?.params, undefined, 'a journey that declares none has none');
     const defaults = resolveConfig(undefined, {}, SHIPPED);
     assert.deepEqual(defaults.ok ? defaults.config.journeys.find((j) => j.definition.name === 'concurrent-sessions')?.inputs.params : undefined, { users: 3 });
+  });
+
+  it('the external URL and the runbook: absolute http(s), trailing slashes dropped, the environment over the config, the runbook under the external URL by default', () => {
+    const server = (raw: unknown, environment: NodeJS.ProcessEnv = {}) => {
+      const result = resolveConfig(raw, environment, SHIPPED);
+      assert.ok(result.ok, result.ok ? '' : result.problems.join('\n'));
+      const { externalUrl, runbookUrl } = result.config.server;
+      return { externalUrl, runbookUrl };
+    };
+    assert.deepEqual(server(undefined), { externalUrl: undefined, runbookUrl: undefined }, 'neither set: no links');
+    assert.deepEqual(server({ server: { externalUrl: 'https://GPMON.example.com/' } }), { externalUrl: 'https://gpmon.example.com', runbookUrl: 'https://gpmon.example.com/runbook' });
+    assert.deepEqual(server({ server: { externalUrl: 'http://ops.example.com:8080/tools/gpmon//' } }), { externalUrl: 'http://ops.example.com:8080/tools/gpmon', runbookUrl: 'http://ops.example.com:8080/tools/gpmon/runbook' }, 'a path prefix behind a proxy');
+    assert.deepEqual(server({ server: { externalUrl: 'https://gpmon.example.com:443' } }), { externalUrl: 'https://gpmon.example.com', runbookUrl: 'https://gpmon.example.com/runbook' }, 'the default port dropped');
+    assert.deepEqual(
+      server({ server: { externalUrl: 'https://config.example.com', runbookUrl: 'https://wiki.example.com/pages/viewpage.action?pageId=42' } }, { GPMON_EXTERNAL_URL: 'https://env.example.com/' }),
+      { externalUrl: 'https://env.example.com', runbookUrl: 'https://wiki.example.com/pages/viewpage.action?pageId=42' },
+      'GPMON_EXTERNAL_URL wins over server.externalUrl; a runbook page may be addressed by a query',
+    );
+    assert.deepEqual(server({ server: { runbookUrl: 'https://wiki.example.com/gpmon' } }, { GPMON_RUNBOOK_URL: 'https://runbooks.example.com/gpmon' }), { externalUrl: undefined, runbookUrl: 'https://runbooks.example.com/gpmon' }, 'GPMON_RUNBOOK_URL wins; a runbook without an external URL');
+    assert.deepEqual(server({ server: { externalUrl: 'https://gpmon.example.com' } }, { GPMON_EXTERNAL_URL: '', GPMON_RUNBOOK_URL: ' ' }), { externalUrl: 'https://gpmon.example.com', runbookUrl: 'https://gpmon.example.com/runbook' }, 'an empty variable is not set');
   });
 
   it('a target from the environment when none is configured', () => {

@@ -58,6 +58,7 @@ const EXAMPLE_STEPS = ['open_session', 'sign_in'];
 const STREAM_METRICS: readonly string[] = ['synthetic_event_latency_seconds_bucket', 'synthetic_stream_max_gap_seconds'];
 const readsStream = (expr: string) => vectorSelectors(expr).some((s) => s.metric !== undefined && STREAM_METRICS.includes(s.metric));
 const TARGET = 'sim';
+const EXTERNAL_URL = 'https://gpmon.example.test/ops';
 const NEW_REVISION = 'c0ffee1';
 /** What Grafana would use over this short window with a 1 s scrape interval (the data source's timeInterval). */
 const INTERVAL_SECONDS = 2;
@@ -131,7 +132,8 @@ describe('dashboards and alert rules on live data', () => {
         // The platform's facts (certificates, dependencies, services) for the infrastructure row: over TLS, as staging is.
         'platform-health': { schedule: '*/2 * * * * *' },
       },
-      { journeyDirs: [EXAMPLE_DIR] },
+      // The console's address: the dashboard's $console_url and $runbook_url (synthetic_monitor_links_info).
+      { journeyDirs: [EXAMPLE_DIR], server: { port: 0, externalUrl: EXTERNAL_URL } },
       { tls: true },
     );
     start = Math.floor(Date.now() / 1000);
@@ -190,6 +192,21 @@ describe('dashboards and alert rules on live data', () => {
     assert.deepEqual(offered.get('target'), [TARGET]);
     assert.deepEqual(offered.get('journey'), [EXAMPLE, JOURNEY, 'platform-health', 'ws-auth-enforced'], 'the enabled journeys (golden-path is off here), the one found only in a journeyDirs folder among them');
     assert.deepEqual(offered.get('step')?.sort(), ['agent_request', 'ai_response', 'connect', 'live_events', 'login']);
+    assert.deepEqual(offered.get('console_url'), [EXTERNAL_URL], 'the console links go where the monitor says it is reached');
+    assert.deepEqual(offered.get('runbook_url'), [`${EXTERNAL_URL}/runbook`]);
+  });
+
+  it('every series a panel with a data link draws has the labels the link is built from (journey and target)', async () => {
+    let linked = 0;
+    for (const { query, where, series } of await panelSeries(JOURNEY)) {
+      const urls = ((query.panel?.fieldConfig?.defaults as { links?: { url: string }[] } | undefined)?.links ?? []).map((l) => l.url);
+      const needed = [...new Set(urls.flatMap((url) => [...url.matchAll(/\$\{__(?:field\.labels|data\.fields)\.(\w+)\}/g)].map((m) => m[1] ?? '')))];
+      if (needed.length === 0) continue;
+      linked++;
+      assert.ok(series.length > 0, `${where}: no series`);
+      for (const { metric } of series) for (const label of needed) assert.ok((metric[label] ?? '') !== '', `${where}: a series without ${label}: ${JSON.stringify(metric)}`);
+    }
+    assert.ok(linked >= 9, `${linked} linked panel queries checked`);
   });
 
   it(`with $journey = ${EXAMPLE} (a journey found only as a file, steps of its own), every variable query returns values and $step offers exactly its steps`, async () => {

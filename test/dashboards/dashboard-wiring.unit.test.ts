@@ -136,6 +136,37 @@ describe('dashboard wiring', () => {
         assert.match(first?.targets?.[0]?.expr ?? '', /synthetic_journey_success/);
       });
 
+      it('links to the gpmon console: a hidden variable from synthetic_monitor_links_info, a dashboard link, and data links on the journey and step panels', () => {
+        const byName = new Map(variables(json).map((v) => [v.name, v]));
+        for (const name of ['console_url', 'runbook_url']) {
+          const variable = byName.get(name);
+          assert.ok(variable !== undefined, name);
+          assert.equal(variableQuery(variable), `label_values(synthetic_monitor_links_info, ${name})`, name);
+          assert.equal(variable.hide, 2, `${name} is hidden: a value to build links with, not a choice`);
+          assert.equal(variable.multi, false, name);
+          assert.equal(variable.includeAll, false, name);
+        }
+        const links = (json.links ?? []) as { type: string; url?: string; title: string; targetBlank: boolean }[];
+        assert.deepEqual(links.map((l) => [l.type, l.url, l.targetBlank]), [['link', '${console_url}/', true], ['link', '${runbook_url}', true]]);
+        // Journey names are lower-case words and dashes, target names letters, digits, - and _ (config validation): safe in a URL as they are.
+        const toJourney = '${console_url}/journeys/${__field.labels.journey}?target=${__field.labels.target}';
+        const dataLinks = (title: string) => {
+          const panel = dataPanels(json).find((p) => p.title === title);
+          assert.ok(panel !== undefined, title);
+          return ((panel.fieldConfig?.defaults as { links?: { url: string; title: string }[] }).links ?? []).map((l) => l.url);
+        };
+        for (const title of ['Last run', 'Passed runs (time range)', 'Failed runs in a row', 'Last run age', 'Last success age', 'Journey result over time', 'Paused', 'Step result (last run)']) {
+          assert.deepEqual(dataLinks(title), [toJourney], title);
+        }
+        assert.deepEqual(dataLinks('Failing now'), ['${console_url}/journeys/${__data.fields.journey}/last-failure?target=${__data.fields.target}']);
+        // Every variable a link uses is the dashboard's own or Grafana's per-value one.
+        const defined = new Set(variables(json).map((v) => v.name));
+        const urls = [...links.map((l) => l.url ?? ''), ...dataPanels(json).flatMap((p) => ((p.fieldConfig?.defaults as { links?: { url: string }[] }).links ?? []).map((l) => l.url))];
+        for (const url of urls) {
+          for (const [, name] of url.matchAll(/\$\{([\w.]+)(?::\w+)?\}/g)) assert.ok(defined.has(name ?? '') || /^__(field\.labels|data\.fields)\.\w+$/.test(name ?? ''), `${url}: $\{${name ?? ''}}`);
+        }
+      });
+
       it('the step latency panels draw the SLO from config as a dashed series', () => {
         const latency = dataPanels(json).filter((p) => (p.targets ?? []).some((t) => (t.expr ?? '').includes('synthetic_step_duration_seconds_bucket')));
         assert.ok(latency.length > 0);

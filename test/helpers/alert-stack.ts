@@ -82,6 +82,8 @@ export interface AlertStackOptions {
    * labels stay the shipped ones.
    */
   readonly shortenFor?: Readonly<Record<string, string>>;
+  /** The monitor's `server.externalUrl`: the alerts' run_url, console_url and runbook_url become absolute links under it. */
+  readonly externalUrl?: string;
 }
 
 /**
@@ -161,7 +163,7 @@ export async function startAlertStack(options: AlertStackOptions = {}): Promise<
       ...(options.journeyDirs === undefined ? {} : { journeyDirs: options.journeyDirs }),
       targets: [targetFor(sim)],
       journeys: onlyJourneys(Object.fromEntries(journeys.map((name) => [name, settings]))),
-      server: { port: monitorPort },
+      server: { port: monitorPort, ...(options.externalUrl === undefined ? {} : { externalUrl: options.externalUrl }) },
       runs: { dir: join(dir, 'runs'), passEnv: [OWNER_VARIABLE] },
     };
     writeFileSync(join(dir, 'monitor.config.ts'), `export default ${JSON.stringify(config)};\n`);

@@ -21,5 +21,7 @@ export default {
   runs: { dir: '/app/runs' },
   retention: { maxAgeDays: 7, failedMaxAgeDays: 30 },
   // All interfaces: the kubelet's probes and Prometheus reach the pod's IP.
+  // externalUrl: where people reach this location's console (the Ingress host), for the links in alerts and on
+  // the dashboard; or set GPMON_EXTERNAL_URL in the overlay. runbookUrl defaults to <externalUrl>/runbook.
   server: { host: '0.0.0.0', port: 9595 },
 };
