@@ -1,7 +1,14 @@
 import { loadConfig } from '../config/load.js';
-import { parseFlags, UsageError, type CliIo, type ExitCode } from './usage.js';
+import { Command } from 'commander';
+import type { CliIo, ExitCode } from './usage.js';
 
-export const JOURNEYS_USAGE = `gpmon journeys [--config FILE]   the journeys found in journeys/ and the config's journeyDirs, as their files declare them: kind, steps, schedule, targets; exit 2 on any load error`;
+/** `gpmon journeys`'s grammar and help; main.ts gives it its action. */
+export function journeysSpec(): Command {
+  return new Command('journeys')
+    .description("the journeys found in journeys/ and the config's journeyDirs, as their files declare them: kind, steps, schedule, targets")
+    .option('--config <file>', "the config (default ./monitor.config.ts): its journeyDirs, and each journey's schedule and targets")
+    .addHelpText('after', '\nExit: 0 listed, 2 a journey file or the config has problems (each one is\n      listed, naming its file).');
+}
 
 
 /**
@@ -10,10 +17,8 @@ export const JOURNEYS_USAGE = `gpmon journeys [--config FILE]   the journeys fou
  * the config says nothing). Every problem at once, each naming its file;
  * exit 2 on any, like `gpmon validate`.
  */
-export async function journeysCommand(args: readonly string[], io: CliIo): Promise<ExitCode> {
-  const { values, positionals } = parseFlags('journeys', args, { config: { type: 'string' } });
-  if (positionals.length > 0) throw new UsageError(`gpmon journeys: unexpected argument "${positionals[0] ?? ''}"`);
-  const loaded = await loadConfig(values.config, io.env);
+export async function journeysCommand(flags: { readonly config?: string }, io: CliIo): Promise<ExitCode> {
+  const loaded = await loadConfig(flags.config, io.env);
   if (!loaded.ok) {
     io.err(`gpmon journeys: ${loaded.problems.length} problem${loaded.problems.length === 1 ? '' : 's'}${loaded.file === null ? '' : ` (config ${loaded.file})`}`);
     for (const problem of loaded.problems) io.err(`  ${problem}`);

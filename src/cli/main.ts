@@ -1,75 +1,29 @@
-import { simulatorCommand, SIMULATOR_USAGE } from './simulator-command.js';
-import { runCommand, RUN_USAGE } from './run-command.js';
-import { serveCommand, validateCommand, SERVE_USAGE, VALIDATE_USAGE } from './serve-command.js';
-import { monitorVersion } from './versions.js';
-import { replayCommand, REPLAY_USAGE } from './replay-command.js';
-import { verifyCommand, VERIFY_USAGE } from './verify-command.js';
-import { journeysCommand, JOURNEYS_USAGE } from './journeys-command.js';
-import { newCommand, NEW_USAGE } from './new-command.js';
+import { CommanderError } from 'commander';
+import { buildProgram } from './program.js';
 import { UsageError, type CliIo, type ExitCode } from './usage.js';
 
-type Command = (args: readonly string[], io: CliIo) => Promise<ExitCode>;
-
-/** Each command with its usage; `gpmon <command> --help` prints the usage. */
-const COMMANDS: Readonly<Record<string, { usage: string; run: Command }>> = {
-  serve: { usage: SERVE_USAGE, run: serveCommand },
-  validate: { usage: VALIDATE_USAGE, run: validateCommand },
-  journeys: { usage: JOURNEYS_USAGE, run: journeysCommand },
-  new: { usage: NEW_USAGE, run: newCommand },
-  run: { usage: RUN_USAGE, run: runCommand },
-  replay: { usage: REPLAY_USAGE, run: replayCommand },
-  verify: { usage: VERIFY_USAGE, run: verifyCommand },
-  simulator: { usage: SIMULATOR_USAGE, run: simulatorCommand },
-};
-
-const USAGE = `usage: gpmon <command> [options]
-
-commands:
-  serve        the monitor: schedules, metrics, history and API (see gpmon serve --help)
-  run          run one journey now (see gpmon run --help)
-  replay       run a stored run again (see gpmon replay --help)
-  verify       after a deploy: wait until the target runs a commit, then run the golden path on it (see gpmon verify --help)
-  validate     check the config
-  journeys     the journeys found in journeys/ and the config's journeyDirs, as their files declare them
-  new          write a starting journey file (gpmon new journey <name> [--browser|--protocol])
-  simulator    run the staging simulator alone (see gpmon simulator --help)
-  help         this text
-
-${Object.values(COMMANDS).map((c) => c.usage).join('\n\n')}`;
-
+/**
+ * Runs the `gpmon` command line `argv` (the arguments after `gpmon`) with
+ * `io`, and resolves with its exit code: the command's own, 0 for help and
+ * --version, 2 for bad usage (what is wrong is on io.err, never a stack
+ * trace). Never exits the process: tests call it in this process.
+ */
 export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
-  const [command, ...rest] = argv;
+  const result: { code: ExitCode } = { code: 0 };
+  const program = buildProgram(io, (code) => (result.code = code));
   try {
-    // Own keys only: "toString" is no command.
-    const known = command !== undefined && Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-    if (known !== undefined) {
-      if (rest.includes('--help')) {
-        io.out(known.usage);
-        return 0;
-      }
-      return await known.run(rest, io);
-    }
-    switch (command) {
-      case 'help':
-      case '--help':
-      case '-h':
-        io.out(USAGE);
-        return 0;
-      case '--version':
-        io.out(monitorVersion());
-        return 0;
-      case undefined:
-        io.err(USAGE);
-        return 2;
-      default:
-        throw new UsageError(`gpmon: unknown command "${command}"; try gpmon help`);
-    }
+    await program.parseAsync([...argv], { from: 'user' });
+    return result.code;
   } catch (error) {
+    // Commander has written its message (or the help, or the version) already.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    const command = `gpmon${argv[0] === undefined ? '' : ` ${argv[0]}`}`;
     if (error instanceof UsageError) {
-      io.err(error.message);
+      // A value check (a port, a count) names its flag; the line names the command too.
+      io.err(error.message.startsWith('gpmon') ? error.message : `${command}: ${error.message}`);
       return 2;
     }
-    io.err(`gpmon ${command}: ${error instanceof Error ? error.message : String(error)}`);
+    io.err(`${command}: ${error instanceof Error ? error.message : String(error)}`);
     return 2;
   }
 }
@@ -102,6 +56,9 @@ export async function runFromProcess(): Promise<void> {
     env: process.env,
     stopSignal,
     forceSignal,
+    // A person at a terminal gets the live step line; a pipe, a file or CI gets plain lines.
+    tty: process.stdout.isTTY,
+    write: (text) => process.stdout.write(text),
   };
   const code = await main(process.argv.slice(2), io);
   process.exit(code);

@@ -1,3 +1,4 @@
+import { Command } from 'commander';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, relative, resolve } from 'node:path';
@@ -5,17 +6,32 @@ import { journeyDeclarationSchema } from '../model/journey.js';
 import { loadConfig } from '../config/load.js';
 import { PROJECT_ROOT, SHIPPED_JOURNEYS } from '../catalog/shipped.js';
 import { browserJourney, protocolJourney } from './journey-templates.js';
-import { UsageError, parseFlags, type CliIo, type ExitCode } from './usage.js';
+import { UsageError, type CliIo, type ExitCode } from './usage.js';
 
 /** Playwright's own command line, run with node: it works in an author's project, where `npx playwright` may not be installed. */
 const PLAYWRIGHT_CLI = createRequire(import.meta.url).resolve('@playwright/test/cli');
 
-export const NEW_USAGE = `gpmon new journey <name> [--browser | --protocol] [--dir DIR] [--config FILE]   write a starting journey file
-  that passes against the embedded simulator: <DIR>/<name>.spec.ts (DIR default ./journeys)
-  --browser                the login and a question in the web app, in Chromium (the default)
-  --protocol               the login over HTTP and a question over the WebSocket, no browser
-  --config FILE            the config whose journeys the name must not repeat (default ./monitor.config.ts)
-  An existing file is never overwritten. journeys/README.md walks through the next steps.`;
+/** What `gpmon new` takes, as commander parses it. */
+export interface NewFlags {
+  readonly browser?: boolean;
+  readonly protocol?: boolean;
+  readonly dir?: string;
+  readonly config?: string;
+}
+
+/** `gpmon new`'s grammar and help; main.ts gives it its action. */
+export function newSpec(): Command {
+  return new Command('new')
+    .description('write a starting journey file that passes against the embedded simulator (gpmon new journey <name>)')
+    .usage('journey <name> [--browser | --protocol] [--dir DIR] [--config FILE]')
+    .argument('[what]', 'journey: the one thing it makes')
+    .argument('[name]', 'the journey\'s name: lower-case words joined by "-" (my-checkout); the file is <dir>/<name>.spec.ts')
+    .option('--browser', 'the login and a question in the web app, in Chromium (the default)')
+    .option('--protocol', 'the login over HTTP and a question over the WebSocket, no browser')
+    .option('--dir <dir>', 'the folder to write it in (default ./journeys)')
+    .option('--config <file>', 'the config whose journeys the name must not repeat (default ./monitor.config.ts)')
+    .addHelpText('after', '\nAn existing file is never overwritten. journeys/README.md walks through the\nnext steps.\n\nExit: 0 written, 2 bad usage (a bad or taken name, an existing file).');
+}
 
 /**
  * Writes a new journey file from a template (src/cli/journey-templates.ts),
@@ -24,17 +40,9 @@ export const NEW_USAGE = `gpmon new journey <name> [--browser | --protocol] [--d
  * next: run it by hand, with `gpmon run`, and list its folder in journeyDirs
  * when discovery does not already read it.
  */
-export async function newCommand(args: readonly string[], io: CliIo): Promise<ExitCode> {
-  const { values, positionals } = parseFlags('new', args, {
-    browser: { type: 'boolean' },
-    protocol: { type: 'boolean' },
-    dir: { type: 'string' },
-    config: { type: 'string' },
-  });
-  const [what, name, ...extra] = positionals;
+export async function newCommand(what: string | undefined, name: string | undefined, values: NewFlags, io: CliIo): Promise<ExitCode> {
   if (what !== 'journey') throw new UsageError(`gpmon new: ${what === undefined ? 'say what to make' : `cannot make "${what}"`}: gpmon new journey <name>`);
   if (name === undefined) throw new UsageError('gpmon new journey: name the journey (lower-case words joined by "-", e.g. my-checkout)');
-  if (extra.length > 0) throw new UsageError(`gpmon new journey: unexpected argument "${extra[0] ?? ''}"`);
   if (values.browser === true && values.protocol === true) throw new UsageError('gpmon new journey: --browser or --protocol, not both');
   const nameCheck = journeyDeclarationSchema.shape.name.safeParse(name);
   if (!nameCheck.success) throw new UsageError(`gpmon new journey: "${name}" ${nameCheck.error.issues[0]?.message ?? 'is not a journey name'}`);

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Command } from 'commander';
 import { DEFAULT_INPUTS, type RunInputs } from '../model/run-record.js';
 import { didYouMean } from '../model/did-you-mean.js';
 import { Executor } from '../run/executor.js';
@@ -9,56 +10,84 @@ import { loadConfig } from '../config/load.js';
 import { monitorVersion, playwrightVersion } from './versions.js';
 import type { MonitorConfig } from '../config/resolve.js';
 import { checkPushUrl, pushLocation } from './push-flags.js';
-import { UsageError, parseFlags, parsePositiveInt, type CliIo, type ExitCode } from './usage.js';
+import { UsageError, parsePositiveInt, type CliIo, type ExitCode } from './usage.js';
+import { CliHistory, historyPlace, recordedLines } from './run-history.js';
 import { PROJECT_ROOT } from '../catalog/shipped.js';
 
-export const RUN_USAGE = `gpmon run <journey> [options]   run one journey now, print a live step table
+/** What `gpmon run` takes, as commander parses it (`--no-record` sets record false). */
+export interface RunFlags {
+  readonly target?: string;
+  readonly config?: string;
+  readonly prompt?: string;
+  readonly expect?: string;
+  readonly timeout?: string;
+  readonly runsDir?: string;
+  readonly json?: boolean;
+  readonly push?: string;
+  readonly record?: boolean;
+}
 
-  journey: a journey file's name (gpmon journeys lists them: journeys/, and the config's journeyDirs)
-  --target NAME            a target of the config, env (GPMON_APP_URL, GPMON_AUTH_URL, GPMON_API_URL, GPMON_WS_URL,
-                           GPMON_LOGIN, GPMON_EMAIL, GPMON_PASSWORD or GPMON_BYPASS_KEY, GPMON_CA_FILE) or simulator
-                           (default: env when GPMON_APP_URL is set, else the simulator)
-  --config FILE            the config (default ./monitor.config.ts, when there is one): its journeyDirs, its
-                           journeys' timeouts and params, and for a named target or --push, its prompt and expected answer
-  --prompt TEXT            the request sent to the agent
-  --expect REGEX           the pattern the answer must match
-  --timeout MS             the journey's deadline
-  --runs-dir DIR           where run folders go (default ./runs, or GPMON_RUNS_DIR)
-  --json                   print the run record as JSON instead of the table
-  --push URL               push the run's metrics to a Prometheus Pushgateway (job = the journey;
-                           grouped by target, and by location when GPMON_LOCATION is set)
-  exit: 0 passed, 1 failed (the target), 2 error (the monitor) or bad usage,
-        130 stopped by Ctrl-C (143 by SIGTERM): the run stops at once and is reported as interrupted`;
+const RUN_HELP = `
+The target: a target of the config; env, the target the environment
+describes (GPMON_APP_URL, GPMON_AUTH_URL, GPMON_API_URL, GPMON_WS_URL,
+GPMON_LOGIN, GPMON_EMAIL, GPMON_PASSWORD or GPMON_BYPASS_KEY, GPMON_CA_FILE;
+GPMON_TARGET names it); or simulator, a fresh embedded one. Default: env when
+GPMON_APP_URL is set, else the simulator.
 
+The run is recorded in the run history gpmon serve keeps (the config's
+runs.database, its folder under runs.dir): gpmon show <id> and gpmon replay
+<id> find it, and the console lists it. A history locked by a running daemon
+is waited for briefly; if it stays locked, the run is not recorded (a warning
+says so) and its exit code is unchanged.
+
+On a terminal, the step that runs shows with a running timer; piped, the
+table is plain lines.
+
+Exit: 0 passed, 1 failed (the target), 2 error (the monitor) or bad usage,
+      130 stopped by Ctrl-C (143 by SIGTERM): the run stops at once and is
+      reported as interrupted.`;
+
+/** `gpmon run`'s grammar and help; main.ts gives it its action. */
+export function runSpec(): Command {
+  return new Command('run')
+    .description('run one journey now, with a live step table; the run is recorded in the run history')
+    .argument('[journey]', "a journey's name (gpmon journeys lists them: journeys/, and the config's journeyDirs)")
+    .option('--target <name>', 'a target of the config, env or simulator (see below)')
+    .option('--config <file>', "the config (default ./monitor.config.ts, when there is one): its journeyDirs, its journeys' timeouts and params, its run history, and for a named target or --push, its prompt and expected answer")
+    .option('--prompt <text>', 'the request sent to the agent')
+    .option('--expect <regex>', 'the pattern the answer must match')
+    .option('--timeout <ms>', "the journey's deadline, in ms")
+    .option('--runs-dir <dir>', "where the run's folder and its history (<dir>/gpmon.db) go instead of the config's runs.dir and runs.database (default GPMON_RUNS_DIR, when set)")
+    .option('--json', 'print the run record as JSON instead of the table')
+    .option('--push <url>', "push the run's metrics to a Prometheus Pushgateway (job = the journey; grouped by target, and by location when GPMON_LOCATION is set)")
+    .option('--no-record', 'do not record the run in the run history (its folder is still written)')
+    .addHelpText('after', RUN_HELP);
+}
+
+/** The help of `gpmon run` as text: its options and what follows them. */
+export const RUN_USAGE = `${runSpec().helpInformation()}${RUN_HELP}`;
 
 export const SIMULATOR_EXPECTED_ANSWER = '^Golden path OK';
 
-export async function runCommand(args: readonly string[], io: CliIo): Promise<ExitCode> {
-  const { values, positionals } = parseFlags('run', args, {
-    target: { type: 'string' },
-    config: { type: 'string' },
-    prompt: { type: 'string' },
-    expect: { type: 'string' },
-    timeout: { type: 'string' },
-    'runs-dir': { type: 'string' },
-    json: { type: 'boolean' },
-    push: { type: 'string' },
-  });
-  checkPushUrl('run', values.push);
-  const [name, ...extra] = positionals;
-  if (extra.length > 0) throw new UsageError(`gpmon run: unexpected argument "${extra[0] ?? ''}"`);
-  if (values.expect !== undefined) {
+/**
+ * `gpmon run <journey>`: one run now against the chosen target, the live
+ * step table (or --json), recorded in the run history unless --no-record,
+ * pushed with --push. Bad input is a UsageError (exit 2).
+ */
+export async function runCommand(name: string | undefined, flags: RunFlags, io: CliIo): Promise<ExitCode> {
+  checkPushUrl('run', flags.push);
+  if (flags.expect !== undefined) {
     try {
-      new RegExp(values.expect);
+      new RegExp(flags.expect);
     } catch (error) {
       throw new UsageError(`gpmon run: --expect: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  const timeoutMs = parsePositiveInt('--timeout', values.timeout);
+  const timeoutMs = parsePositiveInt('--timeout', flags.timeout);
   const location = pushLocation('run', io.env);
-  const which = cliTargetName(values.target, io.env);
+  const which = cliTargetName(flags.target, io.env);
   // The journeys are the files discovery finds (journeys/ and the config's journeyDirs): the config is always read.
-  const loaded = await loadConfig(values.config, io.env);
+  const loaded = await loadConfig(flags.config, io.env);
   if (!loaded.ok) throw new UsageError(`gpmon run: the config or a journey file has problems:\n  ${loaded.problems.join('\n  ')}`);
   const config: MonitorConfig = loaded.config;
   const known = config.journeys.map((j) => j.definition.name);
@@ -69,9 +98,9 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
   // With a named target or a push, the config's settings for the journey are the run's defaults (its prompt and expected
   // answer too), as the daemon would run it; against the simulator or the environment's target, its timeouts only
   // (the file's own, or the config's). The command's flags win.
-  const fromConfig = values.push !== undefined || isConfigTarget(which) ? configuredJourney : undefined;
+  const fromConfig = flags.push !== undefined || isConfigTarget(which) ? configuredJourney : undefined;
   let pushSettings: Omit<PushOptions, 'location'> | undefined;
-  if (values.push !== undefined && fromConfig !== undefined) {
+  if (flags.push !== undefined && fromConfig !== undefined) {
     pushSettings = {
       buckets: config.buckets,
       steps: journey.steps,
@@ -79,20 +108,26 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
       alerting: { sloMs: fromConfig.slo, pageAfterFailures: fromConfig.pageAfterFailures, intervalSeconds: fromConfig.intervalSeconds },
     };
   }
+  const place = historyPlace(config, flags.runsDir, io.env);
   const { target, secrets, stop: stopSimulator } = await resolveCliTarget('run', which, config, io.env);
   const inputs: RunInputs = {
-    prompt: values.prompt ?? fromConfig?.inputs.prompt ?? DEFAULT_INPUTS.prompt,
-    expectedAnswer: values.expect ?? fromConfig?.inputs.expectedAnswer ?? (which === 'simulator' ? SIMULATOR_EXPECTED_ANSWER : DEFAULT_INPUTS.expectedAnswer),
+    prompt: flags.prompt ?? fromConfig?.inputs.prompt ?? DEFAULT_INPUTS.prompt,
+    expectedAnswer: flags.expect ?? fromConfig?.inputs.expectedAnswer ?? (which === 'simulator' ? SIMULATOR_EXPECTED_ANSWER : DEFAULT_INPUTS.expectedAnswer),
     // The journey's own settings (its file's params, as the config changes them) hold wherever it runs, as its timeouts do.
     ...(configuredJourney.inputs.params === undefined ? {} : { params: configuredJourney.inputs.params }),
   };
   const runTimeoutMs = timeoutMs ?? configuredJourney.timeoutMs;
-  const runsDir = resolve(values['runs-dir'] ?? io.env.GPMON_RUNS_DIR ?? 'runs');
-  const executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir });
+  const history = flags.record !== false ? CliHistory.open(place, 'run', io).history : undefined;
+  const executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir: place.runsDir });
+  const json = flags.json === true;
   try {
-    const { record, interrupted, exitCode } = await runOnce(
+    const id = randomUUID();
+    // Stored as in flight first, as the daemon stores its runs: a run cut short by a crash is closed as error at the next start.
+    await history?.started({ id, journey: journey.name, target: target.name, trigger: 'manual', startedAt: new Date().toISOString(), inputs, steps: journey.steps });
+    const run = await runOnce(
       executor,
       {
+        id,
         journey,
         target,
         secrets,
@@ -103,21 +138,24 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
         stepTimeoutMs: Math.min(configuredJourney.stepTimeoutMs, runTimeoutMs),
       },
       io,
-      { json: values.json === true, runsDir },
+      { json, runsDir: place.runsDir },
     );
+    const recorded = (await history?.finished(run.record)) ?? false;
+    if (!json && history !== undefined) for (const line of recordedLines(run.record.id, place, recorded)) io.out(line);
     // An interrupted run is not pushed: it says nothing about the target.
-    if (interrupted) return exitCode;
-    if (values.push !== undefined && pushSettings !== undefined) {
-      const pushed = await pushRun(values.push, record, { ...pushSettings, ...(location !== undefined ? { location } : {}) });
+    if (run.interrupted) return run.exitCode;
+    if (flags.push !== undefined && pushSettings !== undefined) {
+      const pushed = await pushRun(flags.push, run.record, { ...pushSettings, ...(location !== undefined ? { location } : {}) });
       if (!pushed.ok) {
-        io.err(`gpmon run: --push ${displayUrl(values.push)}: ${pushed.error}`);
+        io.err(`gpmon run: --push ${displayUrl(flags.push)}: ${pushed.error}`);
         return 2;
       }
-      if (pushed.warning !== undefined) io.err(`gpmon run: --push ${displayUrl(values.push)}: ${pushed.warning}`);
-      io.err(`pushed to ${displayUrl(values.push)} (job ${record.journey}, target ${record.target}${location !== undefined ? `, location ${location}` : ''})`);
+      if (pushed.warning !== undefined) io.err(`gpmon run: --push ${displayUrl(flags.push)}: ${pushed.warning}`);
+      io.err(`pushed to ${displayUrl(flags.push)} (job ${run.record.journey}, target ${run.record.target}${location !== undefined ? `, location ${location}` : ''})`);
     }
-    return exitCode;
+    return run.exitCode;
   } finally {
+    history?.close();
     await executor.close();
     await stopSimulator?.();
   }

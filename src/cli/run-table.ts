@@ -1,10 +1,12 @@
 import type { Failure } from '../model/reasons.js';
 import type { RunRecord, StepRecord } from '../model/run-record.js';
-import { isHealthyStatus } from '../model/marks.js';
+import { runFlags } from '../model/run-view.js';
+import { terminalText } from './terminal-text.js';
 
 /** The live step table `gpmon run` prints: a row as each step ends, the rest when the run is done. */
 
-const STEP_WIDTH = 15;
+/** The STEP column's width, shared with the live line (src/cli/live-progress.ts). */
+export const STEP_WIDTH = 15;
 
 export function headerLines(journey: string, target: string): string[] {
   return [`gpmon run ${journey} against ${target}`, `  ${'STEP'.padEnd(STEP_WIDTH)} ${'RESULT'.padEnd(8)} ${'TIME'.padStart(9)}  DETAIL`];
@@ -15,13 +17,14 @@ export function stepLines(step: StepRecord, failure?: Failure): string[] {
   const result = step.status === 'failed' ? 'FAILED' : step.status;
   const first = `  ${step.name.padEnd(STEP_WIDTH)} ${result.padEnd(8)} ${time.padStart(9)}`;
   if (failure === undefined) return [first.trimEnd()];
-  return [`${first}  ${failure.reason}: ${failure.message}`, ...evidenceLine(failure)];
+  // The message and evidence came from the target: printed with its control characters made visible.
+  return [`${first}  ${failure.reason}: ${terminalText(failure.message)}`, ...evidenceLine(failure)];
 }
 
 function evidenceLine(failure: Failure): string[] {
   const parts = Object.entries(failure.evidence).map(([key, value]) => `${key}=${Array.isArray(value) ? value.join(',') : String(value)}`);
   if (parts.length === 0) return [];
-  const line = parts.join(' ');
+  const line = terminalText(parts.join(' '));
   return [`  ${''.padEnd(STEP_WIDTH + 20)}  ${line.length > 200 ? `${line.slice(0, 199)}…` : line}`];
 }
 
@@ -32,7 +35,7 @@ export function summaryLines(record: RunRecord, printed: ReadonlySet<string>, ru
     lines.push(...stepLines(step, record.failure?.step === step.name ? record.failure : undefined));
   }
   if (record.failure !== undefined && !record.steps.some((step) => step.name === record.failure?.step)) {
-    lines.push(`  ${record.failure.step.padEnd(STEP_WIDTH)} ${record.outcome.toUpperCase()}  ${record.failure.reason}: ${record.failure.message}`, ...evidenceLine(record.failure));
+    lines.push(`  ${record.failure.step.padEnd(STEP_WIDTH)} ${record.outcome.toUpperCase()}  ${record.failure.reason}: ${terminalText(record.failure.message)}`, ...evidenceLine(record.failure));
   }
   if (record.events.length > 0) {
     lines.push('event latency (from the request):');
@@ -40,8 +43,8 @@ export function summaryLines(record: RunRecord, printed: ReadonlySet<string>, ru
     const gap = record.marks.maxGapMs;
     if (gap !== undefined) lines.push(`longest silence in the stream: ${Math.round(gap)} ms`);
   }
-  lines.push(...flagLines(record));
-  if (record.targetInfo.revision !== null) lines.push(`deployed: ${record.targetInfo.version ?? '?'} at ${record.targetInfo.revision.slice(0, 12)}`);
+  lines.push(...runFlags(record).map((flag) => `flag: ${terminalText(flag)}`));
+  if (record.targetInfo.revision !== null) lines.push(`deployed: ${terminalText(record.targetInfo.version ?? '?')} at ${terminalText(record.targetInfo.revision.slice(0, 12))}`);
   const verdict = record.failure === undefined ? record.outcome.toUpperCase() : `${record.outcome.toUpperCase()} at ${record.failure.step}: ${record.failure.reason}`;
   lines.push(`${verdict} in ${Math.round(record.durationMs)} ms   run ${record.id}`);
   lines.push(`run folder: ${runDir}`);
@@ -58,21 +61,4 @@ function eventLines(record: RunRecord): string[] {
     const text = times.length === 1 ? `${low} ms` : `${low}-${high} ms (${times.length} sessions)`;
     return `  ${type.padEnd(STEP_WIDTH)} ${text.padStart(18)}`;
   });
-}
-
-/**
- * What a passing run can still flag, from its marks: a degraded service or
- * dependency, a certificate near its end, isolation that could not be judged.
- */
-function flagLines(record: RunRecord): string[] {
-  const { services, dependencies, tlsCertificates } = record.marks;
-  const flags: string[] = [];
-  for (const service of services ?? []) if (service.status === 'degraded') flags.push(`${service.service} answers /health as degraded (up, flagged)`);
-  for (const d of dependencies ?? []) {
-    if (!isHealthyStatus(d.status)) flags.push(`dependency ${d.name} is ${d.status}${d.latencyMs === null ? '' : ` (${Math.round(d.latencyMs)} ms)`}`);
-  }
-  for (const cert of tlsCertificates ?? []) if (cert.daysLeft < 14) flags.push(`the ${cert.origin} origin's certificate ends in ${cert.daysLeft.toFixed(1)} days`);
-  const concurrency = record.marks.concurrency as { distinctUsers?: unknown; sessions?: unknown } | undefined;
-  if (concurrency?.distinctUsers === 1) flags.push(`isolation between users not checked: all ${String(concurrency.sessions)} sessions are one user (a password login has one account; the E2E bypass login gives one per email)`);
-  return flags.map((flag) => `flag: ${flag}`);
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
+import { Command } from 'commander';
 import { setTimeout as delay } from 'node:timers/promises';
 import { loadConfig } from '../config/load.js';
 import type { ConfiguredJourney } from '../config/resolve.js';
@@ -10,30 +10,53 @@ import { REVISION_PATTERN, parseDuration, revisionMatches } from '../model/revis
 import type { RunRecord } from '../model/run-record.js';
 import type { Target } from '../model/target.js';
 import { Executor } from '../run/executor.js';
-import { RunStore } from '../store/run-store.js';
+import { CliHistory, historyPlace } from './run-history.js';
 import { PROJECT_ROOT } from '../catalog/shipped.js';
 import { cliTargetName, resolveCliTarget } from './cli-target.js';
 import { SIGNAL_EXIT, runOnce } from './run-once.js';
 import { checkPushUrl, pushLocation } from './push-flags.js';
-import { UsageError, parseFlags, type CliIo, type ExitCode } from './usage.js';
+import { UsageError, type CliIo, type ExitCode } from './usage.js';
 import { monitorVersion, playwrightVersion } from './versions.js';
 
-export const VERIFY_USAGE = `gpmon verify --expect-revision SHA [options]   after a deploy (in CI): wait until the target runs SHA, then run the golden path on it
+const VERIFY_HELP = `
+The target: a target of the config; env, the target the environment
+describes (GPMON_APP_URL, GPMON_AUTH_URL, GPMON_API_URL, GPMON_WS_URL,
+GPMON_LOGIN, GPMON_EMAIL, GPMON_PASSWORD or GPMON_BYPASS_KEY, GPMON_CA_FILE);
+or simulator. Default: env when GPMON_APP_URL is set, else the simulator.
+Each journey runs with the config's inputs and timeouts and is recorded in
+the run history.
 
-  --expect-revision SHA    the commit that was deployed: 7-40 hex digits (a short SHA matches the full one the target reports)
-  --target NAME            a target of the config, env (GPMON_APP_URL, GPMON_AUTH_URL, GPMON_API_URL, GPMON_WS_URL,
-                           GPMON_LOGIN, GPMON_EMAIL, GPMON_PASSWORD or GPMON_BYPASS_KEY, GPMON_CA_FILE) or simulator
-                           (default: env when GPMON_APP_URL is set, else the simulator)
-  --within DURATION        how long the deploy may take to go live (default 10m; 1s to 24h)
-  --poll DURATION          how often to read the target's /api/system/info meanwhile (default 5s; 100ms to 5m)
-  --journeys A,B           the journeys to run, one after another, once SHA is live (default: the golden path pair,
-                           golden-path,golden-path-api); each with the config's inputs and timeouts, stored in its run history
-  --config FILE            the config (default ./monitor.config.ts, when there is one): its targets, journeys and runs.database
-  --push URL               push each run's metrics to a Prometheus Pushgateway, as gpmon run --push does
-  --json                   print one JSON object (verdict, target, expectedRevision, observedRevision, waitedMs, runs)
-                           instead of the tables
-  exit: 0 verified (SHA live, every journey passed on it), 1 not live within --within, or a journey failed or ran on
-        another revision, 2 error (the monitor, a failed --push) or bad usage, 130 stopped by Ctrl-C (143 by SIGTERM)`;
+Exit: 0 verified (SHA live, every journey passed on it); 1 not live within
+      --within, or a journey failed or ran on another revision; 2 error (the
+      monitor, a failed --push) or bad usage; 130 stopped by Ctrl-C (143 by
+      SIGTERM).`;
+
+/** What `gpmon verify` takes, as commander parses it. */
+export interface VerifyFlags {
+  readonly target?: string;
+  readonly expectRevision?: string;
+  readonly within?: string;
+  readonly poll?: string;
+  readonly journeys?: string;
+  readonly config?: string;
+  readonly push?: string;
+  readonly json?: boolean;
+}
+
+/** `gpmon verify`'s grammar and help; main.ts gives it its action. */
+export function verifySpec(): Command {
+  return new Command('verify')
+    .description('after a deploy (in CI): wait until the target runs a commit, then run the golden path on it')
+    .option('--expect-revision <sha>', 'the commit that was deployed: 7-40 hex digits (a short SHA matches the full one the target reports)')
+    .option('--target <name>', 'a target of the config, env or simulator (see below)')
+    .option('--within <duration>', 'how long the deploy may take to go live (default 10m; 1s to 24h)')
+    .option('--poll <duration>', "how often to read the target's /api/system/info meanwhile (default 5s; 100ms to 5m)")
+    .option('--journeys <a,b>', 'the journeys to run, one after another, once SHA is live (default: the golden path pair, golden-path,golden-path-api)')
+    .option('--config <file>', 'the config (default ./monitor.config.ts, when there is one): its targets, journeys and run history')
+    .option('--push <url>', "push each run's metrics to a Prometheus Pushgateway, as gpmon run --push does")
+    .option('--json', 'print one JSON object (verdict, target, expectedRevision, observedRevision, waitedMs, runs) instead of the tables')
+    .addHelpText('after', VERIFY_HELP);
+}
 
 /** The golden path pair: the browser and the protocol journey, which tell a front-end fault from a back-end one. */
 export const DEFAULT_VERIFY_JOURNEYS = ['golden-path', 'golden-path-api'] as const;
@@ -46,19 +69,9 @@ export type Verdict = 'verified' | 'failed' | 'not_effective' | 'error';
 /** What one read of /api/system/info showed. */
 type Observation = { kind: 'revision'; revision: string } | { kind: 'absent' } | { kind: 'error'; message: string };
 
-export async function verifyCommand(args: readonly string[], io: CliIo): Promise<ExitCode> {
-  const { values, positionals } = parseFlags('verify', args, {
-    target: { type: 'string' },
-    'expect-revision': { type: 'string' },
-    within: { type: 'string' },
-    poll: { type: 'string' },
-    journeys: { type: 'string' },
-    config: { type: 'string' },
-    push: { type: 'string' },
-    json: { type: 'boolean' },
-  });
-  if (positionals.length > 0) throw new UsageError(`gpmon verify: unexpected argument "${positionals[0] ?? ''}"`);
-  const expected = values['expect-revision'];
+/** `gpmon verify`: wait for the deployed revision on the target, then run the journeys on it; the verdict as the exit code. */
+export async function verifyCommand(values: VerifyFlags, io: CliIo): Promise<ExitCode> {
+  const expected = values.expectRevision;
   if (expected === undefined) throw new UsageError('gpmon verify: --expect-revision: required, the commit that was deployed (7-40 hex digits)');
   if (!REVISION_PATTERN.test(expected)) throw new UsageError(`gpmon verify: --expect-revision: "${expected}" is not a commit (7-40 hex digits)`);
   // Said back as the user wrote it: ms() would round 1.5m to "2m".
@@ -91,9 +104,9 @@ export async function verifyCommand(args: readonly string[], io: CliIo): Promise
       return 1;
     }
 
-    const runsDir = resolve(config.runs.dir);
-    const store = RunStore.open(resolve(config.runs.database), runsDir);
-    const executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir });
+    const place = historyPlace(config, undefined, io.env);
+    const history = CliHistory.open(place, 'verify', io).history;
+    const executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir: place.runsDir });
     const records: RunRecord[] = [];
     let pushFailed = false;
     try {
@@ -103,22 +116,22 @@ export async function verifyCommand(args: readonly string[], io: CliIo): Promise
         const id = randomUUID();
         const { inputs, timeoutMs } = configured;
         // Stored as in flight first: a run cut short by a crash is closed as error at the next start.
-        store.runStarted({ id, journey: journey.name, target: target.name, trigger: 'manual', startedAt: new Date().toISOString(), inputs, steps: journey.steps });
+        await history.started({ id, journey: journey.name, target: target.name, trigger: 'manual', startedAt: new Date().toISOString(), inputs, steps: journey.steps });
         const { record, interrupted, exitCode } = await runOnce(
           executor,
           { id, journey, target, secrets, trigger: 'manual', inputs, timeoutMs, stepTimeoutMs: Math.min(configured.stepTimeoutMs, timeoutMs) },
           // With --json the one object at the end is all of stdout.
           json ? { ...io, out: () => undefined } : io,
-          { json, runsDir },
+          { json, runsDir: place.runsDir },
         );
-        store.runFinished(record);
+        await history.finished(record);
         if (interrupted) return exitCode;
         records.push(record);
         if (values.push !== undefined) pushFailed = !(await push(values.push, record, configured, config.buckets, location, io)) || pushFailed;
       }
     } finally {
       await executor.close();
-      store.close();
+      history.close();
     }
 
     const judged = records.map((record) => judge(expected, record));

@@ -1,9 +1,6 @@
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
 import { ASSETS_DIR, Views } from './views.js';
-import { join, resolve, sep } from 'node:path';
-import { realpath, stat } from 'node:fs/promises';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { isBusy, type RunStore } from '../store/run-store.js';
 import type { RunService } from '../monitor/run-service.js';
@@ -11,13 +8,19 @@ import type { MetricsRenderer } from '../metrics/monitor-metrics.js';
 import { wantsOpenMetrics } from '../metrics/monitor-metrics.js';
 import type { ConfiguredJourney } from '../config/resolve.js';
 import type { Outcome } from '../model/run-record.js';
-import { statusPage } from './status-page.js';
+import { createConsoleRouter } from './console.js';
+import { realArtifactPath } from './artifact-path.js';
 import type { DeployExpectations } from '../monitor/deploy-expectations.js';
 import { REVISION_PATTERN, parseDuration } from '../model/revision.js';
+import type { Pauses } from '../monitor/pauses.js';
+import { createConsoleAuth, pageOf } from './session.js';
+import { createActionsRouter } from './actions.js';
+import { createLiveRouter } from './live.js';
+import { createRunbookRouter } from './runbook.js';
 
 export interface HttpDeps {
-  readonly store: Pick<RunStore, 'get' | 'list' | 'lastRun'>;
-  readonly runs: Pick<RunService, 'trigger' | 'running'>;
+  readonly store: Pick<RunStore, 'get' | 'list' | 'lastRun' | 'isRunning' | 'journeyHistory' | 'targetRevision' | 'runPage'>;
+  readonly runs: Pick<RunService, 'trigger' | 'running' | 'watch' | 'progress'>;
   readonly renderer: MetricsRenderer;
   readonly journeys: readonly ConfiguredJourney[];
   readonly targets: readonly string[];
@@ -27,6 +30,12 @@ export interface HttpDeps {
   readonly logger: Logger;
   /** What CI said it deployed, per target (POST /api/targets/:name/expected-revision). */
   readonly deploys: Pick<DeployExpectations, 'expect' | 'get' | 'list'>;
+  /** Paused journeys (the console's pause/resume): the scheduler skips them, the alerts stay quiet. */
+  readonly pauses: Pick<Pauses, 'get' | 'list' | 'pause' | 'resume'>;
+  /** A console session's lifetime from sign-in, ms (default 12 h); tests use a short one. */
+  readonly sessionTtlMs?: number;
+  /** How often a live run's idle event stream gets a keep-alive comment, ms (default 15 s). */
+  readonly liveKeepAliveMs?: number;
 }
 
 /** The window a deploy gets when CI names none, and the longest it may name. */
@@ -46,7 +55,7 @@ class HttpError extends Error {
   }
 }
 
-/** The monitor's HTTP side (design.md, HTTP): metrics, health, the JSON API and the status page. */
+/** The monitor's HTTP side (design.md, HTTP): metrics, health, the JSON API and the console (src/http/console.ts). */
 export function createHttpApp(deps: HttpDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -89,11 +98,15 @@ export function createHttpApp(deps: HttpDeps): Express {
   const views = new Views();
 
 
-  const requireToken: RequestHandler = (req, _res, next) => {
-    const match = /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '');
-    if (match?.[1] === undefined || !sameSecret(match[1], deps.token)) throw new HttpError(401, 'this needs Authorization: Bearer <token> (GPMON_API_TOKEN)');
-    next();
-  };
+  // Sign-in (src/http/session.ts): a bearer token, or a console session (+ its CSRF token on writes). Every request
+  // gets res.locals.viewer before the routes, for the pages' sign-in state and forms.
+  const auth = createConsoleAuth({ token: deps.token, views, logger: deps.logger, ...(deps.sessionTtlMs !== undefined ? { sessionTtlMs: deps.sessionTtlMs } : {}) });
+  app.use(auth.session, auth.viewer, auth.routes);
+  const requireToken = auth.requireAuth;
+  app.use(createActionsRouter({ journeys: deps.journeys, runs: deps.runs, store: deps.store, pauses: deps.pauses, views, logger: deps.logger, requireAuth: auth.requireAuth }));
+  app.use(createLiveRouter({ runs: deps.runs, store: deps.store, views, ...(deps.liveKeepAliveMs !== undefined ? { keepAliveMs: deps.liveKeepAliveMs } : {}) }));
+  // The alerts' runbook (docs/runbook.md) as a page: the default target of every alert's runbook_url.
+  app.use(createRunbookRouter({ views, logger: deps.logger }));
   // A body sent without its JSON content type would reach a handler as no body at all (curl -d sends a form's): say
   // why instead, once the token is checked. (`req.is` is null for a request with no body, false for another type.)
   const jsonBody: RequestHandler = (req, _res, next) => {
@@ -142,6 +155,7 @@ export function createHttpApp(deps: HttpDeps): Express {
           enabled: journey.enabled,
           steps: journey.definition.steps,
           running: deps.runs.running(journey.definition.name, target) ?? null,
+          paused: pausedOf(deps.pauses, journey.definition.name, target),
           lastRun: last === undefined ? null : { id: last.id, outcome: last.outcome, finishedAt: last.finishedAt, durationMs: last.durationMs, failure: last.failure ?? null },
         };
       }),
@@ -176,7 +190,9 @@ export function createHttpApp(deps: HttpDeps): Express {
     if (artifact === undefined) throw new HttpError(404, `run ${record.id} has no artifact "${name.slice(0, 64)}"`);
     const path = await realArtifactPath(deps.runsDir, record.id, artifact.path);
     if (path === undefined) throw new HttpError(404, `run ${record.id} has no artifact "${name.slice(0, 64)}"`);
-    res.sendFile(path, { dotfiles: 'deny', headers: { 'content-disposition': `attachment; filename="${artifact.name}"` } });
+    // An image (the failure screenshot) opens inline, so the run view can embed it; anything else (the trace) downloads.
+    const disposition = /\.(png|jpe?g)$/i.test(artifact.name) ? 'inline' : 'attachment';
+    res.sendFile(path, { dotfiles: 'deny', headers: { 'content-disposition': `${disposition}; filename="${artifact.name}"` } });
   });
 
   app.post('/api/journeys/:name/runs', requireToken, jsonBody, (req, res) => {
@@ -228,15 +244,26 @@ export function createHttpApp(deps: HttpDeps): Express {
     res.status(202).json({ id: result.id, replayOf: original.id, journey: original.journey, target: original.target, trigger: 'replay' });
   });
 
-  app.get('/', (_req, res) => {
-    res.type('html').send(statusPage(journeyStates(), deps.store.list({ limit: 20 }), deps.deploys.list()));
-  });
+  // The console's pages and badges (src/http/console.ts): the overview at /, journeys, runs, the run view.
+  app.use(createConsoleRouter({ store: deps.store, runs: deps.runs, journeys: deps.journeys, targets: deps.targets, pauses: deps.pauses, deploys: deps.deploys, runsDir: deps.runsDir, views, logger: deps.logger }));
 
   app.use((req, _res, next) => {
     next(new HttpError(404, `no route ${req.method} ${req.path.slice(0, 100)}`));
   });
-  const errors: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
+  // A browser outside the JSON API (a mistyped console address, a page that failed) gets a page in the console's
+  // layout; API clients, curl and anything that does not prefer HTML get JSON, as before.
+  const page = (req: Request, res: Response, status: number, title: string, message: string): boolean => {
+    if (req.path.startsWith('/api/') || req.accepts(['json', 'html']) !== 'html') return false;
+    try {
+      res.status(status).type('html').send(views.render('error', pageOf(req, res, title), { status, message }));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const errors: ErrorRequestHandler = (error: unknown, req, res, _next) => {
     if (error instanceof HttpError) {
+      if (page(req, res, error.status, error.status === 404 ? 'Not found' : 'Refused', error.message)) return;
       res.status(error.status).json({ error: error.message, ...error.extra });
       return;
     }
@@ -255,32 +282,15 @@ export function createHttpApp(deps: HttpDeps): Express {
       return;
     }
     deps.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'http handler failed');
+    if (page(req, res, 500, 'Something went wrong', 'The monitor could not answer this page; the error is in its log.')) return;
     res.status(500).json({ error: 'internal error' });
   };
   app.use(errors);
   return app;
 }
 
-/**
- * The artifact's path on disk when its real path (symlinks followed, every
- * component) is a regular file inside the run's own folder inside the real
- * runs folder; else undefined. A check on names alone would serve whatever a
- * symlink planted in the runs folder points at.
- */
-async function realArtifactPath(runsDir: string, runId: string, stored: string): Promise<string | undefined> {
-  try {
-    const root = await realpath(runsDir);
-    const runDir = join(root, runId);
-    const real = await realpath(resolve(root, stored));
-    if (!real.startsWith(runDir + sep) || (await realpath(runDir)) !== runDir) return undefined;
-    return (await stat(real)).isFile() ? real : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+/** A journey's pause as GET /api/journeys shows it: null, or {since, reason?, by}. */
+function pausedOf(pauses: Pick<Pauses, 'get'>, journey: string, target: string): { since: string; reason?: string; by: string } | null {
+  const pause = pauses.get(journey, target);
+  return pause === undefined ? null : { since: pause.since, ...(pause.reason !== undefined ? { reason: pause.reason } : {}), by: pause.by };
 }

@@ -21,6 +21,12 @@ export interface RunView {
   readonly steps: readonly StepView[];
   /** The waterfall's full width, ms: the run's duration, or the end of its last step when later. */
   readonly spanMs: number;
+  /**
+   * The waterfall's axis, ms: spanMs, stretched to the last step's SLO marker (its start + its SLO) when that
+   * ends later, but never past twice spanMs (a generous objective must not shrink the bars to slivers; a
+   * marker past the axis is not drawn, the objective is still printed).
+   */
+  readonly axisMs: number;
   /** Why it failed (the failing step, reason, message and evidence); absent for a pass. */
   readonly failure?: FailureView;
   /** Time from the agent request to each critical event's first arrival, and the longest gap. */
@@ -95,6 +101,8 @@ export function runView(record: RunRecord, slo: StepObjectives = {}): RunView {
     };
   });
   const lastEnd = Math.max(0, ...steps.map((s) => (s.offsetMs ?? 0) + (s.durationMs ?? 0)));
+  const spanMs = Math.max(record.durationMs, lastEnd, 1);
+  const lastMarker = Math.max(0, ...steps.map((s) => (s.offsetMs !== undefined && s.sloMs !== undefined ? s.offsetMs + s.sloMs : 0)));
   const { answer, subprotocol } = record.marks;
   return {
     id: record.id,
@@ -107,7 +115,8 @@ export function runView(record: RunRecord, slo: StepObjectives = {}): RunView {
     finishedAt: record.finishedAt,
     durationMs: record.durationMs,
     steps,
-    spanMs: Math.max(record.durationMs, lastEnd, 1),
+    spanMs,
+    axisMs: Math.max(spanMs, Math.min(lastMarker, 2 * spanMs)),
     ...(record.failure !== undefined ? { failure: { ...record.failure, evidenceLines: evidenceLines(record.failure) } } : {}),
     timeline: eventTimeline(record),
     flags: runFlags(record),

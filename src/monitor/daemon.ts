@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DeployExpectations } from './deploy-expectations.js';
+import { Pauses } from './pauses.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
@@ -85,7 +86,7 @@ async function start(options: DaemonOptions, undo: (() => Promise<void> | void)[
     store.close();
   });
   const registry = createMetricsRegistry();
-  const metrics = new MonitorMetrics({ registry, buckets: config.buckets, version: options.version, playwrightVersion: options.playwrightVersion });
+  const metrics = new MonitorMetrics({ registry, buckets: config.buckets, version: options.version, playwrightVersion: options.playwrightVersion, links: { consoleUrl: config.server.externalUrl, runbookUrl: config.server.runbookUrl } });
   const enabled = config.journeys.filter((j) => j.enabled);
   metrics.initialise(
     enabled.flatMap((j) =>
@@ -134,6 +135,18 @@ async function start(options: DaemonOptions, undo: (() => Promise<void> | void)[
     }
   });
   deploys.restore(store.expectations().filter((e) => targets.some((t) => t.target.name === e.target)));
+  // Paused journeys (the console's pause/resume): the gauge the alert rules honour, and the store (kept across restarts).
+  const pauses = new Pauses((change) => {
+    if (isWatched(change)) metrics.setPaused(change.journey, change.target, change.paused !== undefined);
+    try {
+      if (change.paused === undefined) store.deletePause(change.journey, change.target);
+      else store.savePause(change.paused);
+    } catch (error) {
+      logger.warn({ journey: change.journey, target: change.target, err: errorText(error) }, 'the pause could not be kept in the history: it holds until a restart');
+    }
+  });
+  pauses.restore(store.pauses());
+  for (const pause of pauses.list()) logger.info({ journey: pause.journey, target: pause.target, since: pause.since, by: pause.by, ...(pause.reason !== undefined ? { reason: pause.reason } : {}) }, 'journey paused (kept from before the restart)');
   let lastPrune = 0;
   const sinks: RunSink[] = [
     {
@@ -176,6 +189,7 @@ async function start(options: DaemonOptions, undo: (() => Promise<void> | void)[
   const scheduler = new Scheduler(scheduled, {
     jitterMs: config.runs.jitterMs,
     start: (run) => runs.trigger({ journey: run.journey, target: run.target, trigger: 'schedule' }).kind === 'started',
+    paused: (run) => pauses.get(run.journey, run.target) !== undefined,
     onSkip: (run, reason, tick) => {
       metrics.recordSkip(run.journey, reason);
       const why = reason === 'overlap' ? 'tick skipped: the last run still runs' : 'tick missed: the monitor was stalled past it';
@@ -197,6 +211,7 @@ async function start(options: DaemonOptions, undo: (() => Promise<void> | void)[
     ready: () => ready,
     logger,
     deploys,
+    pauses,
   });
   const server: Server = createServer(app);
   const host = options.host ?? config.server.host;

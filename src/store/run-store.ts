@@ -3,7 +3,18 @@ import type { RevisionExpectation } from '../model/revision.js';
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { JourneyStanding, Outcome, RunRecord, RunStart } from '../model/run-record.js';
+import type { JourneyStanding, Outcome, RunRecord, RunStart, Trigger } from '../model/run-record.js';
+import type { FailureReason } from '../model/reasons.js';
+import { RECENT_RUNS, type JourneyHistory, type OutcomeCounts, type RevisionFacts, type RunSummary } from '../model/journey-status.js';
+
+/** A kept pause (src/monitor/pauses.ts's PauseInfo: the store reads it as data, it imports nothing of monitor/). */
+export interface StoredPause {
+  readonly journey: string;
+  readonly target: string;
+  readonly since: string;
+  readonly reason?: string;
+  readonly by: 'console' | 'api';
+}
 
 /** The run history: one SQLite file (WAL), the only module that touches it. Artifacts live in a folder per run. */
 
@@ -84,6 +95,7 @@ export class RunStore {
         expectation TEXT NOT NULL
       );
     `);
+    this.db.exec(PAUSES_TABLE);
   }
 
   static open(path: string, runsDir: string): RunStore {
@@ -202,6 +214,80 @@ export class RunStore {
     return row === undefined ? undefined : (JSON.parse(row.record) as RunRecord);
   }
 
+  // ── Read queries (the console's pages, src/http/console.ts; shapes from src/model/journey-status.ts) ──
+
+  /**
+   * One journey against one target as the console's state reads it (journeyStatus()): its last `recent`
+   * runs (newest first), the failure streak (STREAKS_SQL's rule, by finish time), when its last run that
+   * ran finished (runs closed at a restart excluded, as for the last-run metric), and its runs started in
+   * the 24 hours and 7 days before `now`, by outcome.
+   */
+  journeyHistory(journey: string, target: string, now: Date, recent: number = RECENT_RUNS): JourneyHistory {
+    // The summaries' fields only, read by SQLite: the overview asks for 50 runs of every journey every few seconds.
+    const summaries = (sql: string, ...params: (string | number)[]): RunSummary[] => (this.db.prepare(sql).all(...params) as SummaryRow[]).map(summaryOf);
+    const mine = `journey = ? AND target = ? AND state = 'done'`;
+    const latest = summaries(`SELECT ${SUMMARY_COLUMNS} FROM runs WHERE ${mine} ORDER BY started_at DESC LIMIT ?`, journey, target, Math.min(Math.max(recent, 1), 1000));
+    const lastPass = (this.db.prepare(`SELECT MAX(finished_at) AS at FROM runs WHERE ${mine} AND outcome = 'passed'`).get(journey, target) as { at: string | null }).at ?? '';
+    const inStreak = `${mine} AND outcome = 'failed' AND finished_at > ?`;
+    const failures = (this.db.prepare(`SELECT COUNT(*) AS n FROM runs WHERE ${inStreak}`).get(journey, target, lastPass) as { n: number }).n;
+    const [first] = failures === 0 ? [] : summaries(`SELECT ${SUMMARY_COLUMNS} FROM runs WHERE ${inStreak} ORDER BY finished_at ASC LIMIT 1`, journey, target, lastPass);
+    const [last] = failures === 0 ? [] : summaries(`SELECT ${SUMMARY_COLUMNS} FROM runs WHERE ${inStreak} ORDER BY finished_at DESC LIMIT 1`, journey, target, lastPass);
+    const lastFinished = this.db
+      .prepare(`SELECT MAX(finished_at) AS at FROM runs WHERE ${mine} AND json_extract(record, '$.marks.recovered') IS NULL`)
+      .get(journey, target) as { at: string | null };
+    const counts = (sinceMs: number): OutcomeCounts => {
+      const rows = this.db
+        .prepare(`SELECT outcome, COUNT(*) AS n FROM runs WHERE ${mine} AND started_at >= ? GROUP BY outcome`)
+        .all(journey, target, new Date(now.getTime() - sinceMs).toISOString()) as { outcome: Outcome; n: number }[];
+      const of = (outcome: Outcome) => rows.find((row) => row.outcome === outcome)?.n ?? 0;
+      return { passed: of('passed'), failed: of('failed'), error: of('error') };
+    };
+    const day = 24 * 60 * 60 * 1000;
+    return {
+      recent: latest,
+      streak: { failures, ...(first !== undefined ? { first } : {}), ...(last !== undefined ? { latest: last } : {}) },
+      ...(lastFinished.at !== null ? { lastFinishedAt: lastFinished.at } : {}),
+      day: counts(day),
+      week: counts(7 * day),
+    };
+  }
+
+  /**
+   * The revision the target reports now (the latest run of any journey that read one) and since when:
+   * the first run that reported it after the last one that reported another. Undefined when no run
+   * against the target ever read a revision.
+   */
+  targetRevision(target: string): RevisionFacts | undefined {
+    const revisionOf = `json_extract(record, '$.targetInfo.revision')`;
+    const current = this.db
+      .prepare(`SELECT ${revisionOf} AS revision, json_extract(record, '$.targetInfo.version') AS version FROM runs WHERE target = ? AND state = 'done' AND ${revisionOf} IS NOT NULL ORDER BY finished_at DESC LIMIT 1`)
+      .get(target) as { revision: string; version: string | null } | undefined;
+    if (current === undefined) return undefined;
+    const other = this.db
+      .prepare(`SELECT MAX(finished_at) AS at FROM runs WHERE target = ? AND state = 'done' AND ${revisionOf} IS NOT NULL AND ${revisionOf} != ?`)
+      .get(target, current.revision) as { at: string | null };
+    const first = this.db
+      .prepare(`SELECT MIN(finished_at) AS at FROM runs WHERE target = ? AND state = 'done' AND ${revisionOf} = ? AND finished_at > ?`)
+      .get(target, current.revision, other.at ?? '') as { at: string };
+    return { revision: current.revision, version: current.version, ...(other.at !== null ? { changedAt: first.at } : {}), firstSeenAt: first.at };
+  }
+
+  /**
+   * One page of the history (newest first) for the console's /runs: `page` is 1-based and clamped to the
+   * pages there are; `size` 1 to 1000. Resolves the runs and how many the query matches in all.
+   */
+  runPage(query: Omit<RunQuery, 'limit'>, page: number, size: number): { runs: RunRecord[]; total: number; page: number; pages: number } {
+    const { where, params } = runFilter(query);
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM runs WHERE ${where}`).get(...params) as { n: number }).n;
+    const perPage = Math.min(Math.max(Math.floor(size), 1), 1000);
+    const pages = Math.max(1, Math.ceil(total / perPage));
+    const current = Math.min(Math.max(Math.floor(page) || 1, 1), pages);
+    const rows = this.db
+      .prepare(`SELECT record FROM runs WHERE ${where} ORDER BY started_at DESC LIMIT ? OFFSET ?`)
+      .all(...params, perPage, (current - 1) * perPage) as { record: string }[];
+    return { runs: rows.map((row) => JSON.parse(row.record) as RunRecord), total, page: current, pages };
+  }
+
   /** The last passing run of every journey and target: restores the last-success metric after a restart. */
   /**
    * Per journey and target: the last run, the last success, and the failed runs since it
@@ -266,7 +352,100 @@ export class RunStore {
     return ids;
   }
 
+  // ── Pauses (the console's pause/resume, src/monitor/pauses.ts): kept across restarts ──
+
+  /** Keeps a pause in force (one per journey and target: a new one replaces it). */
+  savePause(pause: StoredPause): void {
+    this.db.prepare('INSERT OR REPLACE INTO pauses (journey, target, pause) VALUES (?, ?, ?)').run(pause.journey, pause.target, JSON.stringify(pause));
+  }
+
+  /** Forgets the pause of this journey and target (resumed); nothing when there was none. */
+  deletePause(journey: string, target: string): void {
+    this.db.prepare('DELETE FROM pauses WHERE journey = ? AND target = ?').run(journey, target);
+  }
+
+  /** Every kept pause, by journey then target. */
+  pauses(): StoredPause[] {
+    const rows = this.db.prepare('SELECT pause FROM pauses ORDER BY journey, target').all() as { pause: string }[];
+    return rows.map((row) => JSON.parse(row.pause) as StoredPause);
+  }
+
   close(): void {
     this.db.close();
   }
 }
+
+/** The columns of a RunSummary, read from the stored record by SQLite (json_extract) rather than parsed whole. */
+const SUMMARY_COLUMNS = `id, journey, target, trigger, outcome, started_at AS startedAt, finished_at AS finishedAt,
+  json_extract(record, '$.durationMs') AS durationMs, json_extract(record, '$.replayOf') AS replayOf,
+  json_extract(record, '$.failure.step') AS step, json_extract(record, '$.failure.reason') AS reason, json_extract(record, '$.failure.message') AS message,
+  json_extract(record, '$.targetInfo.revision') AS revision, json_extract(record, '$.marks.recovered') AS recovered`;
+
+interface SummaryRow {
+  id: string;
+  journey: string;
+  target: string;
+  trigger: Trigger;
+  outcome: Outcome;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number | null;
+  replayOf: string | null;
+  step: string | null;
+  reason: FailureReason | null;
+  message: string | null;
+  revision: string | null;
+  /** SQLite's JSON true is 1. */
+  recovered: number | null;
+}
+
+function summaryOf(row: SummaryRow): RunSummary {
+  return {
+    id: row.id,
+    journey: row.journey,
+    target: row.target,
+    trigger: row.trigger,
+    ...(row.replayOf !== null ? { replayOf: row.replayOf } : {}),
+    outcome: row.outcome,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+    durationMs: row.durationMs ?? 0,
+    ...(row.step !== null && row.reason !== null ? { failure: { step: row.step, reason: row.reason, message: row.message ?? '' } } : {}),
+    revision: row.revision,
+    recovered: row.recovered === 1,
+  };
+}
+
+/** A history query's WHERE clause and its parameters (finished runs only; `limit` is the caller's). */
+function runFilter(query: Omit<RunQuery, 'limit'>): { where: string; params: string[] } {
+  const where: string[] = [`state = 'done'`];
+  const params: string[] = [];
+  if (query.journey !== undefined) {
+    where.push('journey = ?');
+    params.push(query.journey);
+  }
+  if (query.target !== undefined) {
+    where.push('target = ?');
+    params.push(query.target);
+  }
+  if (query.outcome !== undefined) {
+    const outcomes: readonly string[] = typeof query.outcome === 'string' ? [query.outcome] : query.outcome;
+    // No outcome at all matches no run (SQLite refuses an empty IN list).
+    where.push(outcomes.length === 0 ? '0' : `outcome IN (${outcomes.map(() => '?').join(', ')})`);
+    params.push(...outcomes);
+  }
+  if (query.since !== undefined) {
+    where.push('started_at >= ?');
+    params.push(query.since);
+  }
+  return { where: where.join(' AND '), params };
+}
+
+/** The pauses in force, per journey and target (see the Pauses section of RunStore). */
+const PAUSES_TABLE = `
+  CREATE TABLE IF NOT EXISTS pauses (
+    journey TEXT NOT NULL,
+    target TEXT NOT NULL,
+    pause TEXT NOT NULL,
+    PRIMARY KEY (journey, target)
+  );`;

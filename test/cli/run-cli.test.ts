@@ -28,9 +28,11 @@ describe('gpmon run', () => {
     rmSync(runsDir, { recursive: true, force: true });
   });
 
-  it('a passing run against an env target: a row per step, latencies, the run folder, exit 0', async () => {
+  it('a passing run against an env target: a row per step, latencies, the run folder, where it was recorded, exit 0', async () => {
     const { code, stdout } = await gpmon(['run', 'golden-path-api', '--target', 'env'], env);
     assert.equal(code, 0, stdout);
+    // Piped, not a terminal: plain lines, never a redraw.
+    assert.ok(!stdout.includes('\r') && !stdout.includes('\u001b'), 'no carriage return or escape sequence');
     assert.match(stdout, /^gpmon run golden-path-api against staging-sim$/m);
     for (const step of ['login', 'connect', 'agent_request', 'live_events', 'ai_response']) {
       assert.match(stdout, new RegExp(`^  ${step}\\s+passed\\s+\\d+ ms$`, 'm'));
@@ -38,6 +40,15 @@ describe('gpmon run', () => {
     assert.match(stdout, /^ {2}agent_completed\s+\d+ ms$/m);
     assert.match(stdout, /^PASSED in \d+ ms {3}run [0-9a-f-]{36}$/m);
     assert.match(stdout, new RegExp(`^run folder: ${runsDir}/[0-9a-f-]{36}$`, 'm'));
+    // GPMON_RUNS_DIR is another folder than the config's runs.dir: the run is in that folder's own history, and the hint finds it there.
+    const id = /run ([0-9a-f-]{36})$/m.exec(stdout)?.[1] ?? '';
+    assert.match(stdout, new RegExp(`^recorded in ${runsDir}/gpmon\\.db \\(.*\\): GPMON_RUNS_DIR=${runsDir} gpmon show ${id} {3}GPMON_RUNS_DIR=${runsDir} gpmon replay ${id}$`, 'm'));
+    const store = RunStore.open(join(runsDir, 'gpmon.db'), runsDir);
+    try {
+      assert.equal(store.get(id)?.outcome, 'passed');
+    } finally {
+      store.close();
+    }
   });
 
   it('a failing run: the failing step with reason and evidence, the rest skipped, exit 1', async () => {
@@ -93,7 +104,8 @@ describe('gpmon run', () => {
       store.runFinished(runRecord({ id: 'stored-run', outcome: 'passed', target: 'staging', inputs: { prompt: 'What is the status of order 9?', expectedAnswer: '^Golden path OK' } }));
       store.close();
       sim.state.enable({ name: 'agent_never_completes' });
-      const { code, stdout } = await gpmon(['replay', 'stored-run', '--config', configFile, '--json'], { ...env, STAGING_BYPASS_KEY: sim.description.bypassKey });
+      // The config's history: GPMON_RUNS_DIR would name another.
+      const { code, stdout } = await gpmon(['replay', 'stored-run', '--config', configFile, '--json'], { ...env, GPMON_RUNS_DIR: undefined, STAGING_BYPASS_KEY: sim.description.bypassKey });
       assert.equal(code, 1, stdout);
       const record = JSON.parse(stdout) as RunRecord;
       assert.deepEqual([record.trigger, record.replayOf, record.target, record.inputs.prompt], ['replay', 'stored-run', 'staging', 'What is the status of order 9?']);

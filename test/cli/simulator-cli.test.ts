@@ -47,9 +47,9 @@ describe('gpmon simulator (CLI)', () => {
   const usage: [string, string[], RegExp][] = [
     ['an unknown fault', ['simulator', '--fault', 'meteor'], /--fault: fault "meteor": unknown fault "meteor"/],
     ['a bad latency and a bad login page at once', ['simulator', '--latency', 'tool=-1', '--login-page', 'sso'], /--latency: latency "tool=-1": tool: [^\n]*\n--login-page: "sso" is not form or oauth/],
-    ['an unknown flag', ['simulator', '--colour'], /gpmon simulator: Unknown option '--colour'/],
+    ['an unknown flag', ['simulator', '--colour'], /gpmon simulator: unknown option '--colour'/],
     ['a bad port', ['simulator', '--api-port', '70000'], /--api-port: "70000" is not a port number/],
-    ['an unknown command', ['launch'], /gpmon: unknown command "launch"/],
+    ['an unknown command', ['launch'], /gpmon: unknown command 'launch'/],
   ];
   for (const [name, args, message] of usage) {
     it(`exits 2 naming ${name}`, async () => {

@@ -235,10 +235,10 @@ describe('the monitor daemon', () => {
       }
     });
 
-    it('serves a status page', async () => {
+    it('serves the console overview: a card per journey and target, linking to its page', async () => {
       const page = await h.api('GET', '/', { token: null });
       assert.equal(page.status, 200);
-      assert.match(page.text, new RegExp(`<td>${API}</td><td>sim</td>`));
+      assert.match(page.text, new RegExp(`<h3 id="j-${API}-sim" class="card-title"><a href="/journeys/${API}\\?target=sim">${API}</a>`));
     });
   });
 });
