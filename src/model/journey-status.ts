@@ -1,5 +1,6 @@
 import type { Failure } from './reasons.js';
 import type { Outcome, RunRecord, Trigger } from './run-record.js';
+import { runHeading } from './run-record.js';
 
 /**
  * Where one journey stands against one target, as the console's overview,
@@ -63,15 +64,7 @@ export interface RunSummary {
 /** A run record as a RunSummary. */
 export function summarise(record: RunRecord): RunSummary {
   return {
-    id: record.id,
-    journey: record.journey,
-    target: record.target,
-    trigger: record.trigger,
-    ...(record.replayOf !== undefined ? { replayOf: record.replayOf } : {}),
-    outcome: record.outcome,
-    startedAt: record.startedAt,
-    finishedAt: record.finishedAt,
-    durationMs: record.durationMs,
+    ...runHeading(record),
     ...(record.failure !== undefined ? { failure: { step: record.failure.step, reason: record.failure.reason, message: record.failure.message } } : {}),
     revision: record.targetInfo.revision,
     recovered: record.marks.recovered === true,

@@ -76,3 +76,21 @@ export interface JourneyStanding {
   readonly consecutiveFailures: number;
   readonly lastFailure?: { readonly step: string; readonly reason: string };
 }
+
+/** What names a finished run and says how it ended, without its steps and evidence: the head of every list and view of runs. */
+export type RunHeading = Pick<RunRecord, 'id' | 'journey' | 'target' | 'trigger' | 'replayOf' | 'outcome' | 'startedAt' | 'finishedAt' | 'durationMs'>;
+
+/** A record's RunHeading (no `replayOf` key unless it is a replay). */
+export function runHeading(record: RunRecord): RunHeading {
+  return {
+    id: record.id,
+    journey: record.journey,
+    target: record.target,
+    trigger: record.trigger,
+    ...(record.replayOf !== undefined ? { replayOf: record.replayOf } : {}),
+    outcome: record.outcome,
+    startedAt: record.startedAt,
+    finishedAt: record.finishedAt,
+    durationMs: record.durationMs,
+  };
+}

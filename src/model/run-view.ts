@@ -1,5 +1,6 @@
 import type { Failure } from './reasons.js';
 import type { ArtifactRecord, Outcome, RunInputs, RunRecord, StepStatus, Trigger } from './run-record.js';
+import { runHeading } from './run-record.js';
 import { isHealthyStatus } from './marks.js';
 
 /**
@@ -105,15 +106,7 @@ export function runView(record: RunRecord, slo: StepObjectives = {}): RunView {
   const lastMarker = Math.max(0, ...steps.map((s) => (s.offsetMs !== undefined && s.sloMs !== undefined ? s.offsetMs + s.sloMs : 0)));
   const { answer, subprotocol } = record.marks;
   return {
-    id: record.id,
-    journey: record.journey,
-    target: record.target,
-    trigger: record.trigger,
-    ...(record.replayOf !== undefined ? { replayOf: record.replayOf } : {}),
-    outcome: record.outcome,
-    startedAt: record.startedAt,
-    finishedAt: record.finishedAt,
-    durationMs: record.durationMs,
+    ...runHeading(record),
     steps,
     spanMs,
     axisMs: Math.max(spanMs, Math.min(lastMarker, 2 * spanMs)),

@@ -184,28 +184,9 @@ export class RunStore {
   }
 
   list(query: RunQuery = {}): RunRecord[] {
-    const where: string[] = [`state = 'done'`];
-    const params: (string | number)[] = [];
-    if (query.journey !== undefined) {
-      where.push('journey = ?');
-      params.push(query.journey);
-    }
-    if (query.target !== undefined) {
-      where.push('target = ?');
-      params.push(query.target);
-    }
-    if (query.outcome !== undefined) {
-      const outcomes: readonly string[] = typeof query.outcome === 'string' ? [query.outcome] : query.outcome;
-      // No outcome at all matches no run (SQLite refuses an empty IN list).
-      where.push(outcomes.length === 0 ? '0' : `outcome IN (${outcomes.map(() => '?').join(', ')})`);
-      params.push(...outcomes);
-    }
-    if (query.since !== undefined) {
-      where.push('started_at >= ?');
-      params.push(query.since);
-    }
-    params.push(Math.min(Math.max(query.limit ?? 50, 1), 1000));
-    const rows = this.db.prepare(`SELECT id, state, record FROM runs WHERE ${where.join(' AND ')} ORDER BY started_at DESC LIMIT ?`).all(...params) as Row[];
+    const { where, params } = runFilter(query);
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), 1000);
+    const rows = this.db.prepare(`SELECT id, state, record FROM runs WHERE ${where} ORDER BY started_at DESC LIMIT ?`).all(...params, limit) as Row[];
     return rows.map((row) => JSON.parse(row.record) as RunRecord);
   }
 
