@@ -10,7 +10,7 @@ describe('gpmon run table: text from the target', () => {
   it('prints a failure message and its evidence with their control characters made visible', () => {
     const lines = stepLines({ name: 'ai_response', status: 'failed', durationMs: 12 }, { step: 'ai_response', reason: 'response_mismatch', message: HOSTILE, evidence: { excerpt: HOSTILE } });
     const text = lines.join('\n');
-    assert.doesNotMatch(text, /[\u001b\u0007\u009b\u202e]/);
+    for (const c of ['\u001b', '\u0007', '\u009b', '\u202e']) assert.ok(!text.includes(c), `a raw U+${c.charCodeAt(0).toString(16)} reached the terminal`);
     assert.match(text, /answer \\x1b\[2J\\x1b\]0;pwned\\x07 \\x9b31m \\u\{202e\}txt\.exe/);
     assert.equal(lines.length, 2, 'the evidence is one line');
   });
@@ -33,7 +33,7 @@ describe('gpmon run table: text from the target', () => {
       inputs: { prompt: 'p', expectedAnswer: 'a' },
     };
     const text = summaryLines(record, new Set(), '/tmp/r1').join('\n');
-    assert.doesNotMatch(text, /\u001b/);
+    assert.ok(!text.includes('\u001b'), 'a raw ESC reached the terminal');
     assert.match(text, /flag: dependency db is slow\\x1b\[31m \(5 ms\)/);
     assert.match(text, /deployed: v1\\x1b\[2J at abcdef123456/);
   });
