@@ -8,6 +8,8 @@ export interface CliTarget {
   readonly target: Target;
   readonly secrets: TargetSecrets;
   readonly stop?: () => Promise<void>;
+  /** What the operator should know about this target before the run (a fresh simulator is not the daemon's): for stderr. */
+  readonly note?: string;
 }
 
 /** `--target` as given, or its default: the environment's target when GPMON_APP_URL is set, else the embedded simulator. */
@@ -19,6 +21,15 @@ export function cliTargetName(flag: string | undefined, env: NodeJS.ProcessEnv):
 export function isConfigTarget(which: string): boolean {
   return which !== 'env' && which !== 'simulator';
 }
+
+/**
+ * The target name of a command's own fresh simulator. Not `simulator`, the
+ * name of the one `gpmon serve` watches: a run against a throwaway simulator
+ * recorded under that name would stand in the daemon's history (its console
+ * state, its streak, its deployed revision) as a verdict on a simulator it never
+ * touched, such as a pass in the middle of a fault injected into the daemon's.
+ */
+export const CLI_SIMULATOR_TARGET = 'cli-simulator';
 
 /**
  * The target `which` names, for `gpmon <command>`: one of the config's, `env`
@@ -39,5 +50,10 @@ export async function resolveCliTarget(command: string, which: string, config: M
   }
   const sim = await startSimulator();
   const d = sim.description;
-  return { target: simulatorTarget(d), secrets: { password: d.password, bypassKey: d.bypassKey }, stop: sim.stop };
+  return {
+    target: { ...simulatorTarget(d), name: CLI_SIMULATOR_TARGET },
+    secrets: { password: d.password, bypassKey: d.bypassKey },
+    stop: sim.stop,
+    note: `gpmon ${command}: against a fresh embedded simulator of this command's own (not the one a gpmon serve watches, nor its faults): recorded as target ${CLI_SIMULATOR_TARGET}`,
+  };
 }

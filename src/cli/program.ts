@@ -6,6 +6,7 @@ import { runCommand, runSpec, type RunFlags } from './run-command.js';
 import { runsCommand, type RunsOptions } from './runs-command.js';
 import { serveCommand, serveSpec, validateCommand, validateSpec, type ServeFlags } from './serve-command.js';
 import { showCommand, type ShowOptions } from './show-command.js';
+import { statusCommand, statusSpec, type StatusOptions } from './status-command.js';
 import { serveSimulator, simulatorSpec, type SimulatorFlags } from './simulator-command.js';
 import { verifyCommand, verifySpec, type VerifyFlags } from './verify-command.js';
 import { didYouMean } from '../model/did-you-mean.js';
@@ -86,6 +87,9 @@ export function buildProgram(io: CliIo, finish: (code: ExitCode) => void): Comma
   });
   add(showSpec()).action(async (id: string, flags: ShowOptions) => {
     finish(await showCommand(id, flags, io));
+  });
+  add(statusSpec()).action(async (flags: StatusOptions) => {
+    finish(await statusCommand(flags, io));
   });
   add(replaySpec()).action(async (id: string | undefined, flags: ReplayFlags) => {
     finish(await replayCommand(id, flags, io));

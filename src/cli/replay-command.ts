@@ -6,7 +6,7 @@ import type { RunRecord } from '../model/run-record.js';
 import { targetFromEnv } from '../model/target.js';
 import { Executor } from '../run/executor.js';
 import { PROJECT_ROOT } from '../catalog/shipped.js';
-import { resolveCliTarget, type CliTarget } from './cli-target.js';
+import { CLI_SIMULATOR_TARGET, resolveCliTarget, type CliTarget } from './cli-target.js';
 import { runOnce } from './run-once.js';
 import { CliHistory, historyPlace, recordedLines } from './run-history.js';
 import { UsageError, type CliIo, type ExitCode } from './usage.js';
@@ -62,6 +62,7 @@ export async function replayCommand(id: string | undefined, flags: ReplayFlags, 
     }
     const journey = configured.definition;
     cli = await replayTarget(id, original, config, io.env);
+    if (cli.note !== undefined) io.err(cli.note);
     const { target, secrets } = cli;
     const timeoutMs = configured.timeoutMs;
     const newId = randomUUID();
@@ -97,7 +98,8 @@ async function replayTarget(id: string, original: RunRecord, config: MonitorConf
     if (!fromEnv.ok) throw new UsageError(`gpmon replay: run ${id} was against the environment's target "${original.target}", which the environment describes with problems:\n  ${fromEnv.problems.join('\n  ')}`);
     return { target: fromEnv.target, secrets: fromEnv.secrets };
   }
-  if (original.target === 'simulator') return resolveCliTarget('replay', 'simulator', config, env);
+  // The daemon's embedded simulator or a command's own: either is gone; a fresh one stands in (and says so).
+  if (original.target === 'simulator' || original.target === CLI_SIMULATOR_TARGET) return resolveCliTarget('replay', 'simulator', config, env);
   const names = config.targets === 'simulator' ? [] : config.targets.map((t) => t.target.name);
   throw new UsageError(
     `gpmon replay: run ${id} was against target "${original.target}", which neither the config (${names.length === 0 ? 'no targets' : names.join(', ')}) nor the environment (${(env.GPMON_APP_URL ?? '') === '' ? 'GPMON_APP_URL is not set' : `its target is "${envName}"`}) has now; a run against the environment's target replays with the same GPMON_* variables set`,

@@ -109,7 +109,8 @@ export async function runCommand(name: string | undefined, flags: RunFlags, io: 
     };
   }
   const place = historyPlace(config, flags.runsDir, io.env);
-  const { target, secrets, stop: stopSimulator } = await resolveCliTarget('run', which, config, io.env);
+  const { target, secrets, stop: stopSimulator, note } = await resolveCliTarget('run', which, config, io.env);
+  if (note !== undefined) io.err(note);
   const inputs: RunInputs = {
     prompt: flags.prompt ?? fromConfig?.inputs.prompt ?? DEFAULT_INPUTS.prompt,
     expectedAnswer: flags.expect ?? fromConfig?.inputs.expectedAnswer ?? (which === 'simulator' ? SIMULATOR_EXPECTED_ANSWER : DEFAULT_INPUTS.expectedAnswer),

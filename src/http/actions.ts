@@ -89,7 +89,8 @@ export function createActionsRouter(deps: ActionsDeps): Router {
   /** Where a started run is watched; a busy journey's running run is watched instead. */
   const liveOf = (result: TriggerResult, what: string): string => {
     if (result.kind === 'started') return `/runs/${result.id}/live`;
-    if (result.kind === 'busy') return `/runs/${result.runningId}/live`;
+    // Said on the page: the operator's run or replay did not start, this is the one in flight.
+    if (result.kind === 'busy') return `/runs/${result.runningId}/live?busy=1`;
     if (result.kind === 'stopping') throw new ActionError(503, 'the monitor is stopping: no new runs');
     throw new ActionError(404, `cannot run ${what}: it is no longer configured`);
   };

@@ -29,7 +29,7 @@ export interface ConsoleDeps {
   readonly runs: Pick<RunService, 'running' | 'progress'>;
   readonly journeys: readonly ConfiguredJourney[];
   readonly targets: readonly string[];
-  readonly pauses: Pick<Pauses, 'get'>;
+  readonly pauses: Pick<Pauses, 'get' | 'resumedAt'>;
   readonly deploys: Pick<DeployExpectations, 'list'>;
   readonly runsDir: string;
   readonly views: Views;
@@ -133,6 +133,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
       target,
       history: deps.store.journeyHistory(name, target, new Date(now), RECENT_RUNS),
       pause: deps.pauses.get(name, target),
+      resumedAt: deps.pauses.resumedAt(name, target),
       monitorStartedAt,
       now,
     });

@@ -139,7 +139,7 @@ export function createLiveRouter(deps: LiveDeps): Router {
       res.status(404).type('html').send(deps.views.render('action-error', pageOf(req, res, 'No such run'), { status: 404, message: `No run ${id.slice(0, 64)} is in flight or in the history.`, signIn: false }));
       return;
     }
-    res.type('html').send(deps.views.render('live-run', pageOf(req, res, `Following ${live.journey}`), { run: live, steps: stepRows(live) }));
+    res.type('html').send(deps.views.render('live-run', pageOf(req, res, `Following ${live.journey}`), { run: live, steps: stepRows(live), busy: req.query.busy === '1' }));
   });
 
   return router;

@@ -29,7 +29,7 @@ export interface RenderedRunbook {
 /** Markdown to HTML with GitHub's heading ids; tables wrapped so a narrow screen scrolls them, not the page. */
 export function renderRunbook(markdown: string): RenderedRunbook {
   const marked = new Marked(gfmHeadingId());
-  const html = (marked.parse(markdown, { async: false })).replace(/<table>/g, '<div class="table-wrap"><table>').replace(/<\/table>/g, '</table></div>');
+  const html = (marked.parse(markdown, { async: false })).replace(/<table>/g, '<div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a narrow screen)"><table>').replace(/<\/table>/g, '</table></div>');
   const sections = [...html.matchAll(/<h2 id="([^"]+)">([\s\S]*?)<\/h2>/g)].map((m) => ({ id: m[1] ?? '', text: (m[2] ?? '').replace(/<[^>]+>/g, '') }));
   return { html, sections };
 }

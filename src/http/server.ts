@@ -31,7 +31,7 @@ export interface HttpDeps {
   /** What CI said it deployed, per target (POST /api/targets/:name/expected-revision). */
   readonly deploys: Pick<DeployExpectations, 'expect' | 'get' | 'list'>;
   /** Paused journeys (the console's pause/resume): the scheduler skips them, the alerts stay quiet. */
-  readonly pauses: Pick<Pauses, 'get' | 'list' | 'pause' | 'resume'>;
+  readonly pauses: Pick<Pauses, 'get' | 'list' | 'pause' | 'resume' | 'resumedAt'>;
   /** A console session's lifetime from sign-in, ms (default 12 h); tests use a short one. */
   readonly sessionTtlMs?: number;
   /** How often a live run's idle event stream gets a keep-alive comment, ms (default 15 s). */
@@ -274,6 +274,16 @@ export function createHttpApp(deps: HttpDeps): Express {
     }
     if (type === 'entity.too.large') {
       res.status(413).json({ error: 'the body is too large' });
+      return;
+    }
+    // Express's own client errors (an undecodable %-escape in a path parameter: 400; a missing or refused static
+    // file: 404/403) carry their status: the request was wrong, not the monitor. Answered as such, logged at debug.
+    const status = (error as { status?: unknown; statusCode?: unknown }).status ?? (error as { statusCode?: unknown }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      const message = status === 400 ? `bad request: ${req.path.slice(0, 100)} is not a valid address (a %-escape that does not decode)` : `no such file ${req.path.slice(0, 100)}`;
+      deps.logger.debug({ status, err: error instanceof Error ? error.message : String(error) }, 'http client error');
+      if (page(req, res, status === 400 ? 400 : 404, status === 400 ? 'Bad request' : 'Not found', message)) return;
+      res.status(status === 400 ? 400 : 404).json({ error: message });
       return;
     }
     if (isBusy(error)) {

@@ -192,7 +192,25 @@ export function createConsoleAuth(options: ConsoleAuthOptions): ConsoleAuth {
 /** The page context every console page gets (views.ts's PageContext), from the request. */
 export function pageOf(req: Request, res: Response, title: string): { title: string; viewer: Viewer; path: string } {
   const viewer = (res.locals.viewer as Viewer | undefined) ?? { signedIn: false };
-  return { title, viewer, path: req.originalUrl.slice(0, 512) };
+  return { title, viewer, path: returnPath(req) };
+}
+
+/**
+ * The page to come back to after signing in from this request: the request's own address for a page (GET), and for
+ * a form post (which has no page of its own to come back to) the page it was posted from, when that is this server's
+ * (the Referer, same origin, its path and query), else the overview.
+ */
+function returnPath(req: Request): string {
+  if (req.method === 'GET' || req.method === 'HEAD') return req.originalUrl.slice(0, 512);
+  const referer = req.header('referer');
+  if (referer === undefined) return '/';
+  try {
+    const from = new URL(referer);
+    if (from.host !== req.headers.host) return '/';
+    return safeNext(`${from.pathname}${from.search}`);
+  } catch {
+    return '/';
+  }
 }
 
 /**

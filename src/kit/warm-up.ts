@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Browser } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 
 /**
  * Runs the client code paths a journey will time (fetch with a JSON body, a
@@ -53,19 +53,28 @@ const SETTLE_MS = 600;
  * WebSocket with a subprotocol, three times, then closes. A Chromium just
  * launched is still starting its network service, renderer and fonts: seen
  * here as +40 to +65 ms on the first handshake the page times (2 cores),
- * against +15 to +30 ms once it has settled. Nothing reaches the target.
+ * against +15 to +30 ms once it has settled. Nothing reaches the target,
+ * and nothing of the warm-up reaches a run's artifacts: its page is closed
+ * before its context (see below).
  */
 export async function warmBrowser(browser: Browser): Promise<void> {
   const server = await startWarmUpServer();
   const context = await browser.newContext().catch(() => undefined);
+  let page: Page | undefined;
   try {
     if (context === undefined) return;
-    const page = await context.newPage();
+    page = await context.newPage();
     await page.goto(`${server.origin}/warm.html`, { timeout: 5000 });
     await page.waitForFunction(() => document.title === 'warm', null, { timeout: 5000 });
   } catch {
     // As above: accuracy, never the run.
   } finally {
+    // The page first: Playwright's test runner, as any context closes, photographs each of its open pages
+    // (screenshot: 'only-on-failure', kept if the test fails) and may snapshot the first (error-context.md),
+    // for the test whose fixtures are being set up. The warm-up runs inside the first test of every worker, and
+    // a worker is replaced after each failed test, so a failed run's evidence showed the blank warm-up page.
+    // A context with no page left has nothing to photograph.
+    await page?.close().catch(() => undefined);
     await context?.close().catch(() => undefined);
     server.close();
   }

@@ -35,6 +35,9 @@ export const STATE_LABELS: Readonly<Record<JourneyState, string>> = {
   'no-runs': 'no run yet',
 };
 
+/** After a resume, the time GoldenPathMonitorStale adds to its 3 intervals before a journey with no run since is stale (alerts/golden-path.rules.yml). */
+export const RESUME_GRACE_MS = 2 * 60 * 1000;
+
 /** Schedule intervals without a finished run before a journey is stale: GoldenPathMonitorStale's `3 * synthetic_journey_interval_seconds`. */
 export const STALE_INTERVALS = 3;
 
@@ -123,6 +126,12 @@ export interface StatusInput {
    * (the alert cannot see that case: the series it reads does not exist yet).
    */
   readonly monitorStartedAt?: string;
+  /**
+   * When the journey was last resumed (ISO), if known: it is not stale until
+   * STALE_INTERVALS intervals and RESUME_GRACE_MS after that, as
+   * GoldenPathMonitorStale waits after a resume.
+   */
+  readonly resumedAt?: string | undefined;
   /** Epoch ms. */
   readonly now: number;
 }
@@ -180,7 +189,7 @@ export function journeyStatus(input: StatusInput): JourneyStatus {
   const { journey, history, pause, now } = input;
   const lastRun = history.recent[0];
   const failing = failingFacts(journey, history);
-  const stale = staleFacts(journey, history, input.monitorStartedAt, now);
+  const stale = staleFacts(journey, history, input.monitorStartedAt, input.resumedAt, now);
   let state: JourneyState;
   if (!journey.enabled) state = 'disabled';
   else if (pause !== undefined) state = 'paused';
@@ -217,8 +226,10 @@ function failingFacts(journey: JourneyFacts, history: JourneyHistory): FailingFa
   return { since: first.finishedAt, failures, pageAfter: journey.pageAfterFailures, ...(pagedBy !== undefined ? { pagedBy } : {}), latest };
 }
 
-function staleFacts(journey: JourneyFacts, history: JourneyHistory, monitorStartedAt: string | undefined, now: number): StaleFacts | undefined {
+function staleFacts(journey: JourneyFacts, history: JourneyHistory, monitorStartedAt: string | undefined, resumedAt: string | undefined, now: number): StaleFacts | undefined {
   const limitMs = STALE_INTERVALS * journey.intervalSeconds * 1000;
+  // Just resumed, with no run since: the rule's grace (its scheduled runs have only just started again).
+  if (resumedAt !== undefined && (history.lastFinishedAt === undefined || history.lastFinishedAt < resumedAt) && now - Date.parse(resumedAt) <= limitMs + RESUME_GRACE_MS) return undefined;
   const from = history.lastFinishedAt ?? monitorStartedAt;
   if (from === undefined) return undefined;
   const silentMs = now - Date.parse(from);

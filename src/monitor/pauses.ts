@@ -40,6 +40,8 @@ export interface PauseChange {
  */
 export class Pauses {
   private readonly byKey = new Map<string, PauseInfo>();
+  /** When each journey and target was last resumed by this process (ISO): the console gives it the stale rule's grace. */
+  private readonly resumed = new Map<string, string>();
 
   constructor(
     private readonly onChange: (change: PauseChange) => void,
@@ -85,11 +87,17 @@ export class Pauses {
     return info;
   }
 
+  /** When this process last resumed the journey against the target (ISO), if it did; not kept across restarts. */
+  resumedAt(journey: string, target: string): string | undefined {
+    return this.resumed.get(key(journey, target));
+  }
+
   /** Resumes the journey against the target; returns the pause that ended, or undefined when it was not paused (nothing changes). */
   resume(journey: string, target: string): PauseInfo | undefined {
     const before = this.get(journey, target);
     if (before === undefined) return undefined;
     this.byKey.delete(key(journey, target));
+    this.resumed.set(key(journey, target), new Date(this.now()).toISOString());
     this.onChange({ journey, target, paused: undefined });
     return before;
   }

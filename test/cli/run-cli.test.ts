@@ -119,7 +119,7 @@ describe('gpmon run', () => {
   it('with no target configured, runs against an embedded simulator', async () => {
     const { code, stdout } = await gpmon(['run', 'golden-path-api', '--runs-dir', runsDir], { GPMON_APP_URL: undefined });
     assert.equal(code, 0, stdout);
-    assert.match(stdout, /against simulator/);
+    assert.match(stdout, /against cli-simulator/);
   });
 
   const usage: [string, string[], Record<string, string | undefined>, RegExp][] = [

@@ -66,7 +66,7 @@ describe('gpmon run records its run; gpmon replay runs it again', () => {
     assert.match(ran.stdout, new RegExp(`^recorded: gpmon show ${id} {3}gpmon replay ${id}$`, 'm'));
     const runsDir = join(folder, 'runs');
     const [stored] = storedRuns(join(runsDir, 'gpmon.db'), runsDir);
-    assert.deepEqual([stored?.id, stored?.journey, stored?.target, stored?.trigger, stored?.outcome], [id, 'golden-path-api', 'simulator', 'manual', 'passed']);
+    assert.deepEqual([stored?.id, stored?.journey, stored?.target, stored?.trigger, stored?.outcome], [id, 'golden-path-api', 'cli-simulator', 'manual', 'passed']);
     // The record's artifact paths are relative to the history's runs dir, where gpmon serve looks for them.
     assert.ok((stored?.artifacts.length ?? 0) > 0, 'a transcript at least');
     for (const artifact of stored?.artifacts ?? []) assert.ok(existsSync(join(runsDir, artifact.path)), artifact.path);
@@ -74,7 +74,7 @@ describe('gpmon run records its run; gpmon replay runs it again', () => {
     const replayed = await gpmon(['replay', id, '--config', 'monitor.config.mjs', '--json'], clean, { cwd: folder });
     assert.equal(replayed.code, 0, replayed.stdout + replayed.stderr);
     const record = JSON.parse(replayed.stdout) as RunRecord;
-    assert.deepEqual([record.trigger, record.replayOf, record.target, record.outcome], ['replay', id, 'simulator', 'passed']);
+    assert.deepEqual([record.trigger, record.replayOf, record.target, record.outcome], ['replay', id, 'cli-simulator', 'passed']);
     assert.deepEqual(record.inputs, stored?.inputs);
     assert.equal(storedRuns(join(runsDir, 'gpmon.db'), runsDir)[0]?.id, record.id, 'the replay is recorded too');
   });

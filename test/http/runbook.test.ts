@@ -37,7 +37,7 @@ describe('the runbook page', () => {
     assert.deepEqual(sections.filter((s) => ruleAnchors.includes(s.id)).length, ruleAnchors.length, 'every alert’s section is listed');
     const tables = html.match(/<table>/g)?.length ?? 0;
     assert.ok(tables >= 3, `${tables} tables`);
-    assert.equal(html.match(/<div class="table-wrap"><table>/g)?.length, tables, 'every table wrapped');
+    assert.equal(html.match(/<div class="table-wrap" tabindex="0" role="region" aria-label="[^"]+"><table>/g)?.length, tables, "every table wrapped, in a region the keyboard can scroll");
     // The same ids GitHub gives: lower-cased, punctuation dropped, spaces as dashes.
     assert.match(renderRunbook('## Hello, World: Again\n').html, /<h2 id="hello-world-again">/);
   });

@@ -122,6 +122,18 @@ describe('journey status', () => {
     assert.equal(s.failing?.failures, 1, 'the streak it had is still shown');
   });
 
+  it('just resumed after a long pause: not stale until the rule\'s grace (3 intervals + 2 min after the resume) has passed with no run', () => {
+    const limitS = STALE_INTERVALS * JOURNEY.intervalSeconds;
+    const runs = [run('a', 'passed', 3600)];
+    const resumedAgo = (s: number) => new Date(NOW - s * 1000).toISOString();
+    assert.equal(journeyStatus({ journey: JOURNEY, target: 't', history: history(runs), resumedAt: resumedAgo(5), now: NOW }).state, 'passing');
+    assert.equal(journeyStatus({ journey: JOURNEY, target: 't', history: history(runs), resumedAt: resumedAgo(limitS + 120), now: NOW }).state, 'passing', 'at the grace exactly: not yet');
+    assert.equal(journeyStatus({ journey: JOURNEY, target: 't', history: history(runs), resumedAt: resumedAgo(limitS + 121), now: NOW }).state, 'stale');
+    // A run after the resume: the usual rule, from that run.
+    const after = [run('b', 'passed', limitS + 1), ...runs];
+    assert.equal(journeyStatus({ journey: JOURNEY, target: 't', history: history(after), resumedAt: resumedAgo(limitS + 2), now: NOW }).state, 'stale');
+  });
+
   it('stale is measured from the last run that ran: a run closed at a restart does not count', () => {
     const recovered = { ...run('b', 'error', 1), recovered: true };
     const old = run('a', 'passed', 500);

@@ -78,7 +78,7 @@ describe('a warm runner', () => {
     assert.ok(runners.every((r) => r.waitedMs >= 0), 'the wait for a loaded runner recorded');
   });
 
-  it('a failed run keeps its runner; the next run passes in it, and the failed run\'s files hold nothing of the run before', async () => {
+  it('a failed run keeps its runner; the next run passes in it, the failed run\'s files hold nothing of the run before, and no failed run\'s hold the warm-up page', async () => {
     // With the screencast asked for (runs.traceScreenshots): two-target-traces.test.ts checks the default has none.
     const executor = executorWith({ runnerRuns: 10, traceScreenshots: true });
     const first = await run(executor, 'golden-path');
@@ -89,12 +89,25 @@ describe('a warm runner', () => {
     sim.state.clearFaults();
     assert.equal(failed.outcome, 'failed', describeRecord(failed));
     assert.equal(failed.failure?.reason, 'ws_closed');
+    // A failed run after a failed run: Playwright replaces the worker after a failed test, so this run's worker
+    // warms its browser (src/kit/warm-up.ts) inside this run's own test, as the runner's first run's does.
+    sim.state.enable({ name: 'close_1011', after: 'agent_thinking' });
+    const failedAgain = await run(executor, 'golden-path');
+    sim.state.clearFaults();
+    assert.equal(failedAgain.outcome, 'failed', describeRecord(failedAgain));
+    // A failed run's evidence shows the journey's own page, once, never the monitor's warm-up page.
+    for (const record of [failed, failedAgain]) {
+      assert.deepEqual(record.artifacts.map((a) => a.name).filter((name) => name.endsWith('.png')), ['screenshot.png'], `run ${runnerOf(record).run}: ${describeRecord(record)}`);
+      for (const { name, content } of await filesOf(join(runsDir, record.id))) {
+        assert.ok(!content.includes('gpmon warm-up') && !content.includes('/warm.html'), `run ${runnerOf(record).run}: ${name} shows the warm-up page`);
+      }
+    }
     const next = await run(executor, 'golden-path');
     assert.equal(next.outcome, 'passed', describeRecord(next));
-    assert.deepEqual([first, failed, next].map((r) => runnerOf(r).run), [1, 2, 3]);
+    assert.deepEqual([first, failed, failedAgain, next].map((r) => runnerOf(r).run), [1, 2, 3, 4]);
     // Each run's trace files left the browser's trace folder once the run was done with them.
-    assert.deepEqual([first, failed, next].map((r) => r.marks?.traceFilesLeft), [undefined, undefined, undefined]);
-    assert.equal(new Set([first, failed, next].map((r) => runnerOf(r).pid)).size, 1);
+    assert.deepEqual([first, failed, failedAgain, next].map((r) => r.marks?.traceFilesLeft), [undefined, undefined, undefined, undefined]);
+    assert.equal(new Set([first, failed, failedAgain, next].map((r) => runnerOf(r).pid)).size, 1);
     // A fresh context per run: the failed run's trace and files carry only its own login.
     const files = await filesOf(join(runsDir, failed.id));
     assert.ok(files.some((f) => f.name.endsWith('.network')), 'the failed run kept its trace');
