@@ -74,7 +74,7 @@ export async function replayCommand(id: string | undefined, flags: ReplayFlags, 
       { json: flags.json === true, runsDir: place.runsDir },
     );
     const recorded = await history.finished(record);
-    if (flags.json !== true) for (const line of recordedLines(record.id, place, recorded)) io.out(line);
+    if (flags.json !== true) for (const line of recordedLines(record.id, place, recorded, flags.config)) io.out(line);
     return exitCode;
   } finally {
     await executor.close();

@@ -142,7 +142,7 @@ export async function runCommand(name: string | undefined, flags: RunFlags, io: 
       { json, runsDir: place.runsDir },
     );
     const recorded = (await history?.finished(run.record)) ?? false;
-    if (!json && history !== undefined) for (const line of recordedLines(run.record.id, place, recorded)) io.out(line);
+    if (!json && history !== undefined) for (const line of recordedLines(run.record.id, place, recorded, flags.config)) io.out(line);
     // An interrupted run is not pushed: it says nothing about the target.
     if (run.interrupted) return run.exitCode;
     if (flags.push !== undefined && pushSettings !== undefined) {

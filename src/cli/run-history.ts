@@ -138,12 +138,14 @@ function messageOf(error: unknown): string {
  * The lines that say where a finished run was recorded and how to see it or
  * run it again; one line saying it was not, when it was not.
  */
-export function recordedLines(id: string, place: HistoryPlace, recorded: boolean): string[] {
+export function recordedLines(id: string, place: HistoryPlace, recorded: boolean, config?: string): string[] {
   if (!recorded) return [`not recorded in the run history`];
-  if (place.chosenBy === undefined) return [`recorded: gpmon show ${id}   gpmon replay ${id}`];
+  // The commands must read the same history: with the same --config when one was named.
+  const withConfig = config === undefined ? '' : ` --config ${shellWord(config)}`;
+  if (place.chosenBy === undefined) return [`recorded: gpmon show ${id}${withConfig}   gpmon replay ${id}${withConfig}`];
   // Another folder's history: the commands find it through the same variable.
   const prefix = `GPMON_RUNS_DIR=${shellWord(place.chosenBy)}`;
-  return [`recorded in ${place.database} (the history of --runs-dir or GPMON_RUNS_DIR, not the config's): ${prefix} gpmon show ${id}   ${prefix} gpmon replay ${id}`];
+  return [`recorded in ${place.database} (the history of --runs-dir or GPMON_RUNS_DIR, not the config's): ${prefix} gpmon show ${id}${withConfig}   ${prefix} gpmon replay ${id}${withConfig}`];
 }
 
 /** A folder as one shell word: quoted when it holds anything but the usual path characters. */

@@ -41,7 +41,7 @@ export async function runOnce(
     interrupt.abort(name);
   });
   try {
-    if (table) for (const line of headerLines(request.journey.name, request.target.name)) io.out(line);
+    if (table) for (const line of headerLines(request.journey.name, request.target.name, request.replayOf)) io.out(line);
     const record = await executor.run({
       ...request,
       signal: interrupt.signal,

@@ -8,8 +8,8 @@ import { terminalText } from './terminal-text.js';
 /** The STEP column's width, shared with the live line (src/cli/live-progress.ts). */
 export const STEP_WIDTH = 15;
 
-export function headerLines(journey: string, target: string): string[] {
-  return [`gpmon run ${journey} against ${target}`, `  ${'STEP'.padEnd(STEP_WIDTH)} ${'RESULT'.padEnd(8)} ${'TIME'.padStart(9)}  DETAIL`];
+export function headerLines(journey: string, target: string, replayOf?: string): string[] {
+  return [replayOf === undefined ? `gpmon run ${journey} against ${target}` : `gpmon replay ${replayOf}: ${journey} against ${target}`, `  ${'STEP'.padEnd(STEP_WIDTH)} ${'RESULT'.padEnd(8)} ${'TIME'.padStart(9)}  DETAIL`];
 }
 
 export function stepLines(step: StepRecord, failure?: Failure): string[] {

@@ -5,7 +5,8 @@ import { duration, percent, relativeTime, scheduleInWords } from '../model/human
 import {
   journeyStatus,
   RECENT_RUNS,
-  type JourneyFacts,
+  journeyFactsOf,
+  STATE_SEVERITY,
   type JourneyHistory,
   type JourneyState,
   type JourneyStatus,
@@ -30,7 +31,7 @@ export interface StatusOptions {
 export const FAILING_STATES: ReadonlySet<JourneyState> = new Set(['failing', 'paging']);
 
 /** The order the tally line counts states in: the worst first (the console's badge order). */
-const TALLY_ORDER: readonly JourneyState[] = ['paging', 'failing', 'stale', 'erroring', 'paused', 'no-runs', 'passing', 'disabled'];
+const TALLY_ORDER = STATE_SEVERITY;
 
 /** A failure message longer than this is cut in the text view (--json and `gpmon show` have it whole). */
 const MAX_MESSAGE_CHARS = 300;
@@ -140,11 +141,6 @@ export function selectPairs(config: MonitorConfig, options: Pick<StatusOptions, 
     }
   }
   return journeys.flatMap((journey) => journey.targets.filter((t) => options.target === undefined || t === options.target).map((target) => ({ journey, target })));
-}
-
-/** What the status of one journey × target is computed from, besides its history: the config's facts (as the console passes them). */
-export function journeyFactsOf(journey: ConfiguredJourney): JourneyFacts {
-  return { name: journey.definition.name, enabled: journey.enabled, schedule: journey.schedule, intervalSeconds: journey.intervalSeconds, pageAfterFailures: journey.pageAfterFailures };
 }
 
 /** One journey × target's status with the facts the overview's card shows beside it. */

@@ -9,7 +9,7 @@ import type { DeployExpectations } from '../monitor/deploy-expectations.js';
 import type { RunStore } from '../store/run-store.js';
 import type { Outcome } from '../model/run-record.js';
 import type { RevisionExpectation } from '../model/revision.js';
-import { journeyStatus, RECENT_RUNS, type JourneyState, type JourneyStatus, type RevisionFacts, type RunSummary } from '../model/journey-status.js';
+import { journeyFactsOf, journeyStatus, RECENT_RUNS, STATE_SEVERITY, type JourneyState, type JourneyStatus, type RevisionFacts, type RunSummary } from '../model/journey-status.js';
 import { runView, transcriptPage, type ArtifactView, type TranscriptPage } from '../model/run-view.js';
 import { duration, percent, relativeTime, scheduleInWords, size } from '../model/humanize.js';
 import { realArtifactPath } from './artifact-path.js';
@@ -62,7 +62,7 @@ const BADGE_COLOURS: Readonly<Record<JourneyState, string>> = {
   'no-runs': '#57606a',
 };
 /** Which of a journey's targets a badge without ?target= shows: the worst. */
-const SEVERITY: readonly JourneyState[] = ['paging', 'failing', 'stale', 'erroring', 'paused', 'no-runs', 'passing', 'disabled'];
+const SEVERITY = STATE_SEVERITY;
 
 /** A refusal with the status and the message the page shows. */
 class ConsoleError extends Error {
@@ -129,7 +129,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     const name = journey.definition.name;
     if (!revisions.has(target)) revisions.set(target, deps.store.targetRevision(target));
     const status = journeyStatus({
-      journey: { name, enabled: journey.enabled, schedule: journey.schedule, intervalSeconds: journey.intervalSeconds, pageAfterFailures: journey.pageAfterFailures },
+      journey: journeyFactsOf(journey),
       target,
       history: deps.store.journeyHistory(name, target, new Date(now), RECENT_RUNS),
       pause: deps.pauses.get(name, target),

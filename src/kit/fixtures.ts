@@ -59,7 +59,9 @@ export const test = base.extend<{ run: JourneyRun; /** The run's trace name. */ 
   // The kit records the trace itself (the config sets Playwright's off): named for this run alone, and written
   // before Playwright's own teardown, so the sweep above redacts it in a run by hand too. Started before the go,
   // like the browser, context and page: none of their start-up is inside a measured run.
-  gpTracing: async ({ context }, use, testInfo) => {
+  // The browser's warm-up (gpWarmBrowser, first here: fixtures are set up in the order they are named) comes before
+  // the trace starts: tracing records every call's stack and source file on the connection, the warm-up's included.
+  gpTracing: async ({ gpWarmBrowser: _warm, context }, use, testInfo) => {
     // DOM snapshots, network and console always; the screencast only when asked for (runs.traceScreenshots): it is most of
     // tracing's cost (measured: 1.4 s of CPU in a 5.8 s browser run), and a failed run keeps its own screenshot anyway.
     const name = `gpmon-${randomUUID()}`;
@@ -67,8 +69,10 @@ export const test = base.extend<{ run: JourneyRun; /** The run's trace name. */ 
     await use(name);
   },
   // Under the executor, the worker's browser is warmed (and settles) once, before its first go, like the worker's own
-  // code paths below; a warm runner's later runs find both warm. Their own time limit: a warm-up on a loaded machine
-  // must not eat the test's timeout, which is the journey's.
+  // code paths below; a warm runner's later runs find both warm (but Playwright replaces the worker after a failed test:
+  // the run after a failure warms again, inside its own test, which is why the warm-up leaves nothing for Playwright
+  // to attach to it: src/kit/warm-up.ts). Their own time limit: a warm-up on a loaded machine must not eat the test's
+  // timeout, which is the journey's.
   gpWarmBrowser: [
     async ({ browser }, use) => {
       if (underExecutor()) await warmBrowser(browser);
@@ -94,7 +98,8 @@ export const test = base.extend<{ run: JourneyRun; /** The run's trace name. */ 
     },
     { scope: 'worker', timeout: 60_000 },
   ],
-  page: async ({ page, context, gpTracing: traceName, gpWarmBrowser: _warm, run }, use, testInfo) => {
+  // The warm-up first (see gpTracing): before the run's own context, page and trace exist.
+  page: async ({ gpWarmBrowser: _warm, page, context, gpTracing: traceName, run }, use, testInfo) => {
     // A protocol journey is measured without a browser: one that asks for a page is declared as the wrong kind.
     if (annotationOf(testInfo, KIND_ANNOTATION) === 'protocol') {
       throw new Error(`the journey is declared kind: 'protocol', and a protocol journey has no browser: declare kind: 'browser' to use page`);

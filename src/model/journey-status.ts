@@ -35,6 +35,14 @@ export const STATE_LABELS: Readonly<Record<JourneyState, string>> = {
   'no-runs': 'no run yet',
 };
 
+/** The states from the worst to the best: the overview's tally, the badge of a journey's worst target, `gpmon status`. */
+export const STATE_SEVERITY: readonly JourneyState[] = ['paging', 'failing', 'stale', 'erroring', 'paused', 'no-runs', 'passing', 'disabled'];
+
+/** A configured journey's facts the status is judged by (the shape of config/resolve.ts's ConfiguredJourney, which holds more). */
+export function journeyFactsOf(journey: { readonly definition: { readonly name: string }; readonly enabled: boolean; readonly schedule: string; readonly intervalSeconds: number; readonly pageAfterFailures: number }): JourneyFacts {
+  return { name: journey.definition.name, enabled: journey.enabled, schedule: journey.schedule, intervalSeconds: journey.intervalSeconds, pageAfterFailures: journey.pageAfterFailures };
+}
+
 /** After a resume, the time GoldenPathMonitorStale adds to its 3 intervals before a journey with no run since is stale (alerts/golden-path.rules.yml). */
 export const RESUME_GRACE_MS = 2 * 60 * 1000;
 

@@ -7,7 +7,7 @@ import { parseCommand } from '../../src/cli/grammar.js';
 import { simulatorSpec } from '../../src/cli/simulator-command.js';
 import { UsageError } from '../../src/cli/usage.js';
 
-const COMMANDS = ['serve', 'run', 'runs', 'show', 'replay', 'verify', 'validate', 'journeys', 'new', 'simulator'];
+const COMMANDS = ['serve', 'run', 'runs', 'show', 'status', 'replay', 'verify', 'validate', 'journeys', 'new', 'simulator'];
 
 /** The command line as commander parses it (src/cli/program.ts): help, version, suggestions, and bad usage as exit 2. */
 describe('gpmon command line', () => {
@@ -61,7 +61,7 @@ describe('gpmon command line', () => {
 
   const usage: [string, string[], RegExp][] = [
     ['a mistyped command, with a suggestion', ['serv'], /^gpmon: unknown command 'serv'\n\(Did you mean serve\?\)\n\(gpmon --help shows what it takes\)\n$/],
-    ['help of a mistyped command, with a suggestion', ['help', 'serv'], /^gpmon help: unknown command "serv" \(did you mean "serve"\?\); the commands: serve, run, runs, show, replay, verify, validate, journeys, new, simulator\n$/],
+    ['help of a mistyped command, with a suggestion', ['help', 'serv'], /^gpmon help: unknown command "serv" \(did you mean "serve"\?\); the commands: serve, run, runs, show, status, replay, verify, validate, journeys, new, simulator\n$/],
     ['a mistyped command that is like none', ['launch'], /^gpmon: unknown command 'launch'\n/],
     ['"toString", which is no command', ['toString'], /^gpmon: unknown command 'toString'/],
     ['a mistyped option, with a suggestion', ['run', 'golden-path', '--jsn'], /^gpmon run: unknown option '--jsn'\n\(Did you mean --json\?\)\n\(gpmon run --help shows what it takes\)\n$/],
