@@ -63,7 +63,8 @@ describe('gpmon run records its run; gpmon replay runs it again', () => {
     const ran = await gpmon(['run', 'golden-path-api', '--config', 'monitor.config.mjs'], clean, { cwd: folder });
     assert.equal(ran.code, 0, ran.stdout + ran.stderr);
     const id = runIdOf(ran.stdout);
-    assert.match(ran.stdout, new RegExp(`^recorded: gpmon show ${id} {3}gpmon replay ${id}$`, 'm'));
+    // With the --config as it was given, so the commands read the same history.
+    assert.match(ran.stdout, new RegExp(`^recorded: gpmon show ${id} --config monitor\\.config\\.mjs {3}gpmon replay ${id} --config monitor\\.config\\.mjs$`, 'm'));
     const runsDir = join(folder, 'runs');
     const [stored] = storedRuns(join(runsDir, 'gpmon.db'), runsDir);
     assert.deepEqual([stored?.id, stored?.journey, stored?.target, stored?.trigger, stored?.outcome], [id, 'golden-path-api', 'cli-simulator', 'manual', 'passed']);
