@@ -21,8 +21,8 @@ import { spawn } from 'node:child_process';
 
 const SERIAL = ['test/journeys/timing-accuracy.test.ts'];
 // The longest files start first, so the lanes end together: in the order of their times in a clean-clone
-// `.ci/run` (warm-runner 110 s, run-cli 91 s, the browser matrix 87 and 71 s, … lifecycle 40 s).
-const LONG_FIRST = ['alert-e2e', 'warm-runner', 'run-cli', 'fault-matrix-browser', 'new-journey', 'image-runtime', 'fault-matrix-protocol', 'executor.test', 'push.test', 'two-target', 'config.test', 'dashboard-data', 'verify-cli', 'lifecycle', 'journeys-e2e', 'tls.test', 'secret-scan', 'daemon.test', 'simulated-app', 'process-environment', 'by-hand', 'journeys-cli', 'deploy-gate'];
+// `.ci/run` (2026-11-30: alert-e2e 184 s, warm-runner 147 s, image-runtime 123 s, run-record and run-cli 109 s, …).
+const LONG_FIRST = ['alert-e2e', 'warm-runner', 'image-runtime', 'run-record', 'run-cli', 'fault-matrix-browser', 'console-views', 'fault-matrix-protocol', 'push.test', 'rules.test', 'dashboard-data', 'runs-show', 'executor.test', 'new-journey', 'two-target', 'by-hand', 'config.test', 'verify-cli', 'console-actions', 'lifecycle', 'live-progress', 'serve-cli', 'journeys-e2e', 'tls.test', 'secret-scan', 'daemon.test', 'simulated-app', 'process-environment', 'simulator-cli', 'journeys-cli', 'deploy-gate'];
 const rank = (file) => {
   const at = LONG_FIRST.findIndex((part) => file.includes(part));
   return at < 0 ? LONG_FIRST.length : at;
