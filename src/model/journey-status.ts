@@ -1,6 +1,6 @@
 import type { Failure } from './reasons.js';
-import type { Outcome, RunRecord, Trigger } from './run-record.js';
-import { runHeading } from './run-record.js';
+import type { RunRecord } from './run-record.js';
+import { runHeading, type RunHeading } from './run-record.js';
 
 /**
  * Where one journey stands against one target, as the console's overview,
@@ -56,16 +56,7 @@ export const RECENT_RUNS = 50;
 const PAGE_AT_ONCE: ReadonlySet<string> = new Set(['security', 'isolation']);
 
 /** One run as a strip cell or a table row shows it: the record without its marks, events and artifacts. */
-export interface RunSummary {
-  readonly id: string;
-  readonly journey: string;
-  readonly target: string;
-  readonly trigger: Trigger;
-  readonly replayOf?: string;
-  readonly outcome: Outcome;
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly durationMs: number;
+export interface RunSummary extends RunHeading {
   readonly failure?: Pick<Failure, 'step' | 'reason' | 'message'>;
   readonly revision: string | null;
   /** Closed as `error` at a start after the monitor died mid-run: it did not run. */

@@ -1,6 +1,6 @@
 import type { Failure } from './reasons.js';
-import type { ArtifactRecord, Outcome, RunInputs, RunRecord, StepStatus, Trigger } from './run-record.js';
-import { runHeading } from './run-record.js';
+import type { ArtifactRecord, RunInputs, RunRecord, StepStatus } from './run-record.js';
+import { runHeading, type RunHeading } from './run-record.js';
 import { isHealthyStatus } from './marks.js';
 
 /**
@@ -8,16 +8,7 @@ import { isHealthyStatus } from './marks.js';
  * record: the console's run view (/runs/:id) and `gpmon show` both print this,
  * so the page and the terminal can never tell two stories.
  */
-export interface RunView {
-  readonly id: string;
-  readonly journey: string;
-  readonly target: string;
-  readonly trigger: Trigger;
-  readonly replayOf?: string;
-  readonly outcome: Outcome;
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly durationMs: number;
+export interface RunView extends RunHeading {
   /** The steps in order, placed on the run's time line (the waterfall). */
   readonly steps: readonly StepView[];
   /** The waterfall's full width, ms: the run's duration, or the end of its last step when later. */
