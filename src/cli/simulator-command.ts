@@ -12,7 +12,7 @@ Secrets come from the environment when set, else are generated:
 The admin API (adminUrl, with Authorization: Bearer <adminToken>) switches
 faults at run time: POST /faults {"name":"subprotocol_mismatch"},
 DELETE /faults (all), DELETE /faults/<name>, PATCH /latency {"thinking":3000},
-GET /state. Ctrl-C stops it (exit 0).`;
+GET /state, GET /observed-runs?since=<epoch ms> (each agent run's ground truth by run_id). Ctrl-C stops it (exit 0).`;
 
 /** What `gpmon simulator` takes, as commander parses it. */
 export interface SimulatorFlags {

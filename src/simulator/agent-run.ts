@@ -20,6 +20,8 @@ export interface AgentRunIo {
   readonly signal: AbortSignal;
   /** Sends a frame to another user's socket too (fault cross_delivery); absent where there is none to find. */
   readonly crossDeliver?: (frame: Record<string, unknown>) => void;
+  /** The socket's own handshake time (upgrade arrival → welcome sent, ms), for the run's entry in the observation log. */
+  readonly connectMs?: () => number | undefined;
 }
 
 /**
@@ -94,6 +96,8 @@ export async function runAgent(state: SimulatorState, run: AgentRunRequest, io: 
   // When each critical event really left, on the server's clock: the ground truth of event latency.
   const sent: Partial<Record<CriticalEvent, number>> = {};
   state.observed.events = sent;
+  const connect = io.connectMs?.();
+  state.observeRun({ runId, arrivedAt: Date.now(), ...(connect !== undefined ? { connect } : {}), events: sent });
   const emit = (type: string, fields: Record<string, unknown>): void => {
     // A missing event is missing every time it would repeat, too.
     if (state.fault('missing_event')?.event === type) return;

@@ -116,6 +116,15 @@ function adminRouter(deps: ApiDeps): express.Router {
   router.get('/state', (_req, res) => {
     res.json(snapshot());
   });
+  // The per-run ground truth (state.ts ObservedRun), oldest first; `?since=<epoch ms>` keeps runs that arrived from then on.
+  router.get('/observed-runs', (req, res) => {
+    const since = typeof req.query.since === 'string' ? Number(req.query.since) : 0;
+    if (!Number.isFinite(since)) {
+      res.status(400).json({ detail: 'since: must be epoch milliseconds' });
+      return;
+    }
+    res.json({ runs: state.observedRuns.filter((run) => run.arrivedAt >= since) });
+  });
   // Body: {name, ...params}, e.g. {"name":"missing_event","event":"tool_completed"}.
   // A fault some server applies out of band (a TLS simulator's new certificate) is in force when these answer.
   router.post('/faults', async (req, res) => {

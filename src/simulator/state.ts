@@ -31,6 +31,25 @@ export interface Observed {
   events?: Partial<Record<CriticalEvent, number>>;
 }
 
+/**
+ * One agent run as the simulator served it, kept so a measurement taken under
+ * load (runs of several monitors at once, where "the last run" is ambiguous)
+ * can be matched to its own truth by the `run_id` its events carried.
+ */
+export interface ObservedRun {
+  /** The run_id of its events (contract §5). */
+  readonly runId: string;
+  /** Epoch ms the start_agent frame arrived. */
+  readonly arrivedAt: number;
+  /** Its socket's upgrade request arrival → connection_established sent, ms. */
+  readonly connect?: number;
+  /** start_agent arrival → each critical event's first send, ms (filled in as they leave). */
+  readonly events: Partial<Record<CriticalEvent, number>>;
+}
+
+/** Runs the simulator keeps in its observation log (the oldest go first): a bench's capacity round at a few hundred runs a minute fits. */
+export const OBSERVED_RUNS_KEPT = 5_000;
+
 export interface StateSnapshot {
   readonly latency: LatencyProfile;
   readonly effectiveLatency: LatencyProfile;
@@ -81,6 +100,14 @@ export class SimulatorState {
   rotateRefreshTokens = false;
   /** Written by the servers as they answer; read by tests and the admin API. */
   readonly observed: Observed = {};
+  /** The last OBSERVED_RUNS_KEPT agent runs' ground truth, oldest first (the admin API's GET /observed-runs). */
+  readonly observedRuns: ObservedRun[] = [];
+
+  /** Keeps a run's truth in the log (its `events` object goes on filling in as the run sends them). */
+  observeRun(run: ObservedRun): void {
+    this.observedRuns.push(run);
+    if (this.observedRuns.length > OBSERVED_RUNS_KEPT) this.observedRuns.splice(0, this.observedRuns.length - OBSERVED_RUNS_KEPT);
+  }
   /** The platform's threads: each one's owner and first request, so a follow-up keeps its context. */
   readonly threads: ThreadStore;
 

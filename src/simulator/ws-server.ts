@@ -150,6 +150,8 @@ function serveConnection(ws: WebSocket, admission: Admission, deps: WsDeps, live
     return;
   }
 
+  /** This socket's handshake time, once its welcome is sent. */
+  let connectMs: number | undefined;
   // Frames may arrive while the token is checked: handle them once the user is known.
   const ready = authenticate(admission.token, deps).then((user) => {
     if (user === undefined) {
@@ -166,7 +168,8 @@ function serveConnection(ws: WebSocket, admission: Admission, deps: WsDeps, live
       data: { user_id: user.id, connection_id: `conn_${randomUUID()}`, golden_path_events: [...CRITICAL_EVENTS] },
       timestamp: new Date().toISOString(),
     });
-    state.observed.connect = performance.now() - admission.arrivedAt;
+    connectMs = performance.now() - admission.arrivedAt;
+    state.observed.connect = connectMs;
     if (ws.readyState === ws.OPEN) live.set(ws, { user, send });
     return user;
   });
@@ -183,7 +186,7 @@ function serveConnection(ws: WebSocket, admission: Admission, deps: WsDeps, live
   ws.on('message', (raw: RawData, isBinary: boolean) => {
     void ready.then((user) => {
       if (user === undefined || lifetime.signal.aborted) return;
-      handleFrame(raw, isBinary, user, { send, close, signal: lifetime.signal, crossDeliver: (frame) => { crossDeliver(frame, user); } }, deps);
+      handleFrame(raw, isBinary, user, { send, close, signal: lifetime.signal, crossDeliver: (frame) => { crossDeliver(frame, user); }, connectMs: () => connectMs }, deps);
     });
   });
 }

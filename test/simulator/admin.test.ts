@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
-import { admin } from '../helpers/sim-client.js';
+import { admin, connect, login, merged } from '../helpers/sim-client.js';
 import { parseFault, parseFaultSpec, parseLatencySpec } from '../../src/simulator/profile.js';
 
 describe('simulator admin API', () => {
@@ -79,6 +79,34 @@ describe('simulator admin API', () => {
     assert.deepEqual(state.eventOffsetsMs, {
       agent_started: 100, agent_thinking: 150, tool_executing: 175, tool_completed: 375, agent_completed: 450,
     });
+  });
+
+  it('keeps each agent run\'s ground truth by its run_id (GET /observed-runs), and refuses a since that is not a time', async () => {
+    const since = Date.now();
+    const tokens = await login(sim.description);
+    const opened = await connect(sim.description, { protocols: [`jwt.${Buffer.from(tokens.access_token).toString('base64url')}`] });
+    assert.equal(opened.kind, 'open');
+    if (opened.kind !== 'open') return;
+    const { connection } = opened;
+    await connection.next((f) => f.type === 'connection_established');
+    connection.send({ type: 'start_agent', payload: { user_request: 'observed', thread_id: null, context: { source: 'message_input' } } });
+    const started = merged(await connection.next((f) => f.type === 'agent_started'));
+    await connection.next((f) => f.type === 'agent_completed');
+    connection.ws.close();
+    const answer = await admin(sim.description, 'GET', `/observed-runs?since=${since}`);
+    assert.equal(answer.status, 200);
+    const runs = (answer.json as { runs: { runId: string; arrivedAt: number; connect?: number; events: Record<string, number> }[] }).runs;
+    const run = runs.find((r) => r.runId === started.run_id);
+    assert.ok(run !== undefined, `the run ${String(started.run_id)} is in the log`);
+    assert.ok(run.arrivedAt >= since);
+    assert.ok(typeof run.connect === 'number' && run.connect >= 0, 'its socket\'s handshake time');
+    const offsets = (await admin(sim.description, 'GET', '/state')).json as { eventOffsetsMs: Record<string, number> };
+    for (const [event, offset] of Object.entries(offsets.eventOffsetsMs)) assert.ok((run.events[event] ?? -1) >= offset - 1, `${event} left at ${String(run.events[event])} ms, its delay ${offset} ms`);
+    const later = await admin(sim.description, 'GET', `/observed-runs?since=${Date.now() + 60_000}`);
+    assert.deepEqual(later.json, { runs: [] });
+    const bad = await admin(sim.description, 'GET', '/observed-runs?since=yesterday');
+    assert.equal(bad.status, 400);
+    assert.match((bad.json as { detail: string }).detail, /since/);
   });
 
   it('switches the login page between the password form and OAuth only', async () => {
