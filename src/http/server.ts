@@ -132,8 +132,8 @@ export function createHttpApp(deps: HttpDeps): Express {
   };
 
   app.get('/metrics', async (req, res) => {
-    const { contentType, body } = await deps.renderer.render(wantsOpenMetrics(req.header('accept')));
-    res.type(contentType).send(body);
+    const { contentType, bytes } = await deps.renderer.render(wantsOpenMetrics(req.header('accept')));
+    res.type(contentType).send(bytes);
   });
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
