@@ -24,6 +24,7 @@ import { startSimulator, simulatorTarget } from '../src/simulator/simulator.js';
 import { shippedJourney } from '../src/catalog/shipped.js';
 import type { JourneyDefinition } from '../src/model/journey.js';
 import { Executor } from '../src/run/executor.js';
+import { journeyRunSettings } from '../src/config/resolve.js';
 import type { Fault } from '../src/simulator/profile.js';
 import type { RunRecord } from '../src/model/run-record.js';
 import { FAULT_MATRIX, label, type Expectation } from '../test/helpers/fault-matrix.js';
@@ -102,7 +103,7 @@ const tlsSecrets = { password: tlsSim.description.password, bypassKey: tlsSim.de
 const secrets = { password: d.password, bypassKey: d.bypassKey };
 const inputs = { prompt: 'campaign', expectedAnswer: '^Golden path OK' };
 const runsDir = mkdtempSync(join(tmpdir(), 'gpmon-campaign-'));
-const executor = new Executor({ projectRoot: ROOT, runsDir, keepWarm: 'overlap', stepTimeoutMs: STEP_TIMEOUT_MS });
+const executor = new Executor({ projectRoot: ROOT, runsDir, keepWarm: 'overlap' });
 const started = Date.now();
 // Ctrl-C stops the campaign with nothing of it left: the children and their browsers, the simulator, the runs folder.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -123,8 +124,10 @@ const journeys = new Map<string, Promise<JourneyDefinition>>();
 async function runOnce(journeyName: string, stepTimeoutMs: number, tls: boolean): Promise<RunRecord> {
   const journey = await (journeys.get(journeyName) ?? journeys.set(journeyName, shippedJourney(journeyName)).get(journeyName));
   if (journey === undefined) throw new Error(journeyName);
-  if (tls) return executor.run({ journey, target: tlsTarget, secrets: tlsSecrets, trigger: 'manual', inputs, stepTimeoutMs });
-  return executor.run({ journey, target: journeyName === 'concurrent-sessions' ? bypassTarget : target, secrets, trigger: 'manual', inputs, stepTimeoutMs });
+  // The row's step timeout over the journey's own settings (deadline, artifact policy): the request carries them whole.
+  const settings = journeyRunSettings(journey, { stepTimeoutMs });
+  if (tls) return executor.run({ journey, target: tlsTarget, secrets: tlsSecrets, trigger: 'manual', inputs, ...settings });
+  return executor.run({ journey, target: journeyName === 'concurrent-sessions' ? bypassTarget : target, secrets, trigger: 'manual', inputs, ...settings });
 }
 
 async function cell(fault: Fault | undefined, journey: string, expected: Expectation, runs: number, stepTimeoutMs: number, tls = false): Promise<Row> {

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { startSimulator, simulatorTarget } from '../src/simulator/simulator.js';
 import { shippedJourney } from '../src/catalog/shipped.js';
 import { Executor } from '../src/run/executor.js';
+import { journeyRunSettings } from '../src/config/resolve.js';
 
 const { values } = parseArgs({ options: { api: { type: 'string', default: '50' }, browser: { type: 'string', default: '10' } } });
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -27,7 +28,7 @@ try {
     const journey = await shippedJourney(name);
     const outcomes = new Map<string, number>();
     for (let i = 0; i < count; i++) {
-      const record = await executor.run({ journey, target, secrets, trigger: 'schedule', inputs: { prompt: `soak ${i}`, expectedAnswer: '^Golden path OK' } });
+      const record = await executor.run({ journey, target, secrets, trigger: 'schedule', inputs: { prompt: `soak ${i}`, expectedAnswer: '^Golden path OK' }, ...journeyRunSettings(journey, { stepTimeoutMs: 15_000 }) });
       const key = record.outcome === 'passed' ? 'passed' : `${record.outcome} ${record.failure?.step ?? ''}/${record.failure?.reason ?? ''}`;
       outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
       if (record.outcome !== 'passed') {

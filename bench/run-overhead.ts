@@ -4,7 +4,7 @@
  * user is). Scheduled mode (a child loaded ahead of the tick, a shared browser)
  * against cold mode (a child started at the tick, its own browser).
  *
- *   npm run bench            # or: npx tsx bench/run-overhead.ts [--runs N]
+ *   npm run bench:runner     # or: npx tsx bench/run-overhead.ts [--runs N]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { startSimulator, simulatorTarget } from '../src/simulator/simulator.js';
 import { shippedJourney } from '../src/catalog/shipped.js';
 import type { JourneyDefinition } from '../src/model/journey.js';
 import { Executor } from '../src/run/executor.js';
+import { journeyRunSettings } from '../src/config/resolve.js';
 import type { RunRecord } from '../src/model/run-record.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '8' }, cold: { type: 'string', default: '3' } } });
@@ -49,11 +50,11 @@ async function measure(journey: JourneyDefinition, executor: Executor, runs: num
   for (let i = 0; i < runs; i++) {
     if (warm) {
       // As the scheduler does: the child is loaded well before the tick.
-      await executor.prepare(journey, target, secrets);
+      await executor.prepare({ journey, target, secrets, ...journeyRunSettings(journey, { stepTimeoutMs: 15_000 }) });
       await sleep(1500);
     }
     const tick = performance.now();
-    const record = await executor.run({ journey, target, secrets, trigger: 'schedule', inputs });
+    const record = await executor.run({ journey, target, secrets, trigger: 'schedule', inputs, ...journeyRunSettings(journey, { stepTimeoutMs: 15_000 }) });
     samples.push(sample(record, performance.now() - tick));
   }
   return samples;

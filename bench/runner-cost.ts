@@ -9,7 +9,7 @@
  * monitor chooses (Debian's headless shell where installed) and, where
  * Debian's full Chromium is there too, in that one (GPMON_CHROMIUM).
  *
- *   npm run bench            # or: npx tsx bench/runner-cost.ts [--runs N] [--json FILE]
+ *   npm run bench:runner     # or: npx tsx bench/runner-cost.ts [--runs N] [--json FILE]
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,7 @@ import { startSimulator, simulatorTarget } from '../src/simulator/simulator.js';
 import { shippedJourney } from '../src/catalog/shipped.js';
 import type { JourneyDefinition } from '../src/model/journey.js';
 import { Executor } from '../src/run/executor.js';
+import { journeyRunSettings } from '../src/config/resolve.js';
 import { CHROMIUM_ENV_VAR, DEBIAN_CHROMIUM, chooseChromium } from '../src/browser/chromium.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '10' }, json: { type: 'string' } } });
@@ -66,23 +67,25 @@ async function idleBusyMs(): Promise<number> {
 
 async function measure(journey: JourneyDefinition, browser: string, runnerRuns: number, idle: number): Promise<Row> {
   const executor = new Executor({ projectRoot: ROOT, runsDir, keepWarm: true, runnerRuns });
+  // The run's settings in every request and prepare (the executor has no defaults): the journey's deadline, the step timeout it used to default to.
+  const spec = { journey, target, secrets, ...journeyRunSettings(journey, { stepTimeoutMs: 15_000 }) };
   try {
     // The first child's cold start is not a run's cost in either mode: it happens once per process lifetime.
-    await executor.prepare(journey, target, secrets);
-    const first = await executor.run({ journey, target, secrets, trigger: 'schedule', inputs });
+    await executor.prepare(spec);
+    const first = await executor.run({ ...spec, trigger: 'schedule', inputs });
     if (first.outcome !== 'passed') throw new Error(`${journey.name}: ${first.outcome} ${first.failure?.message ?? ''}`);
     let wall = 0;
     const cpu0 = machineBusyMs();
     for (let i = 0; i < RUNS; i++) {
       // As the scheduler does: the next child is loaded (or the runner waits) well before the tick.
-      await executor.prepare(journey, target, secrets);
+      await executor.prepare(spec);
       await sleep(PAUSE_MS);
       const tick = performance.now();
-      const record = await executor.run({ journey, target, secrets, trigger: 'schedule', inputs });
+      const record = await executor.run({ ...spec, trigger: 'schedule', inputs });
       wall += performance.now() - tick;
       if (record.outcome !== 'passed') throw new Error(`${journey.name}: ${record.outcome} ${record.failure?.message ?? ''}`);
     }
-    await executor.prepare(journey, target, secrets);
+    await executor.prepare(spec);
     const cpu = machineBusyMs() - cpu0 - idle * RUNS;
     return { journey: journey.name, browser, runner: runnerRuns === 1 ? 'a child per run' : `warm runner (${runnerRuns} runs)`, runs: RUNS, cpuMsPerRun: cpu / RUNS, wallMsPerRun: wall / RUNS };
   } finally {

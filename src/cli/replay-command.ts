@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import type { MonitorConfig } from '../config/resolve.js';
@@ -8,7 +7,7 @@ import { Executor } from '../run/executor.js';
 import { PROJECT_ROOT } from '../catalog/shipped.js';
 import { CLI_SIMULATOR_TARGET, resolveCliTarget, type CliTarget } from './cli-target.js';
 import { runOnce } from './run-once.js';
-import { CliHistory, historyPlace, recordedLines } from './run-history.js';
+import { CliHistory, historyPlace, historySink, recordedLines } from './run-history.js';
 import { UsageError, type CliIo, type ExitCode } from './usage.js';
 
 /** What `gpmon replay` takes, as commander parses it. */
@@ -60,21 +59,18 @@ export async function replayCommand(id: string | undefined, flags: ReplayFlags, 
     if (configured === undefined) {
       throw new UsageError(`gpmon replay: run ${id} is of journey "${original.journey}", which no journey file declares now; known: ${config.journeys.map((j) => j.definition.name).join(', ')}`);
     }
-    const journey = configured.definition;
     cli = await replayTarget(id, original, config, io.env);
     if (cli.note !== undefined) io.err(cli.note);
-    const { target, secrets } = cli;
-    const timeoutMs = configured.timeoutMs;
-    const newId = randomUUID();
-    await history.started({ id: newId, journey: journey.name, target: target.name, trigger: 'replay', replayOf: id, startedAt: new Date().toISOString(), inputs: original.inputs, steps: journey.steps });
-    const { record, exitCode } = await runOnce(
-      executor,
-      { id: newId, journey, target, secrets, trigger: 'replay', replayOf: id, inputs: original.inputs, timeoutMs, stepTimeoutMs: Math.min(configured.stepTimeoutMs, timeoutMs) },
+    const json = flags.json === true;
+    const recorded = historySink(history, (record, stored) => {
+      if (!json) for (const line of recordedLines(record.id, place, stored, flags.config)) io.out(line);
+    });
+    // The new run is stored as in flight first (the history sink), and recorded with trigger=replay and replayOf.
+    const { exitCode } = await runOnce(
+      { executor, journey: configured, target: { target: cli.target, secrets: cli.secrets }, trigger: 'replay', replayOf: id, inputs: original.inputs, sinks: [recorded] },
       io,
-      { json: flags.json === true, runsDir: place.runsDir },
+      { json, runsDir: place.runsDir },
     );
-    const recorded = await history.finished(record);
-    if (flags.json !== true) for (const line of recordedLines(record.id, place, recorded, flags.config)) io.out(line);
     return exitCode;
   } finally {
     await executor.close();

@@ -1,17 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
 import { DEFAULT_INPUTS, type RunInputs } from '../model/run-record.js';
 import { didYouMean } from '../model/did-you-mean.js';
 import { Executor } from '../run/executor.js';
 import { cliTargetName, isConfigTarget, resolveCliTarget } from './cli-target.js';
-import { runOnce } from './run-once.js';
+import { runOnce, wasInterrupted } from './run-once.js';
 import { displayUrl, pushRun, type PushOptions } from '../metrics/push.js';
 import { loadConfig } from '../config/load.js';
 import { monitorVersion, playwrightVersion } from './versions.js';
-import type { MonitorConfig } from '../config/resolve.js';
+import type { ConfiguredJourney, MonitorConfig } from '../config/resolve.js';
+import type { RunSink } from '../monitor/run-service.js';
 import { checkPushUrl, pushLocation } from './push-flags.js';
 import { UsageError, parsePositiveInt, type CliIo, type ExitCode } from './usage.js';
-import { CliHistory, historyPlace, recordedLines } from './run-history.js';
+import { CliHistory, historyPlace, historySink, recordedLines } from './run-history.js';
 import { PROJECT_ROOT } from '../catalog/shipped.js';
 
 /** What `gpmon run` takes, as commander parses it (`--no-record` sets record false). */
@@ -96,8 +96,8 @@ export async function runCommand(name: string | undefined, flags: RunFlags, io: 
   if (configuredJourney === undefined) throw new UsageError(`gpmon run: unknown journey "${name}"${didYouMean(name, known)}; known: ${known.join(', ')}`);
   const journey = configuredJourney.definition;
   // With a named target or a push, the config's settings for the journey are the run's defaults (its prompt and expected
-  // answer too), as the daemon would run it; against the simulator or the environment's target, its timeouts only
-  // (the file's own, or the config's). The command's flags win.
+  // answer too), as the daemon would run it; against the simulator or the environment's target, its run settings only
+  // (timeouts and artifact policy: the file's own, or the config's). The command's flags win.
   const fromConfig = flags.push !== undefined || isConfigTarget(which) ? configuredJourney : undefined;
   let pushSettings: Omit<PushOptions, 'location'> | undefined;
   if (flags.push !== undefined && fromConfig !== undefined) {
@@ -118,43 +118,42 @@ export async function runCommand(name: string | undefined, flags: RunFlags, io: 
     ...(configuredJourney.inputs.params === undefined ? {} : { params: configuredJourney.inputs.params }),
   };
   const runTimeoutMs = timeoutMs ?? configuredJourney.timeoutMs;
+  // --timeout is applied here, to the journey's settings, never by the executor: the step timeout is never longer than the run's deadline.
+  const journeyToRun: ConfiguredJourney = { ...configuredJourney, timeoutMs: runTimeoutMs, stepTimeoutMs: Math.min(configuredJourney.stepTimeoutMs, runTimeoutMs) };
   const history = flags.record !== false ? CliHistory.open(place, 'run', io).history : undefined;
   const executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir: place.runsDir });
   const json = flags.json === true;
-  try {
-    const id = randomUUID();
-    // Stored as in flight first, as the daemon stores its runs: a run cut short by a crash is closed as error at the next start.
-    await history?.started({ id, journey: journey.name, target: target.name, trigger: 'manual', startedAt: new Date().toISOString(), inputs, steps: journey.steps });
-    const run = await runOnce(
-      executor,
-      {
-        id,
-        journey,
-        target,
-        secrets,
-        trigger: 'manual',
-        inputs,
-        timeoutMs: runTimeoutMs,
-        // Never longer than the run's own deadline (--timeout may cut it).
-        stepTimeoutMs: Math.min(configuredJourney.stepTimeoutMs, runTimeoutMs),
+  const pushed = { failed: false };
+  const sinks: RunSink[] = [];
+  // Stored as in flight first, as the daemon stores its runs: a run cut short by a crash is closed as error at the next start.
+  if (history !== undefined) {
+    sinks.push(historySink(history, (record, recorded) => {
+      if (!json) for (const line of recordedLines(record.id, place, recorded, flags.config)) io.out(line);
+    }));
+  }
+  const pushTo = flags.push;
+  if (pushTo !== undefined && pushSettings !== undefined) {
+    const settings = pushSettings;
+    sinks.push({
+      name: 'push',
+      runFinished: async (record) => {
+        // An interrupted run is not pushed: it says nothing about the target.
+        if (wasInterrupted(record)) return;
+        const result = await pushRun(pushTo, record, { ...settings, ...(location !== undefined ? { location } : {}) });
+        if (!result.ok) {
+          io.err(`gpmon run: --push ${displayUrl(pushTo)}: ${result.error}`);
+          pushed.failed = true;
+          return;
+        }
+        if (result.warning !== undefined) io.err(`gpmon run: --push ${displayUrl(pushTo)}: ${result.warning}`);
+        io.err(`pushed to ${displayUrl(pushTo)} (job ${record.journey}, target ${record.target}${location !== undefined ? `, location ${location}` : ''})`);
       },
-      io,
-      { json, runsDir: place.runsDir },
-    );
-    const recorded = (await history?.finished(run.record)) ?? false;
-    if (!json && history !== undefined) for (const line of recordedLines(run.record.id, place, recorded, flags.config)) io.out(line);
-    // An interrupted run is not pushed: it says nothing about the target.
+    });
+  }
+  try {
+    const run = await runOnce({ executor, journey: journeyToRun, target: { target, secrets }, trigger: 'manual', inputs, sinks }, io, { json, runsDir: place.runsDir });
     if (run.interrupted) return run.exitCode;
-    if (flags.push !== undefined && pushSettings !== undefined) {
-      const pushed = await pushRun(flags.push, run.record, { ...pushSettings, ...(location !== undefined ? { location } : {}) });
-      if (!pushed.ok) {
-        io.err(`gpmon run: --push ${displayUrl(flags.push)}: ${pushed.error}`);
-        return 2;
-      }
-      if (pushed.warning !== undefined) io.err(`gpmon run: --push ${displayUrl(flags.push)}: ${pushed.warning}`);
-      io.err(`pushed to ${displayUrl(flags.push)} (job ${run.record.journey}, target ${run.record.target}${location !== undefined ? `, location ${location}` : ''})`);
-    }
-    return run.exitCode;
+    return pushed.failed ? 2 : run.exitCode;
   } finally {
     history?.close();
     await executor.close();

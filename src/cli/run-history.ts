@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import type { MonitorConfig } from '../config/resolve.js';
 import type { RunRecord, RunStart } from '../model/run-record.js';
 import { RunStore, isBusy } from '../store/run-store.js';
+import type { RunSink } from '../monitor/run-service.js';
 import type { CliIo } from './usage.js';
 
 /**
@@ -112,6 +113,23 @@ export class CliHistory {
   close(): void {
     this.store?.close();
   }
+}
+
+/**
+ * A command's history as a run's sink (src/cli/run-once.ts): the run stored
+ * as in flight before it starts, its record once it ends. `recorded` hears
+ * whether the record is in the history (false after the warning that says
+ * why), for the lines that say where.
+ */
+export function historySink(history: CliHistory, recorded?: (record: RunRecord, stored: boolean) => void): RunSink {
+  return {
+    name: 'history',
+    runStarted: (start) => history.started(start),
+    runFinished: async (record) => {
+      const stored = await history.finished(record);
+      recorded?.(record, stored);
+    },
+  };
 }
 
 /** One write, tried again after a brief pause while the history is locked: undefined once it went through, else the last error. */

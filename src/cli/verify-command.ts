@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
 import { setTimeout as delay } from 'node:timers/promises';
 import { loadConfig } from '../config/load.js';
@@ -10,10 +9,11 @@ import { REVISION_PATTERN, parseDuration, revisionMatches } from '../model/revis
 import type { RunRecord } from '../model/run-record.js';
 import type { Target } from '../model/target.js';
 import { Executor } from '../run/executor.js';
-import { CliHistory, historyPlace } from './run-history.js';
+import type { RunSink } from '../monitor/run-service.js';
+import { CliHistory, historyPlace, historySink } from './run-history.js';
 import { PROJECT_ROOT } from '../catalog/shipped.js';
 import { cliTargetName, resolveCliTarget } from './cli-target.js';
-import { SIGNAL_EXIT, runOnce } from './run-once.js';
+import { SIGNAL_EXIT, runOnce, wasInterrupted } from './run-once.js';
 import { checkPushUrl, pushLocation } from './push-flags.js';
 import { UsageError, type CliIo, type ExitCode } from './usage.js';
 import { monitorVersion, playwrightVersion } from './versions.js';
@@ -108,26 +108,32 @@ export async function verifyCommand(values: VerifyFlags, io: CliIo): Promise<Exi
     const history = CliHistory.open(place, 'verify', io).history;
     const executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir: place.runsDir });
     const records: RunRecord[] = [];
-    let pushFailed = false;
+    const pushed = { failed: false };
+    const pushTo = values.push;
     try {
       for (const configured of chosen) {
         if (signalName !== undefined) return SIGNAL_EXIT[signalName] ?? 130;
-        const journey = configured.definition;
-        const id = randomUUID();
-        const { inputs, timeoutMs } = configured;
-        // Stored as in flight first: a run cut short by a crash is closed as error at the next start.
-        await history.started({ id, journey: journey.name, target: target.name, trigger: 'manual', startedAt: new Date().toISOString(), inputs, steps: journey.steps });
+        const sinks: RunSink[] = [historySink(history)];
+        if (pushTo !== undefined) {
+          sinks.push({
+            name: 'push',
+            runFinished: async (run) => {
+              // An interrupted run says nothing about the target: it is not pushed.
+              if (wasInterrupted(run)) return;
+              if (!(await push(pushTo, run, configured, config.buckets, location, io))) pushed.failed = true;
+            },
+          });
+        }
+        // Each journey with the config's inputs and run settings; stored as in flight first (a run cut short by a
+        // crash is closed as error at the next start), then pushed.
         const { record, interrupted, exitCode } = await runOnce(
-          executor,
-          { id, journey, target, secrets, trigger: 'manual', inputs, timeoutMs, stepTimeoutMs: Math.min(configured.stepTimeoutMs, timeoutMs) },
+          { executor, journey: configured, target: { target, secrets }, trigger: 'manual', inputs: configured.inputs, sinks },
           // With --json the one object at the end is all of stdout.
           json ? { ...io, out: () => undefined } : io,
           { json, runsDir: place.runsDir },
         );
-        await history.finished(record);
         if (interrupted) return exitCode;
         records.push(record);
-        if (values.push !== undefined) pushFailed = !(await push(values.push, record, configured, config.buckets, location, io)) || pushFailed;
       }
     } finally {
       await executor.close();
@@ -152,7 +158,7 @@ export async function verifyCommand(values: VerifyFlags, io: CliIo): Promise<Exi
       io.out(verdict.line);
     }
     // A failed push is the monitor's error, but never hides the target's failure.
-    return verdict.exitCode === 0 && pushFailed ? 2 : verdict.exitCode;
+    return verdict.exitCode === 0 && pushed.failed ? 2 : verdict.exitCode;
   } finally {
     await stopSimulator?.();
   }

@@ -6,6 +6,7 @@ import { DEFAULT_INPUTS, type RunInputs } from '../model/run-record.js';
 import { describeIssues } from '../model/zod-issues.js';
 import { didYouMean } from '../model/did-you-mean.js';
 import { DEFAULT_RUNNER_RSS_MB, DEFAULT_RUNNER_RUNS } from '../model/runner.js';
+import { DEFAULT_ARTIFACT_POLICY, type RunSettings } from '../model/run-settings.js';
 import { monitorConfigSchema } from './schema.js';
 import { parsePublicUrl } from './public-url.js';
 
@@ -14,12 +15,16 @@ export interface ConfiguredTarget {
   readonly secrets: TargetSecrets;
 }
 
-export interface ConfiguredJourney {
+/**
+ * A journey as the config runs it: its file's declaration, and every setting
+ * resolved (the config's over the file's over the defaults). Its run settings
+ * (`timeoutMs`, `stepTimeoutMs`, `artifacts`) are what each of its runs asks
+ * the executor for, whole.
+ */
+export interface ConfiguredJourney extends RunSettings {
   readonly definition: JourneyDefinition;
   readonly enabled: boolean;
   readonly schedule: string;
-  readonly timeoutMs: number;
-  readonly stepTimeoutMs: number;
   /** Step name → latency objective in ms. */
   readonly slo: Readonly<Record<string, number>>;
   readonly inputs: RunInputs;
@@ -44,7 +49,7 @@ export interface MonitorConfig {
     /** The runbook's base URL (anchors: alert names lower-cased): as set, else `<externalUrl>/runbook`, else none. */
     readonly runbookUrl?: string;
   };
-  readonly runs: { readonly dir: string; readonly database: string; readonly concurrency: number; readonly jitterMs: number; readonly prewarm: boolean; readonly runnerRuns: number; readonly runnerRssMb: number; readonly traceScreenshots: boolean; readonly passEnv: readonly string[] };
+  readonly runs: { readonly dir: string; readonly database: string; readonly concurrency: number; readonly jitterMs: number; readonly prewarm: boolean; readonly runnerRuns: number; readonly runnerRssMb: number; readonly passEnv: readonly string[] };
 }
 
 export const DEFAULT_STEP_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -133,16 +138,14 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv, catalog: rea
       if (!targetNames.includes(name)) problems.push(`${where}.targets: unknown target "${name}"; known: ${targetNames.join(', ')}`);
     }
     const params = resolveParams(definition, j.params, where, problems);
-    const timeoutMs = j.timeoutMs ?? definition.timeoutMs;
-    // The file's step timeout holds only within the configured deadline: a shorter configured timeoutMs caps it.
-    const stepTimeoutMs = j.stepTimeoutMs ?? Math.min(definition.stepTimeoutMs ?? defaultStepTimeoutMs(timeoutMs), timeoutMs);
+    const settings = journeyRunSettings(definition, { timeoutMs: j.timeoutMs, stepTimeoutMs: j.stepTimeoutMs, traceScreenshots: input.runs?.traceScreenshots });
+    const { timeoutMs, stepTimeoutMs } = settings;
     if (stepTimeoutMs > timeoutMs) problems.push(`${where}.stepTimeoutMs: ${stepTimeoutMs} is longer than timeoutMs ${timeoutMs}`);
     journeys.push({
       definition,
       enabled: j.enabled ?? true,
       schedule: j.schedule ?? definition.schedule,
-      timeoutMs,
-      stepTimeoutMs,
+      ...settings,
       slo,
       inputs: {
         prompt: j.prompt ?? DEFAULT_INPUTS.prompt,
@@ -188,11 +191,30 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv, catalog: rea
         prewarm: input.runs?.prewarm ?? true,
         runnerRuns: input.runs?.runnerRuns ?? DEFAULT_RUNNER_RUNS,
         runnerRssMb: input.runs?.runnerRssMb ?? DEFAULT_RUNNER_RSS_MB,
-        traceScreenshots: input.runs?.traceScreenshots ?? false,
         passEnv: input.runs?.passEnv ?? [],
       },
     },
   };
+}
+
+/**
+ * A journey's run settings: what `given` sets (the config's values for it),
+ * else its file's, else the defaults: the deadline is the file's `timeoutMs`;
+ * the step timeout the file's (capped by a shorter configured deadline) or
+ * min(15 s, deadline); the artifact policy DEFAULT_ARTIFACT_POLICY. The one
+ * place these defaults are decided: the config uses it for every journey, and
+ * so does a caller with a journey but no config (tests, the bench). A given
+ * step timeout longer than the deadline is returned as given (the config
+ * reports it as a problem).
+ */
+export function journeyRunSettings(
+  definition: Pick<JourneyDefinition, 'timeoutMs' | 'stepTimeoutMs'>,
+  given: { readonly timeoutMs?: number | undefined; readonly stepTimeoutMs?: number | undefined; readonly traceScreenshots?: boolean | undefined } = {},
+): RunSettings {
+  const timeoutMs = given.timeoutMs ?? definition.timeoutMs;
+  // The file's step timeout holds only within the configured deadline: a shorter configured timeoutMs caps it.
+  const stepTimeoutMs = given.stepTimeoutMs ?? Math.min(definition.stepTimeoutMs ?? defaultStepTimeoutMs(timeoutMs), timeoutMs);
+  return { timeoutMs, stepTimeoutMs, artifacts: { traceScreenshots: given.traceScreenshots ?? DEFAULT_ARTIFACT_POLICY.traceScreenshots } };
 }
 
 /**

@@ -11,10 +11,10 @@ import { RunStore } from '../store/run-store.js';
 import { HistoryWriter } from '../store/history-writer.js';
 import { MetricsRenderer, MonitorMetrics, createMetricsRegistry } from '../metrics/monitor-metrics.js';
 import { Executor } from '../run/executor.js';
-import { RunService, type RunSink } from './run-service.js';
+import { RunService, runnerSpecOf } from './run-service.js';
+import { runSinks } from './run-sinks.js';
 import { Scheduler, type ScheduledRun } from '../schedule/scheduler.js';
 import { createHttpApp } from '../http/server.js';
-import type { RunRecord } from '../model/run-record.js';
 
 export interface DaemonOptions {
   readonly config: MonitorConfig;
@@ -39,8 +39,6 @@ export interface Daemon {
   /** Drains: no new runs, runs in flight finish and are recorded. `now`: runs in flight are cut (recorded as interrupted). */
   readonly stop: (how?: { now?: boolean }) => Promise<void>;
 }
-
-const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
 /**
  * `gpmon serve`: wires config → scheduler → executor → run record → metrics,
@@ -108,7 +106,6 @@ async function start(options: DaemonOptions, undo: (() => Promise<void> | void)[
     keepWarm: config.runs.prewarm,
     runnerRuns: config.runs.prewarm ? config.runs.runnerRuns : 1,
     runnerRssMb: config.runs.runnerRssMb,
-    traceScreenshots: config.runs.traceScreenshots,
     passEnv: config.runs.passEnv,
   });
   undo.push(() => executor.close(0));
@@ -147,33 +144,7 @@ async function start(options: DaemonOptions, undo: (() => Promise<void> | void)[
   });
   pauses.restore(store.pauses());
   for (const pause of pauses.list()) logger.info({ journey: pause.journey, target: pause.target, since: pause.since, by: pause.by, ...(pause.reason !== undefined ? { reason: pause.reason } : {}) }, 'journey paused (kept from before the restart)');
-  let lastPrune = 0;
-  const sinks: RunSink[] = [
-    {
-      name: 'store',
-      runStarted: (start) => {
-        history.runStarted(start);
-      },
-      runFinished: (record) => {
-        history.runFinished(record);
-        if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
-          lastPrune = Date.now();
-          store.prune(config.retention, new Date()).then(
-            (removed) => {
-              if (removed.length > 0) logger.info({ removed: removed.length }, 'retention: old runs removed');
-            },
-            (error: unknown) => {
-              // Tried again at the next run after PRUNE_EVERY_MS.
-              logger.warn({ err: errorText(error) }, 'retention: could not remove old runs now');
-            },
-          );
-        }
-      },
-    },
-    { name: 'metrics', runFinished: (record) => { metrics.recordRun(record); } },
-    { name: 'deploys', runFinished: (record) => { deploys.observe(record); } },
-    { name: 'log', runFinished: (record) => { logRun(logger, record); } },
-  ];
+  const sinks = runSinks({ history, store, retention: config.retention, metrics, deploys, logger });
   const runs = new RunService({
     executor,
     journeys: config.journeys,
@@ -250,7 +221,7 @@ async function start(options: DaemonOptions, undo: (() => Promise<void> | void)[
         const journey = config.journeys.find((j) => j.definition.name === run.journey);
         const target = targets.find((t) => t.target.name === run.target);
         if (journey === undefined || target === undefined) continue;
-        await executor.prepare(journey.definition, target.target, target.secrets, journey.timeoutMs).catch(() => undefined);
+        await executor.prepare(runnerSpecOf(journey, target)).catch(() => undefined);
       }
     })();
   }
@@ -319,19 +290,4 @@ function listenProblem(error: unknown): string {
     default:
       return error instanceof Error ? error.message : String(error);
   }
-}
-
-function logRun(logger: Logger, record: RunRecord): void {
-  const summary = {
-    run: record.id,
-    journey: record.journey,
-    target: record.target,
-    trigger: record.trigger,
-    outcome: record.outcome,
-    durationMs: Math.round(record.durationMs),
-    ...(record.failure ? { step: record.failure.step, reason: record.failure.reason, message: record.failure.message } : {}),
-  };
-  if (record.outcome === 'passed') logger.info(summary, 'run passed');
-  else if (record.outcome === 'failed') logger.warn(summary, 'run failed');
-  else logger.error(summary, 'run errored (the monitor)');
 }

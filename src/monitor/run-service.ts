@@ -1,16 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import type { Executor, Progress } from '../run/executor.js';
+import type { Progress, RunExecutor, RunnerSpec } from '../run/executor.js';
 import type { ConfiguredJourney, ConfiguredTarget } from '../config/resolve.js';
 import type { Failure } from '../model/reasons.js';
 import type { Outcome, RunInputs, RunRecord, RunStart, StepRecord, Trigger } from '../model/run-record.js';
 
-/** Where a run goes when it starts and when it ends: the store, the metrics, the log. */
+/**
+ * Where a run goes when it starts and when it ends: the store, the metrics,
+ * the log (src/monitor/run-sinks.ts); at the terminal, the CLI's history,
+ * summary and push. Sinks are called in their order; one that returns a
+ * promise is waited for before the next (the daemon's never do: a sink there
+ * must not hold up the others). A sink that throws or rejects is reported
+ * and isolated: the others still get the run.
+ */
 export interface RunSink {
+  /** Names the sink in the report of its failure. */
   readonly name: string;
-  runStarted?(start: RunStart): void;
-  runFinished(record: RunRecord): void;
+  /** The run is about to start (it may still wait for a free slot); the executor starts it once every sink has this. */
+  runStarted?(start: RunStart): void | Promise<void>;
+  /** The run's record; the run is over (its `done` settles, watchers hear `finished`) once every sink has it. */
+  runFinished(record: RunRecord): void | Promise<void>;
 }
 
+/** Hears a failure the run service isolated: a sink's (by its name), a watcher's (`watcher`), or a run's without a record (`run`). */
 export interface SinkErrorReporter {
   (sink: string, error: unknown): void;
 }
@@ -22,6 +33,7 @@ export type TriggerResult =
   | { readonly kind: 'unknown-target' }
   | { readonly kind: 'stopping' };
 
+/** A run asked for: a journey and a target by name (the service's own), how it was asked for, and the inputs when not the journey's. */
 export interface TriggerRequest {
   readonly journey: string;
   readonly target: string;
@@ -78,7 +90,8 @@ export class RunService {
 
   constructor(
     private readonly deps: {
-      readonly executor: Executor;
+      /** Runs each run; the Executor, or a stand-in that returns records (tests of what comes after the executor). */
+      readonly executor: RunExecutor;
       readonly journeys: readonly ConfiguredJourney[];
       readonly targets: readonly ConfiguredTarget[];
       readonly sinks: readonly RunSink[];
@@ -132,7 +145,7 @@ export class RunService {
   }
 
   private async execute(id: string, journey: ConfiguredJourney, target: ConfiguredTarget, request: TriggerRequest, inputs: RunInputs): Promise<RunRecord> {
-    this.each((sink) =>
+    await this.each((sink) =>
       sink.runStarted?.({
         id,
         journey: journey.definition.name,
@@ -147,15 +160,13 @@ export class RunService {
     await this.acquire();
     let record: RunRecord;
     try {
+      // The whole request from the journey as the config resolved it: the executor adds nothing to it.
       record = await this.deps.executor.run({
+        ...runnerSpecOf(journey, target),
         id,
-        journey: journey.definition,
-        target: target.target,
-        secrets: target.secrets,
         trigger: request.trigger,
         ...(request.replayOf !== undefined ? { replayOf: request.replayOf } : {}),
         inputs,
-        timeoutMs: journey.timeoutMs,
         stepTimeoutMs: journey.stepTimeoutMs,
         signal: this.cut.signal,
         onProgress: (progress) => {
@@ -165,9 +176,7 @@ export class RunService {
     } finally {
       this.release();
     }
-    this.each((sink) => {
-      sink.runFinished(record);
-    });
+    await this.each((sink) => sink.runFinished(record));
     this.notify(id, { type: 'finished', outcome: record.outcome });
     return record;
   }
@@ -224,10 +233,12 @@ export class RunService {
     }
   }
 
-  private each(call: (sink: RunSink) => void): void {
+  /** Calls every sink in order, each isolated; waits only for a sink that returns a promise, so synchronous sinks (the daemon's) are all called in the same turn. */
+  private async each(call: (sink: RunSink) => void | Promise<void>): Promise<void> {
     for (const sink of this.deps.sinks) {
       try {
-        call(sink);
+        const result = call(sink);
+        if (result instanceof Promise) await result;
       } catch (error) {
         this.deps.onSinkError(sink.name, error);
       }
@@ -258,4 +269,13 @@ export class RunService {
     this.stopping = true;
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()].map((run) => run.done));
   }
+}
+
+/**
+ * The runner part of a run of `journey` against `target` (RunnerSpec): the
+ * same for every run of the pair, so loading a runner ahead with it
+ * (Executor.prepare) loads the one the next run takes.
+ */
+export function runnerSpecOf(journey: ConfiguredJourney, target: ConfiguredTarget): RunnerSpec {
+  return { journey: journey.definition, target: target.target, secrets: target.secrets, timeoutMs: journey.timeoutMs, artifacts: journey.artifacts };
 }

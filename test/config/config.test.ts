@@ -83,7 +83,8 @@ describe('config validation: each kind of mistake, named by its path', () => {
     ]);
     for (const slo of [3, 1, 2, 10]) assert.ok(result.config.buckets.step.includes(slo), `${slo} s among the step buckets`);
     assert.ok(result.config.buckets.event.includes(2), 'the agent_request SLO among the event buckets (time to first event)');
-    assert.deepEqual([result.config.runs.prewarm, result.config.runs.runnerRuns, result.config.runs.runnerRssMb, result.config.runs.traceScreenshots], [true, 50, 1500, false], 'a warm runner of 50 runs, replaced past 1500 MB; traces without the screencast');
+    assert.deepEqual([result.config.runs.prewarm, result.config.runs.runnerRuns, result.config.runs.runnerRssMb], [true, 50, 1500], 'a warm runner of 50 runs, replaced past 1500 MB');
+    assert.ok(result.config.journeys.every((j) => !j.artifacts.traceScreenshots), 'every journey traces without the screencast');
     // Alerting: page after 3 failures in a row; stale after 3 intervals, the schedule's or the timeout when longer.
     assert.deepEqual(result.config.journeys.map((j) => [j.definition.name, j.pageAfterFailures, j.intervalSeconds]), [
       ['concurrent-sessions', 3, 120],

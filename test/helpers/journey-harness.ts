@@ -6,6 +6,8 @@ import { startSimulator, type Simulator, simulatorTarget } from '../../src/simul
 import { type Target, type TargetSecrets } from '../../src/model/target.js';
 import { journeyNamed } from './shipped.js';
 import { Executor } from '../../src/run/executor.js';
+import { journeyRunSettings } from '../../src/config/resolve.js';
+import type { JourneyDefinition } from '../../src/model/journey.js';
 import type { LatencyProfile } from '../../src/simulator/profile.js';
 import type { RunRecord } from '../../src/model/run-record.js';
 import { connectAs, login } from './sim-client.js';
@@ -30,14 +32,16 @@ export async function startHarness(
 ): Promise<Harness> {
   const { sim, target, secrets } = await startSimulatorTarget(options);
   const runsDir = mkdtempSync(join(tmpdir(), 'gpmon-runs-'));
-  const executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir, keepWarm: options.keepWarm ?? 'overlap', stepTimeoutMs: options.stepTimeoutMs ?? 4000 });
+  const executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir, keepWarm: options.keepWarm ?? 'overlap' });
+  // The journey's own deadline (unless a run sets one) and the harness's step timeout: a prepared runner is the one its run takes.
+  const settings = (journey: JourneyDefinition, timeoutMs?: number) => journeyRunSettings(journey, { timeoutMs, stepTimeoutMs: options.stepTimeoutMs ?? 4000 });
   return {
     sim,
     target,
     secrets,
     executor,
     runsDir,
-    prepare: (name) => executor.prepare(journeyNamed(name), target, secrets),
+    prepare: (name) => executor.prepare({ journey: journeyNamed(name), target, secrets, ...settings(journeyNamed(name)) }),
     run: (name, runOptions = {}) => {
       const journey = journeyNamed(name);
       return executor.run({
@@ -46,7 +50,7 @@ export async function startHarness(
         secrets,
         trigger: 'manual',
         inputs: { prompt: runOptions.prompt ?? 'What is the status of order 42?', expectedAnswer: runOptions.expectedAnswer ?? '^Golden path OK' },
-        ...(runOptions.timeoutMs !== undefined ? { timeoutMs: runOptions.timeoutMs } : {}),
+        ...settings(journey, runOptions.timeoutMs),
       });
     },
     stop: async () => {

@@ -34,6 +34,7 @@ function journey(targets: string[]): ConfiguredJourney {
     schedule: '*/15 * * * * *',
     timeoutMs: 30_000,
     stepTimeoutMs: 15_000,
+    artifacts: { traceScreenshots: false },
     slo: { login: 3000, connect: 1000 },
     inputs: { prompt: 'p', expectedAnswer: '.' },
     targets,

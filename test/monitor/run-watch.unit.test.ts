@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Executor, RunRequest } from '../../src/run/executor.js';
+import type { RunExecutor, RunRequest } from '../../src/run/executor.js';
 import type { ConfiguredJourney, ConfiguredTarget } from '../../src/config/resolve.js';
 import type { RunRecord } from '../../src/model/run-record.js';
 import { RunService, type RunProgressEvent } from '../../src/monitor/run-service.js';
@@ -22,7 +22,7 @@ function scriptedExecutor() {
   const started = new Promise<void>((resolve) => {
     markStarted = resolve;
   });
-  const executor = {
+  const executor: RunExecutor = {
     run: (r: RunRequest) => {
       request = r;
       r.onProgress?.({ type: 'started', id: r.id ?? '' });
@@ -31,7 +31,7 @@ function scriptedExecutor() {
         finish = resolve;
       });
     },
-  } as unknown as Executor;
+  };
   return {
     executor,
     started,
@@ -44,7 +44,7 @@ function scriptedExecutor() {
   };
 }
 
-function service(executor: Executor, errors: unknown[] = []): RunService {
+function service(executor: RunExecutor, errors: unknown[] = []): RunService {
   const journey = { definition: { name: 'j', steps: STEPS }, targets: ['t'], inputs: { prompt: 'p', expectedAnswer: '.' }, timeoutMs: 10_000, stepTimeoutMs: 1000 } as unknown as ConfiguredJourney;
   const target = { target: { name: 't' }, secrets: {} } as unknown as ConfiguredTarget;
   return new RunService({ executor, journeys: [journey], targets: [target], sinks: [], concurrency: 1, onSinkError: (_sink, error) => errors.push(error) });

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Executor } from '../../src/run/executor.js';
+import { journeyRunSettings } from '../../src/config/resolve.js';
 import { CHILD_ENV } from '../../src/protocol/child.js';
 import { startSimulator, type Simulator, simulatorTarget } from '../../src/simulator/simulator.js';
 import { type Target } from '../../src/model/target.js';
@@ -54,13 +55,13 @@ describe('executor faults', () => {
   });
 
   const run = (journey: JourneyDefinition) =>
-    executor.run({ journey, target, secrets: { password: sim.description.password }, trigger: 'manual', inputs: { prompt: 'p', expectedAnswer: '.' } });
+    executor.run({ journey, target, secrets: { password: sim.description.password }, trigger: 'manual', inputs: { prompt: 'p', expectedAnswer: '.' }, ...journeyRunSettings(journey) });
 
   it('a hung journey is killed at its deadline: error/timeout, the step in flight failed, no Chromium left', async () => {
     const before = new Set(chromiumPids());
     // Loaded first, as the scheduler loads a run before its tick: the deadline runs from the go, and a cold
     // start on a loaded machine (browser launch and warm-up) is not what this measures.
-    await executor.prepare(fixture('hang'), target, { password: sim.description.password });
+    await executor.prepare({ journey: fixture('hang'), target, secrets: { password: sim.description.password }, ...journeyRunSettings(fixture('hang')) });
     const started = performance.now();
     const record = await run(fixture('hang'));
     const elapsed = performance.now() - started;

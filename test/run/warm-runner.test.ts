@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Executor, type ExecutorOptions } from '../../src/run/executor.js';
+import { journeyRunSettings } from '../../src/config/resolve.js';
+import type { JourneyDefinition } from '../../src/model/journey.js';
 import type { Simulator } from '../../src/simulator/simulator.js';
 import type { Target, TargetSecrets } from '../../src/model/target.js';
 import type { RunRecord } from '../../src/model/run-record.js';
@@ -43,12 +45,14 @@ describe('a warm runner', () => {
   });
 
   const executorWith = (options: Partial<ExecutorOptions>): Executor => {
-    const executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir, keepWarm: true, stepTimeoutMs: 8000, ...options });
+    const executor = new Executor({ projectRoot: PROJECT_ROOT, runsDir, keepWarm: true, ...options });
     executors.push(executor);
     return executor;
   };
-  const run = (executor: Executor, journey: string): Promise<RunRecord> =>
-    executor.run({ journey: journeyNamed(journey), target, secrets, trigger: 'manual', inputs: { prompt: 'What is the status of order 42?', expectedAnswer: '^Golden path OK' } });
+  /** The journey's own settings, with an 8 s step timeout and the screencast as asked (config `runs.traceScreenshots`). */
+  const settings = (journey: JourneyDefinition, traceScreenshots = false) => journeyRunSettings(journey, { stepTimeoutMs: 8000, traceScreenshots });
+  const run = (executor: Executor, journey: string, traceScreenshots = false): Promise<RunRecord> =>
+    executor.run({ journey: journeyNamed(journey), target, secrets, trigger: 'manual', inputs: { prompt: 'What is the status of order 42?', expectedAnswer: '^Golden path OK' }, ...settings(journeyNamed(journey), traceScreenshots) });
   const runnerOf = (record: RunRecord): { pid: number; run: number; rssMb: number; waitedMs: number } => {
     const runner = record.marks?.runner;
     assert.ok(runner !== undefined, `the record names its runner: ${JSON.stringify(record.marks)}`);
@@ -80,19 +84,19 @@ describe('a warm runner', () => {
 
   it('a failed run keeps its runner; the next run passes in it, the failed run\'s files hold nothing of the run before, and no failed run\'s hold the warm-up page', async () => {
     // With the screencast asked for (runs.traceScreenshots): two-target-traces.test.ts checks the default has none.
-    const executor = executorWith({ runnerRuns: 10, traceScreenshots: true });
-    const first = await run(executor, 'golden-path');
+    const executor = executorWith({ runnerRuns: 10 });
+    const first = await run(executor, 'golden-path', true);
     assert.equal(first.outcome, 'passed', describeRecord(first));
     const earlier = new Redactor(sim.issuedTokens());
     sim.state.enable({ name: 'close_1011', after: 'agent_thinking' });
-    const failed = await run(executor, 'golden-path');
+    const failed = await run(executor, 'golden-path', true);
     sim.state.clearFaults();
     assert.equal(failed.outcome, 'failed', describeRecord(failed));
     assert.equal(failed.failure?.reason, 'ws_closed');
     // A failed run after a failed run: Playwright replaces the worker after a failed test, so this run's worker
     // warms its browser (src/kit/warm-up.ts) inside this run's own test, as the runner's first run's does.
     sim.state.enable({ name: 'close_1011', after: 'agent_thinking' });
-    const failedAgain = await run(executor, 'golden-path');
+    const failedAgain = await run(executor, 'golden-path', true);
     sim.state.clearFaults();
     assert.equal(failedAgain.outcome, 'failed', describeRecord(failedAgain));
     // A failed run's evidence shows the journey's own page, once, never the monitor's warm-up page.
@@ -102,7 +106,7 @@ describe('a warm runner', () => {
         assert.ok(!content.includes('gpmon warm-up') && !content.includes('/warm.html'), `run ${runnerOf(record).run}: ${name} shows the warm-up page`);
       }
     }
-    const next = await run(executor, 'golden-path');
+    const next = await run(executor, 'golden-path', true);
     assert.equal(next.outcome, 'passed', describeRecord(next));
     assert.deepEqual([first, failed, failedAgain, next].map((r) => runnerOf(r).run), [1, 2, 3, 4]);
     // Each run's trace files left the browser's trace folder once the run was done with them.
@@ -133,7 +137,7 @@ describe('a warm runner', () => {
     const executor = executorWith({ runnerRuns: 10, configFile: join(PROJECT_ROOT, 'test/fixtures/playwright.config.ts') });
     const journey = { ...journeyNamed('golden-path-api'), name: 'one-test', file: 'test/fixtures/journeys/one-test.spec.ts' };
     const records = [];
-    for (let i = 0; i < 2; i++) records.push(await executor.run({ journey, target, secrets, trigger: 'manual', inputs: { prompt: 'p', expectedAnswer: '.' } }));
+    for (let i = 0; i < 2; i++) records.push(await executor.run({ journey, target, secrets, trigger: 'manual', inputs: { prompt: 'p', expectedAnswer: '.' }, ...settings(journey) }));
     for (const record of records) assert.equal(record.outcome, 'passed', describeRecord(record));
     assert.deepEqual(records.map((r) => runnerOf(r).run), [1, 1]);
   });

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Executor } from '../../src/run/executor.js';
+import { journeyRunSettings } from '../../src/config/resolve.js';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
 import { withDefaults, type Target, type TargetSecrets } from '../../src/model/target.js';
 import { journeyNamed } from '../helpers/shipped.js';
@@ -53,7 +54,7 @@ describe('what the run processes inherit', () => {
   it('a child holds its own target\'s secret only; its browser holds no secret at all', async () => {
     const journey = journeyNamed('golden-path');
     // Loaded ahead: each child has launched its browser and waits for its go.
-    for (const { target, secrets } of targets) await executor.prepare(journey, target, secrets);
+    for (const { target, secrets } of targets) await executor.prepare({ journey, target, secrets, ...journeyRunSettings(journey) });
     const browsers = await waitFor('both browsers up', () => {
       const found = descendantsOf(process.pid).filter((pid) => /chrom/i.test(commandOf(pid)) && commandOf(pid).includes('--remote-debugging-pipe'));
       return Promise.resolve(found.length >= 2 ? found : undefined);
