@@ -49,7 +49,7 @@ export const IMPORT_RULES = importRules({
 });
 
 export default tseslint.config(
-  { ignores: ['scratch/**', 'test/fixtures/discovery/misbehaving/c-syntax.spec.ts', 'node_modules/**', 'runs/**', 'data/**', 'test-results/**', 'playwright-report/**'] },
+  { ignores: ['scratch/**', 'bench/peers/elastic/**', 'bench/.journeys-*/**', 'test/fixtures/discovery/misbehaving/c-syntax.spec.ts', 'node_modules/**', 'runs/**', 'data/**', 'test-results/**', 'playwright-report/**'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],

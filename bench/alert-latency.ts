@@ -4,7 +4,7 @@
  * alert resolves. Real parts on loopback ports: simulator, gpmon serve,
  * Prometheus with alerts/golden-path.rules.yml, Alertmanager, a webhook.
  *
- *   npm run bench            # or: npx tsx bench/alert-latency.ts [--rounds N] [--schedule S] [--page-after N]
+ *   npm run bench:alerts     # or: npx tsx bench/alert-latency.ts [--rounds N] [--schedule S] [--page-after N]
  *
  * What dominates: N failed runs in a row (N × the time between runs), then a
  * scrape, a rule evaluation and Alertmanager's group_wait (1 s each here;
