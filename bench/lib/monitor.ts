@@ -12,21 +12,12 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PROJECT_ROOT, shippedJourneys } from '../../src/catalog/shipped.js';
 import type { RunRecord } from '../../src/model/run-record.js';
+import type { SimulatorDescription } from '../../src/simulator/simulator.js';
 
 const GPMON = join(PROJECT_ROOT, 'bin/gpmon.js');
 
-/** What `gpmon simulator --json` prints first. */
-export interface SimulatorInfo {
-  readonly app: string;
-  readonly auth: string;
-  readonly api: string;
-  readonly ws: string;
-  readonly email: string;
-  readonly password: string;
-  readonly bypassKey: string;
-  readonly adminUrl: string;
-  readonly adminToken: string;
-}
+/** What `gpmon simulator --json` prints first: the simulator's own description of itself. */
+export type SimulatorInfo = SimulatorDescription;
 
 export interface SimulatorProcess {
   readonly info: SimulatorInfo;

@@ -16,6 +16,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM_FLAGS } from '../../src/browser/chromium.js';
 
 /** bench/peers/elastic: elastic's own folder (package.json, lock, journeys/). */
 export const ELASTIC_DIR = fileURLToPath(new URL('./elastic', import.meta.url));
@@ -25,15 +26,7 @@ const ELASTIC_CLI = join(ELASTIC_DIR, 'node_modules', '@elastic', 'synthetics', 
 const ELASTIC_PACKAGE = join(ELASTIC_DIR, 'node_modules', '@elastic', 'synthetics', 'package.json');
 
 /** The flags gpmon gives Chromium (src/browser/chromium.ts): no sandbox as root, no GPU, no calls home. */
-export const PEER_CHROMIUM_FLAGS: readonly string[] = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+export const PEER_CHROMIUM_FLAGS: readonly string[] = CHROMIUM_FLAGS;
 
 /** Playwright actions, navigations and the wait for the answer card give up after this (elastic's default is 50 s). */
 const ACTION_TIMEOUT_MS = 15_000;
