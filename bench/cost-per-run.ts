@@ -32,7 +32,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
@@ -44,14 +44,30 @@ import { allProcesses, isBrowserProcess, treeCpuMs, treeRssMb } from './lib/proc
 import { counterSum, quantile, startServe, startSimulatorProcess, until, type ServeProcess, type SimulatorInfo, type SimulatorProcess } from './lib/monitor.js';
 import { fidelityOf, type Fidelity, type ObservedRun } from './lib/fidelity.js';
 
-const { values } = parseArgs({
-  options: {
-    sections: { type: 'string', default: '1,2,3,4,5' },
-    json: { type: 'string', default: join(PROJECT_ROOT, 'bench/results/cost-per-run.json') },
-    'soak-minutes': { type: 'string', default: '10' },
-    quick: { type: 'boolean', default: false },
-  },
-});
+const USAGE = 'usage: npx tsx bench/cost-per-run.ts [--sections 1,2,3,4,5] [--quick] [--soak-minutes N] [--json FILE]';
+let parsed: ReturnType<typeof parseOptions>;
+function parseOptions() {
+  return parseArgs({
+    options: {
+      sections: { type: 'string', default: '1,2,3,4,5' },
+      json: { type: 'string' },
+      'soak-minutes': { type: 'string', default: '10' },
+      quick: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+}
+try {
+  parsed = parseOptions();
+} catch (error) {
+  console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+  process.exit(2);
+}
+const { values } = parsed;
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const SECTIONS = new Set(values.sections.split(',').map((s) => Number(s.trim())));
 for (const s of SECTIONS) {
   if (![1, 2, 3, 4, 5].includes(s)) {
@@ -66,11 +82,47 @@ if (!Number.isFinite(SOAK_MINUTES) || SOAK_MINUTES < 3 || SOAK_MINUTES > 120) {
 }
 /** --quick: fewer runs per figure and shorter windows, to try the bench; the README's figures never come from it. */
 const QUICK = values.quick;
+/**
+ * Where the JSON goes: --json, else bench/results/cost-per-run.json for a
+ * whole, full run (the README's), else the temp folder, so a quick or partial
+ * run never replaces the results the README quotes. Checked writable now,
+ * not after a section's minutes.
+ */
+const JSON_FILE = values.json ?? (!QUICK && SECTIONS.size === 5 ? join(PROJECT_ROOT, 'bench/results/cost-per-run.json') : join(tmpdir(), `gpmon-bench-${Date.now()}.json`));
+try {
+  mkdirSync(dirname(JSON_FILE), { recursive: true });
+  writeFileSync(JSON_FILE, '{}\n');
+} catch (error) {
+  console.error(`--json: cannot write ${JSON_FILE}: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(2);
+}
+/** What a stop by Ctrl-C or SIGTERM must undo: folders written, processes started. */
+const cleanups = new Set<() => Promise<void> | void>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping, cleaning up`);
+    void Promise.allSettled([...cleanups].map((undo) => Promise.resolve().then(undo))).then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
+}
 
 const PROMPT = 'bench: what does the golden path prove?';
 const EXPECTED = '^Golden path OK';
 /** The accuracy targets (the timing-accuracy test's): floor ms and share of the truth. */
 const ACCURACY = { protocol: { floorMs: 15, share: 0.05 }, browser: { floorMs: 50, share: 0.1 } } as const;
+
+/** A process the bench started, stopped by a Ctrl-C too (and forgotten once stopped). */
+function tracked<T extends { stop(): Promise<void> }>(started: T): T {
+  const stop = started.stop.bind(started);
+  const undo = () => stop();
+  cleanups.add(undo);
+  return Object.assign(started, {
+    stop: async () => {
+      cleanups.delete(undo);
+      await stop();
+    },
+  });
+}
+const trackedServe = async (options: Parameters<typeof startServe>[0]): Promise<ServeProcess> => tracked(await startServe(options));
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const ms = (v: number) => `${Math.round(v).toLocaleString('en-US')} ms`;
@@ -105,7 +157,7 @@ function runFolders(serve: ServeProcess): number {
  * this process: nothing asks the monitor anything meanwhile).
  */
 async function monitorCost(sim: SimulatorInfo, journey: CostRow['journey'], schedule: string, runs: number, cadence: string): Promise<CostRow> {
-  const serve = await startServe({ sim, targets: ['sim'], journeys: { [journey]: { enabled: true, schedule, prompt: PROMPT, expectedAnswer: EXPECTED } } });
+  const serve = await trackedServe({ sim, targets: ['sim'], journeys: { [journey]: { enabled: true, schedule, prompt: PROMPT, expectedAnswer: EXPECTED } } });
   try {
     const warmup = 2;
     await until(`${journey}: ${warmup} runs`, () => Promise.resolve(runFolders(serve) >= warmup), 120_000, 20);
@@ -283,7 +335,7 @@ async function capacity(sim: SimulatorProcess, journey: 'golden-path' | 'golden-
   const kind = journey === 'golden-path' ? 'browser' : 'protocol';
   const state = await sim.admin<{ latency: { render: number } }>('/state');
   // One monitor, one schedule for the ladder (the shortest cadence); a level's longer cadence pauses between its ticks would not be one monitor's, so a ladder keeps one cadence per journey.
-  const serve = await startServe({
+  const serve = await trackedServe({
     sim: sim.info,
     targets: names,
     journeys: { [journey]: { enabled: true, schedule: every === 1 ? '* * * * * *' : `*/${every} * * * * *`, prompt: PROMPT, expectedAnswer: EXPECTED, targets: names } },
@@ -395,7 +447,7 @@ async function soak(sim: SimulatorInfo, minutes: number): Promise<Soak> {
   for (const [name, schedule] of Object.entries(SOAK_MIX)) journeys[name] = { enabled: true, schedule };
   // Browsers get an environment of their own (no mark): those running before the soak are known, any other left after it is the monitor's.
   const browsersBefore = new Set(allProcesses().filter(isBrowserProcess).map((p) => `${p.pid}:${p.startTicks}`));
-  const serve = await startServe({ sim, targets: ['sim'], journeys, runs: { passEnv: ['BENCH_SOAK_MARK'] }, env: { BENCH_SOAK_MARK: mark } });
+  const serve = await trackedServe({ sim, targets: ['sim'], journeys, runs: { passEnv: ['BENCH_SOAK_MARK'] }, env: { BENCH_SOAK_MARK: mark } });
   const started = Date.now();
   const samples: { at: number; monitor: number; runners: number; browsers: number }[] = [];
   let records: RunRecord[] = [];
@@ -491,9 +543,13 @@ export default defineJourney(
 
 async function scrapeCost(sim: SimulatorInfo, scrapes: number): Promise<Scrape> {
   const { dir, names } = scrapeJourneys(20);
+  const removeJourneys = () => {
+    rmSync(dir, { recursive: true, force: true });
+  };
+  cleanups.add(removeJourneys);
   const journeys: Record<string, Record<string, unknown>> = {};
   for (const name of names) journeys[name] = { enabled: true };
-  const serve = await startServe({ sim, targets: ['sim-a', 'sim-b'], journeys, runs: { prewarm: false }, extra: { journeyDirs: [dir] } });
+  const serve = await trackedServe({ sim, targets: ['sim-a', 'sim-b'], journeys, runs: { prewarm: false }, extra: { journeyDirs: [dir] } });
   try {
     const first = await serve.metrics();
     const series = first.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
@@ -510,7 +566,8 @@ async function scrapeCost(sim: SimulatorInfo, scrapes: number): Promise<Scrape> 
     return { journeys: 20, steps: 5, targets: 2, series, bytes: Buffer.byteLength(first), scrapes, p50Ms: quantile(times, 0.5), p99Ms: quantile(times, 0.99), maxMs: Math.max(...times), cpuMsPerScrape: (cpu1 - cpu0) / scrapes };
   } finally {
     await serve.stop();
-    rmSync(dir, { recursive: true, force: true });
+    removeJourneys();
+    cleanups.delete(removeJourneys);
   }
 }
 
@@ -519,7 +576,7 @@ async function scrapeCost(sim: SimulatorInfo, scrapes: number): Promise<Scrape> 
 const began = Date.now();
 const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString(), chromium: chooseChromium().executablePath ?? 'playwright' };
 log(`machine: ${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}; browser ${machine.chromium}${QUICK ? '; --quick: not for the README' : ''}`);
-const sim = await startSimulatorProcess();
+const sim = tracked(await startSimulatorProcess());
 const result: Record<string, unknown> = { machine, quick: QUICK, sections: [...SECTIONS] };
 const failures: string[] = [];
 /** Runs one section; a section that fails is reported with why, and the others still run (the JSON so far is kept after each). */
@@ -531,8 +588,8 @@ async function section(name: string, key: string, measure: () => Promise<unknown
     failures.push(`${name}: ${why}`);
     log(`${name} failed: ${why}`);
   }
-  mkdirSync(dirname(values.json), { recursive: true });
-  writeFileSync(values.json, `${JSON.stringify({ ...result, failures }, null, 2)}\n`);
+  mkdirSync(dirname(JSON_FILE), { recursive: true });
+  writeFileSync(JSON_FILE, `${JSON.stringify({ ...result, failures }, null, 2)}\n`);
 }
 try {
   if (SECTIONS.has(1)) await section('1. cost per run', 'cost', () => sectionCost(sim.info));
@@ -549,14 +606,14 @@ try {
     await section('4. soak', 'soak', () => soak(sim.info, SOAK_MINUTES));
   }
   if (SECTIONS.has(5)) {
-    log('5/5 scrape cost: 1,000 scrapes');
+    log(`5/5 scrape cost: ${QUICK ? 200 : 1000} scrapes`);
     await section('5. scrape', 'scrape', () => scrapeCost(sim.info, QUICK ? 200 : 1000));
   }
 } finally {
   await sim.stop();
 }
 result.minutes = (Date.now() - began) / 60_000;
-writeFileSync(values.json, `${JSON.stringify({ ...result, failures }, null, 2)}\n`);
+writeFileSync(JSON_FILE, `${JSON.stringify({ ...result, failures }, null, 2)}\n`);
 print(result);
 if (failures.length > 0) {
   console.log(`\n${failures.length} section(s) failed:\n${failures.map((f) => `  ${f}`).join('\n')}`);
@@ -606,6 +663,6 @@ function print(r: Record<string, unknown>): void {
     out.push(`\n5. /metrics scrape: ${sc.journeys} journeys × ${sc.steps} steps × ${sc.targets} targets: ${sc.series.toLocaleString('en-US')} series, ${Math.round(sc.bytes / 1024)} KiB`);
     out.push(`  ${sc.scrapes} scrapes: p50 ${sc.p50Ms.toFixed(1)} ms, p99 ${sc.p99Ms.toFixed(1)} ms, max ${sc.maxMs.toFixed(1)} ms (target p99 < 20 ms); ${sc.cpuMsPerScrape.toFixed(1)} ms CPU per scrape`);
   }
-  out.push(`\nbench: ${(r.minutes as number).toFixed(1)} min; JSON in ${values.json}`);
+  out.push(`\nbench: ${(r.minutes as number).toFixed(1)} min; JSON in ${JSON_FILE}`);
   console.log(out.join('\n'));
 }

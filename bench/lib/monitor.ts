@@ -27,15 +27,16 @@ export interface SimulatorProcess {
   stop(): Promise<void>;
 }
 
-/** Waits for a child's exit, killing it with SIGKILL after `graceMs`. */
+/** Waits for a child's exit, killing it with SIGKILL after `graceMs` (the timer cleared once it exits, so nothing keeps the bench alive). */
 async function ended(child: ChildProcess, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => { resolve(); }));
-  const late = sleep(graceMs).then(() => 'late' as const);
-  if ((await Promise.race([exited, late])) === 'late') {
-    child.kill('SIGKILL');
-    await exited;
-  }
+  await new Promise<void>((resolve) => {
+    const late = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(late);
+      resolve();
+    });
+  });
 }
 
 /** `gpmon simulator --json` on loopback, free ports. */
@@ -130,8 +131,12 @@ export async function startServe(options: {
   const deadline = Date.now() + 120_000;
   let url: string | undefined;
   while (url === undefined) {
-    if (child.exitCode !== null) throw new Error(`gpmon serve exited ${child.exitCode}: ${stderr}`);
-    if (Date.now() > deadline) throw new Error(`gpmon serve did not listen in 120 s: ${stderr}`);
+    const problem = child.exitCode !== null || child.signalCode !== null ? `gpmon serve exited ${String(child.exitCode ?? child.signalCode)}: ${stderr}` : Date.now() > deadline ? `gpmon serve did not listen in 120 s: ${stderr}` : undefined;
+    if (problem !== undefined) {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(problem);
+    }
     url = /gpmon serve: (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
     if (url === undefined) await sleep(100);
   }

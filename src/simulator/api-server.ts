@@ -118,7 +118,9 @@ function adminRouter(deps: ApiDeps): express.Router {
   });
   // The per-run ground truth (state.ts ObservedRun), oldest first; `?since=<epoch ms>` keeps runs that arrived from then on.
   router.get('/observed-runs', (req, res) => {
-    const since = typeof req.query.since === 'string' ? Number(req.query.since) : 0;
+    const given = req.query.since;
+    // Absent: every run kept. Given: once, whole epoch milliseconds (a time in seconds would silently match every run).
+    const since = given === undefined ? 0 : typeof given === 'string' && /^\d{13}$/.test(given) ? Number(given) : NaN;
     if (!Number.isFinite(since)) {
       res.status(400).json({ detail: 'since: must be epoch milliseconds' });
       return;

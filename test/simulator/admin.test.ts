@@ -104,6 +104,7 @@ describe('simulator admin API', () => {
     for (const [event, offset] of Object.entries(offsets.eventOffsetsMs)) assert.ok((run.events[event] ?? -1) >= offset - 1, `${event} left at ${String(run.events[event])} ms, its delay ${offset} ms`);
     const later = await admin(sim.description, 'GET', `/observed-runs?since=${Date.now() + 60_000}`);
     assert.deepEqual(later.json, { runs: [] });
+    for (const wrong of ['', '1700000000', '1700000000000&since=1700000000001']) assert.equal((await admin(sim.description, 'GET', `/observed-runs?since=${wrong}`)).status, 400, `since=${wrong}`);
     const bad = await admin(sim.description, 'GET', '/observed-runs?since=yesterday');
     assert.equal(bad.status, 400);
     assert.match((bad.json as { detail: string }).detail, /since/);
