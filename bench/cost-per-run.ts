@@ -140,9 +140,14 @@ interface CostRow {
   readonly note: string;
 }
 
+/** When the run was asked for (its tick, jitter 0), epoch ms: its go less its wait for a runner. */
+function askedAt(record: RunRecord): number {
+  return Date.parse(record.startedAt) - (record.marks.runner?.waitedMs ?? 0);
+}
+
 /** Tick (the run asked for) to its verdict, ms: the wait for its runner plus the run. */
 function tickToVerdictMs(record: RunRecord): number {
-  return (record.marks.runner?.waitedMs ?? 0) + (Date.parse(record.finishedAt) - Date.parse(record.startedAt));
+  return Date.parse(record.finishedAt) - askedAt(record);
 }
 
 function runFolders(serve: ServeProcess): number {
@@ -369,17 +374,11 @@ async function capacity(sim: SimulatorProcess, journey: 'golden-path' | 'golden-
       const skippedTicks = counterSum(await serve.metrics(), 'synthetic_scheduler_skipped_runs_total', { journey }) - skipped0;
       // Runs asked for inside the window (a run asked near its end may still run: waited for below).
       await sleep(Math.min(10_000, every * 1000 + 5_000));
-      const records = (await serve.runs(journey, 1000)).filter((r) => {
-        const asked = Date.parse(r.startedAt) - (r.marks.runner?.waitedMs ?? 0);
-        return asked >= from && asked < to;
-      });
+      const records = (await serve.runs(journey, 1000)).filter((r) => askedAt(r) >= from && askedAt(r) < to);
       const observed = (await sim.admin<{ runs: ObservedRun[] }>(`/observed-runs?since=${from - 5_000}`)).runs;
       const accuracy = ACCURACY[kind];
       const fidelity = fidelityOf(records.filter((r) => r.outcome === 'passed'), observed, { runsDir: join(serve.dir, 'runs'), ...accuracy, ...(kind === 'browser' ? { renderMs: state.latency.render } : {}) });
-      const lags = records.map((r) => {
-        const asked = Date.parse(r.startedAt) - (r.marks.runner?.waitedMs ?? 0);
-        return Date.parse(r.startedAt) - Math.floor(asked / (every * 1000)) * every * 1000;
-      });
+      const lags = records.map((r) => Date.parse(r.startedAt) - Math.floor(askedAt(r) / (every * 1000)) * every * 1000);
       const expected = Math.floor((windowS / level.everySeconds) * level.targets);
       const passed = records.filter((r) => r.outcome === 'passed').length;
       const problems: string[] = [];

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunRecord } from '../../src/model/run-record.js';
 import { CRITICAL_EVENTS } from '../../src/model/golden-path.js';
+import { mergeFrame } from '../../src/kit/event-collector.js';
 import { quantile } from './monitor.js';
 
 /** One agent run as the simulator observed it (src/simulator/state.ts ObservedRun). */
@@ -59,7 +60,7 @@ export function runIdOf(record: RunRecord, runsDir: string): string | undefined 
       if (entry.dir !== 'in' || entry.data === undefined) continue;
       const frame = JSON.parse(entry.data) as Record<string, unknown>;
       if (frame.type !== 'agent_started') continue;
-      const fields = { ...frame, ...(frame.payload as object | undefined), ...(frame.data as object | undefined) } as Record<string, unknown>;
+      const fields = mergeFrame(frame);
       if (typeof fields.run_id === 'string') return fields.run_id;
     } catch {
       // Not a frame of ours: the next line.

@@ -75,8 +75,6 @@ export interface ServeProcess {
   readonly dir: string;
   /** Every finished run of `journey`, newest first, whole records (at most `limit`). */
   runs(journey: string, limit?: number): Promise<RunRecord[]>;
-  /** How many runs of `journey` are stored. */
-  count(journey: string): Promise<number>;
   /** The /metrics exposition. */
   metrics(): Promise<string>;
   /** POST to the API with the token. */
@@ -152,7 +150,6 @@ export async function startServe(options: {
     url: base,
     dir,
     runs: async (journey, limit = 1000) => Promise.all((await list(journey, limit)).map((r) => get<RunRecord>(`/api/runs/${r.id}`))),
-    count: async (journey) => (await list(journey, 1000)).length,
     metrics: async () => (await fetch(`${base}/metrics`)).text(),
     post: async (path, body) => (await fetch(`${base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).status,
     errorLines: () => errors,

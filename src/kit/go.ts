@@ -2,8 +2,8 @@ import { connect } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { CHILD_ENV, goMessageSchema, type GoMessage } from '../protocol/child.js';
 import { DEFAULT_INPUTS } from '../model/run-record.js';
-
-export const DEFAULT_STEP_TIMEOUT_MS = 15_000;
+// The monitor's own default, also for a run by hand.
+import { DEFAULT_STEP_TIMEOUT_MS } from '../model/journey.js';
 
 /**
  * Under the executor, a prepared journey waits here, runner and worker already

@@ -88,7 +88,10 @@ export interface JourneyDefinition extends JourneyDeclaration {
 /** A step's latency objective when neither the journey's file nor the config names one, ms. */
 export const DEFAULT_STEP_SLO_MS = 5000;
 
-/** A step's wait limit when neither the file nor the config gives one: 15 s, or the whole deadline when shorter (ms). */
+/** A step's wait limit when neither the file nor the config gives one, ms (within the deadline: defaultStepTimeoutMs). */
+export const DEFAULT_STEP_TIMEOUT_MS = 15_000;
+
+/** A step's wait limit when neither the file nor the config gives one: DEFAULT_STEP_TIMEOUT_MS, or the whole deadline when shorter (ms). */
 export function defaultStepTimeoutMs(timeoutMs: number): number {
-  return Math.min(15_000, timeoutMs);
+  return Math.min(DEFAULT_STEP_TIMEOUT_MS, timeoutMs);
 }
